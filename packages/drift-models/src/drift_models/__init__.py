@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from drift_models.context import RunContext, view_response_key
 from drift_models.decoding import DocumentError, convert_strict, decode_strict
+from drift_models.documents import DefinitionFiles, FileProblem, load_definitions
 from drift_models.fields import iter_script_fields, iter_target_fields, iter_value_fields
 from drift_models.graph import Edge, EdgeKind, WorkflowGraph
 from drift_models.node_validation import (
@@ -134,6 +135,7 @@ __all__ = [
     "ChildConfig",
     "ChildMode",
     "ChildNode",
+    "DefinitionFiles",
     "DefinitionId",
     "DefinitionVersion",
     "DocumentError",
@@ -144,6 +146,7 @@ __all__ = [
     "Expression",
     "FailureConfig",
     "FailureNode",
+    "FileProblem",
     "HttpConfig",
     "HttpMethod",
     "HttpNode",
@@ -223,6 +226,7 @@ __all__ = [
     "iter_script_fields",
     "iter_target_fields",
     "iter_value_fields",
+    "load_definitions",
     "lookup",
     "parameter_ref",
     "parse_path",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import types
 import typing
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, get_args, get_origin
 
 import msgspec
@@ -42,32 +42,71 @@ def iter_target_fields(struct: msgspec.Struct, where: Path = ()) -> Iterator[tup
         yield path, str(value)
 
 
+Walker = Callable[[Any, Path], Iterator[tuple[Path, Any]]]
+
+
 def _walk(struct: msgspec.Struct, where: Path, marker: Any) -> Iterator[tuple[Path, Any]]:
-    for name, encode_name, field_type in _fields(type(struct)):
+    for name, encode_name, walker in _plan(type(struct), marker):
         value = getattr(struct, name)
         if value is not None:
-            yield from _walk_value(value, field_type, (*where, encode_name), marker)
+            yield from walker(value, (*where, encode_name))
 
 
-def _walk_value(value: Any, type_: Any, where: Path, marker: Any) -> Iterator[tuple[Path, Any]]:
-    if type_ == marker:
-        yield where, value
-        return
-    if value is None or not _may_contain(type_, marker):
-        return
-    if isinstance(value, msgspec.Struct):
-        yield from _walk(value, where, marker)
-        return
+@functools.cache
+def _plan(struct_type: type[msgspec.Struct], marker: Any) -> tuple[tuple[str, str, Walker], ...]:
+    """The fields of ``struct_type`` that may hold ``marker``, each with its walker."""
+    plan = []
+    for field in msgspec.structs.fields(struct_type):
+        walker = _walker(field.type, marker)
+        if walker is not None:
+            plan.append((field.name, field.encode_name, walker))
+    return tuple(plan)
+
+
+@functools.cache
+def _walker(type_: Any, marker: Any) -> Walker | None:  # noqa: C901 - one case per shape
+    """Build a function yielding the ``marker`` values inside a value of ``type_``.
+
+    Returns ``None`` when a value of that type cannot hold any.
+    """
+    if not _may_contain(type_, marker):
+        return None
     inner = _strip_optional(type_)
+    if marker in (type_, inner):
+
+        def found(value: Any, where: Path) -> Iterator[tuple[Path, Any]]:
+            yield where, value
+
+        return found
     origin = get_origin(inner)
     args = get_args(inner)
-    if origin in (dict, Mapping) and isinstance(value, Mapping):
-        for key, item in value.items():
-            yield from _walk_value(item, args[1], (*where, key), marker)
-    elif origin in (list, tuple) and isinstance(value, list | tuple):
-        for i, item in enumerate(value):
-            item_type = args[0] if origin is list or args[-1] is Ellipsis else args[i]
-            yield from _walk_value(item, item_type, (*where, i), marker)
+    if origin in (dict, Mapping):
+        item_walker = _walker(args[1], marker)
+
+        def entries(value: Any, where: Path) -> Iterator[tuple[Path, Any]]:
+            if isinstance(value, Mapping) and item_walker is not None:
+                for key, item in value.items():
+                    if item is not None:
+                        yield from item_walker(item, (*where, key))
+
+        return entries
+    if origin in (list, tuple) and (origin is list or args[-1] is Ellipsis):
+        item_walker = _walker(args[0], marker)
+
+        def items(value: Any, where: Path) -> Iterator[tuple[Path, Any]]:
+            if isinstance(value, list | tuple) and item_walker is not None:
+                for i, item in enumerate(value):
+                    if item is not None:
+                        yield from item_walker(item, (*where, i))
+
+        return items
+
+    def structs(value: Any, where: Path) -> Iterator[tuple[Path, Any]]:
+        # A Struct, or a union of Structs: the value's own type says which fields to follow.
+        if isinstance(value, msgspec.Struct):
+            yield from _walk(value, where, marker)
+
+    return structs
 
 
 def _strip_optional(type_: Any) -> Any:
@@ -76,11 +115,6 @@ def _strip_optional(type_: Any) -> Any:
         if len(members) == 1:
             return members[0]
     return type_
-
-
-@functools.cache
-def _fields(struct_type: type[msgspec.Struct]) -> tuple[tuple[str, str, Any], ...]:
-    return tuple((f.name, f.encode_name, f.type) for f in msgspec.structs.fields(struct_type))
 
 
 @functools.cache
@@ -96,7 +130,7 @@ def _search(type_: Any, marker: Any, seen: set[type]) -> bool:
         if type_ in seen:  # a recursive config type: its other fields are searched already
             return False
         seen.add(type_)
-        return any(_search(t, marker, seen) for _, _, t in _fields(type_))
+        return any(_search(f.type, marker, seen) for f in msgspec.structs.fields(type_))
     if get_origin(type_) is typing.Annotated:
         return False
     return any(_search(arg, marker, seen) for arg in get_args(type_) if arg is not Ellipsis)

@@ -70,6 +70,11 @@ class WorkflowGraph:
     ) -> None:
         self.workflow = workflow
         self.definitions = dict(definitions)
+        self._terminals = frozenset(
+            name
+            for name, definition in self.definitions.items()
+            if isinstance(definition, TERMINAL_NODE_TYPES)
+        )
         self.edges: list[Edge] = []
         for name, state in workflow.states.items():
             definition = self.definitions.get(name)
@@ -98,7 +103,7 @@ class WorkflowGraph:
                 self._successors[edge.source].append(edge.target)
                 self._predecessors[edge.target].append(edge.source)
         self._main = self.reachable_from([workflow.start_node])
-        self._idom: dict[str, str] | None = None
+        self._tree: tuple[dict[str, int], dict[str, int]] | None = None
         self._ancestors: dict[str, frozenset[str]] = {}
 
     def _add(self, source: str, target: str, kind: EdgeKind, path: Path) -> None:
@@ -123,7 +128,7 @@ class WorkflowGraph:
 
     def is_terminal(self, state: str) -> bool:
         """Whether ``state`` uses a SUCCESS or FAILURE node."""
-        return isinstance(self.definitions.get(state), TERMINAL_NODE_TYPES)
+        return state in self._terminals
 
     def reachable_from(self, roots: Iterable[str]) -> set[str]:
         """Every existing state a run may visit when it starts at one of ``roots``."""
@@ -166,6 +171,8 @@ class WorkflowGraph:
         """
         if earlier not in self._main or later not in self._successors:
             return False
+        if self.always_runs_before(earlier, later):
+            return True
         return earlier in self._ancestors_of(later)
 
     def always_runs_before(self, earlier: str, later: str) -> bool:
@@ -175,13 +182,8 @@ class WorkflowGraph:
         """
         if earlier == later or later not in self._main or earlier not in self._main:
             return False
-        idom = self._dominators()
-        current = later
-        while current != self.workflow.start_node:
-            current = idom[current]
-            if current == earlier:
-                return True
-        return False
+        enter, leave = self._dominator_tree()
+        return enter[earlier] < enter[later] and leave[later] < leave[earlier]
 
     def _ancestors_of(self, state: str) -> frozenset[str]:
         cached = self._ancestors.get(state)
@@ -192,14 +194,39 @@ class WorkflowGraph:
                 current = queue.popleft()
                 if current not in seen:
                     seen.add(current)
-                    queue.extend(self._predecessors[current])
+                    queue.extend(p for p in self._predecessors[current] if p not in seen)
             cached = self._ancestors[state] = frozenset(seen)
         return cached
 
+    def _dominator_tree(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Entry and exit times of a walk of the dominator tree.
+
+        ``a`` dominates ``b`` exactly when ``b``'s interval nests inside ``a``'s.
+        """
+        if self._tree is None:
+            start = self.workflow.start_node
+            children: dict[str, list[str]] = {}
+            for name, parent in self._dominators().items():
+                if name != start:
+                    children.setdefault(parent, []).append(name)
+            enter: dict[str, int] = {}
+            leave: dict[str, int] = {}
+            clock = 0
+            stack: list[tuple[str, bool]] = [(start, False)]
+            while stack:
+                name, done = stack.pop()
+                clock += 1
+                if done:
+                    leave[name] = clock
+                    continue
+                enter[name] = clock
+                stack.append((name, True))
+                stack.extend((child, False) for child in children.get(name, ()))
+            self._tree = (enter, leave)
+        return self._tree
+
     def _dominators(self) -> dict[str, str]:
         """Immediate dominators (Cooper, Harvey and Kennedy's iterative algorithm)."""
-        if self._idom is not None:
-            return self._idom
         start = self.workflow.start_node
         order = self._postorder(start)
         number = {name: i for i, name in enumerate(order)}
@@ -210,14 +237,21 @@ class WorkflowGraph:
             for name in reversed(order):
                 if name == start:
                     continue
-                processed = [p for p in self._predecessors[name] if p in idom]
-                candidate = processed[0]
-                for other in processed[1:]:
-                    candidate = _intersect(candidate, other, idom, number)
+                predecessors = self._predecessors[name]
+                if start in predecessors:
+                    # Reached straight from the start (a failure node usually is): only
+                    # the start dominates it. This also keeps high fan-in nodes cheap.
+                    candidate = start
+                else:
+                    processed = [p for p in predecessors if p in idom]
+                    candidate = processed[0]
+                    for other in processed[1:]:
+                        if candidate == start:
+                            break
+                        candidate = _intersect(candidate, other, idom, number)
                 if idom.get(name) != candidate:
                     idom[name] = candidate
                     changed = True
-        self._idom = idom
         return idom
 
     def _postorder(self, start: str) -> list[str]:

@@ -37,7 +37,7 @@ Path = tuple[Segment, ...]
 """A parsed path: the steps from the document's root."""
 
 _NAME: Final = re.compile(r"[\w\-:]+")
-_PLAIN_KEY: Final = re.compile(r"^[^\W\d][\w\-:]*$")
+_PLAIN_KEY: Final = re.compile(r"[^\W\d][\w\-:]*")
 _INDEX: Final = re.compile(r"\[(\d+)\]")
 _SHOWN_KEYS: Final = 10
 
@@ -141,7 +141,7 @@ def format_path(segments: Sequence[Segment], *, rooted: bool = True) -> str:
     for segment in rest:
         if isinstance(segment, int):
             parts.append(f"[{segment}]")
-        elif _PLAIN_KEY.match(segment):
+        elif _PLAIN_KEY.fullmatch(segment):
             parts.append(f".{segment}")
         else:
             parts.append(f"[{json.dumps(segment, ensure_ascii=False)}]")

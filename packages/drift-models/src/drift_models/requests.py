@@ -24,7 +24,7 @@ __all__ = [
 RunId = Annotated[
     str,
     msgspec.Meta(
-        pattern=r"^[\w.:\-]{1,200}$",
+        pattern=r"^[\w.:\-]{1,200}(?!\n)$",
         description="1-200 letters, digits, '_', '.', ':' or '-'.",
     ),
 ]

@@ -257,7 +257,7 @@ def _check_flow(graph: WorkflowGraph) -> Iterator[Problem]:
     yield from _check_exits(graph)
     yield from _check_endings(graph, has_terminals=bool(terminals))
     for name in graph.disconnected():
-        if name == workflow.default_failure_node:
+        if name == workflow.default_failure_node or workflow.states[name].utility:
             continue
         yield _warning(
             ("states", name),
@@ -265,6 +265,13 @@ def _check_flow(graph: WorkflowGraph) -> Iterator[Problem]:
             "utility node",
             "state-unreachable",
         )
+    for name in sorted(graph.main_path, key=graph.states.index):
+        if workflow.states[name].utility:
+            yield _warning(
+                ("states", name, "utility"),
+                f"{name!r} is marked utility, yet runs reach it from startNode",
+                "utility-reachable",
+            )
     yield from _check_children(graph)
 
 

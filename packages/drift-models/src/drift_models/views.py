@@ -28,7 +28,7 @@ __all__ = [
 OptionId = Annotated[
     str,
     msgspec.Meta(
-        pattern=r"^[\w.\-]{1,128}$",
+        pattern=r"^[\w.\-]{1,128}(?!\n)$",
         description="1-128 letters, digits, '_', '.' or '-'.",
     ),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any, Final
@@ -48,6 +49,8 @@ class WorkflowNode(DslStruct, frozen=True, kw_only=True):
         on_error: where the run goes when this node fails after its retries.
         timeout_seconds: overrides the node definition's timeout for this state.
         retry: overrides the node definition's retry policy for this state.
+        utility: marks a state that is meant to be run only as a disconnected utility
+            call; validation then does not warn that no run reaches it.
     """
 
     instance_name: InstanceName | None = None
@@ -59,6 +62,7 @@ class WorkflowNode(DslStruct, frozen=True, kw_only=True):
     on_error: InstanceName | None = None
     timeout_seconds: Annotated[float, msgspec.Meta(gt=0, le=31_536_000)] | None = None
     retry: RetryPolicy | None = None
+    utility: bool = False
 
     def __eq__(self, other: object) -> bool:
         # Decoding yields the registry's subclass (see NodeTypes); equal content is equal.
@@ -145,5 +149,10 @@ def parameter_ref(value: Any) -> ParameterRef | None:
         PathSyntaxError: for a ``$`` string that is not a well-formed path.
     """
     if isinstance(value, str) and value.startswith("$"):
-        return ParameterRef(value, parse_path(value))
+        return _parse_reference(value)
     return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_reference(text: str) -> ParameterRef:
+    return ParameterRef(text, parse_path(text))

@@ -19,9 +19,9 @@ __all__ = [
     "TypeName",
 ]
 
-DEFINITION_ID_PATTERN: Final = r"^[\w.\-]{1,128}$"
-INSTANCE_NAME_PATTERN: Final = r"^[^\W\d][\w\-]{0,127}$"
-TYPE_NAME_PATTERN: Final = r"^[A-Za-z][A-Za-z0-9_.\-]{0,63}$"
+DEFINITION_ID_PATTERN: Final = r"^[\w.\-]{1,128}(?!\n)$"
+INSTANCE_NAME_PATTERN: Final = r"^[^\W\d][\w\-]{0,127}(?!\n)$"
+TYPE_NAME_PATTERN: Final = r"^[A-Za-z][A-Za-z0-9_.\-]{0,63}(?!\n)$"
 
 DefinitionId = Annotated[
     str,

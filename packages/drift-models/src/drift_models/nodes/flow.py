@@ -39,7 +39,7 @@ class WaitEvent(DslStruct, frozen=True, kw_only=True):
         timeout_node: where the run goes on timeout; unset continues at ``nextNode``.
     """
 
-    name: Annotated[str, msgspec.Meta(pattern=r"^[\w.\-]{1,128}$")]
+    name: Annotated[str, msgspec.Meta(pattern=r"^[\w.\-]{1,128}(?!\n)$")]
     timeout_seconds: Seconds | None = None
     timeout_node: NodeTarget | None = None
 
@@ -100,12 +100,13 @@ class SuccessConfig(DslStruct, frozen=True, kw_only=True):
     """How a run ends well.
 
     Attributes:
-        disposition: the outcome label reported to the caller (``REFUNDED``).
+        disposition: the outcome label reported to the caller (``REFUNDED``); may be a
+            template.
         view: a final view to show, if any.
         output: the run's result (a parent's SYNC CHILD node receives it).
     """
 
-    disposition: str | None = None
+    disposition: Value = None
     view: ViewTemplate | None = None
     output: Value = None
 
@@ -120,13 +121,13 @@ class FailureConfig(DslStruct, frozen=True, kw_only=True):
     """How a run ends badly.
 
     Attributes:
-        disposition: the outcome label reported to the caller.
+        disposition: the outcome label reported to the caller; may be a template.
         view: a final view to show, if any.
         error_message: the error reported to the caller (may be a template).
         output: the run's result, if any.
     """
 
-    disposition: str | None = None
+    disposition: Value = None
     view: ViewTemplate | None = None
     error_message: Value = "The workflow failed."
     output: Value = None

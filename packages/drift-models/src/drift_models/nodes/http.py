@@ -13,7 +13,7 @@ from drift_models.values import ScriptSource, Value
 
 __all__ = ["HttpConfig", "HttpMethod", "HttpNode", "StatusSpec", "status_matches"]
 
-STATUS_SPEC_PATTERN: Final = r"^(?:[1-5]xx|[1-5]\d\d-[1-5]\d\d)$"
+STATUS_SPEC_PATTERN: Final = r"^(?:[1-5]xx|[1-5]\d\d-[1-5]\d\d)(?!\n)$"
 
 StatusSpec = (
     Annotated[int, msgspec.Meta(ge=100, le=599)]

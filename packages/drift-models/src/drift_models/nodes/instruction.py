@@ -109,12 +109,13 @@ class InstructionConfig(ViewTemplate, frozen=True, kw_only=True):
     """The view an INSTRUCTION node shows, and how an answer is checked.
 
     Attributes:
-        disposition: the disposition the run reports while the view is shown.
+        disposition: the disposition the run reports while the view is shown; may be
+            a template.
         status: a status label for the client.
         rules: what the answer must satisfy.
     """
 
-    disposition: str | None = None
+    disposition: Value = None
     status: str | None = None
     rules: ResumeRules = ResumeRules()
 
