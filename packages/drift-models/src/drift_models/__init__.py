@@ -11,6 +11,14 @@ from __future__ import annotations
 from drift_models.context import RunContext, view_response_key
 from drift_models.decoding import DocumentError, convert_strict, decode_strict
 from drift_models.documents import DefinitionFiles, FileProblem, load_definitions
+from drift_models.engine import (
+    EventSignal,
+    ResumeInput,
+    RunInput,
+    TerminateInput,
+    UtilityInput,
+    temporal_workflow_id,
+)
 from drift_models.fields import iter_script_fields, iter_target_fields, iter_value_fields
 from drift_models.graph import Edge, EdgeKind, WorkflowGraph
 from drift_models.node_validation import (
@@ -78,6 +86,12 @@ from drift_models.requests import (
     UtilityResponse,
 )
 from drift_models.runs import NodeStatus, RunStatus, WorkflowResponse
+from drift_models.signatures import (
+    SIGNATURE_HEADER,
+    SignatureError,
+    sign_callback,
+    verify_callback,
+)
 from drift_models.validation import NodeCatalog, NodeResolver, resolve_states, validate_workflow
 from drift_models.values import (
     Expression,
@@ -127,6 +141,7 @@ __all__ = [
     "LATEST",
     "RESERVED_NAMES",
     "SCOPE_GLOBALS",
+    "SIGNATURE_HEADER",
     "SNAPSHOT",
     "TERMINAL_NODE_TYPES",
     "BranchChoice",
@@ -143,6 +158,7 @@ __all__ = [
     "DynamicValues",
     "Edge",
     "EdgeKind",
+    "EventSignal",
     "Expression",
     "FailureConfig",
     "FailureNode",
@@ -177,11 +193,13 @@ __all__ = [
     "ProcessorConfig",
     "ProcessorNode",
     "RenderedInstruction",
+    "ResumeInput",
     "ResumeRequest",
     "ResumeRules",
     "RetryPolicy",
     "RunContext",
     "RunId",
+    "RunInput",
     "RunStatus",
     "ScriptChecker",
     "ScriptConfig",
@@ -190,15 +208,18 @@ __all__ = [
     "ScriptSource",
     "ScriptValue",
     "Severity",
+    "SignatureError",
     "StartRequest",
     "StatusSpec",
     "SuccessConfig",
     "SuccessNode",
     "Tag",
     "TemplateValue",
+    "TerminateInput",
     "TerminateRequest",
     "ThreadContext",
     "TypeName",
+    "UtilityInput",
     "UtilityRequest",
     "UtilityResponse",
     "Value",
@@ -232,8 +253,11 @@ __all__ = [
     "parse_path",
     "parse_version_ref",
     "resolve_states",
+    "sign_callback",
     "status_matches",
+    "temporal_workflow_id",
     "validate_node_definition",
     "validate_workflow",
+    "verify_callback",
     "view_response_key",
 ]

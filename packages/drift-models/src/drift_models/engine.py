@@ -1,0 +1,132 @@
+"""The contract between the API and the engine that runs workflows on Temporal.
+
+The API starts, drives and reads runs through one generic Temporal workflow; both sides
+agree on its name, on the names of its updates, signals and queries, and on the bodies
+below. Everything here is plain data, so the API never depends on the worker.
+
+A run's Temporal workflow id is ``{tenant}/{runId}``: run ids are unique per tenant,
+and two tenants may use the same run id without meeting.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from drift_models._base import ApiStruct
+from drift_models.requests import ThreadContext
+from drift_models.versions import VersionRef
+from drift_models.views import ViewResponse
+
+__all__ = [
+    "QUERY_STATE",
+    "SIGNAL_EVENT",
+    "UPDATE_RESUME",
+    "UPDATE_STATE",
+    "UPDATE_TERMINATE",
+    "UPDATE_UTILITY",
+    "WORKFLOW_NAME",
+    "EventSignal",
+    "ResumeInput",
+    "RunInput",
+    "TerminateInput",
+    "UtilityInput",
+    "temporal_workflow_id",
+]
+
+WORKFLOW_NAME: Final = "drift.run"
+"""The Temporal workflow type that interprets every Drift workflow."""
+
+UPDATE_STATE: Final = "drift.state"
+"""Update (no argument): answer the run's state as soon as it is at a stable point."""
+UPDATE_RESUME: Final = "drift.resume"
+"""Update: answer the view a waiting run shows; answers the next stable state."""
+UPDATE_UTILITY: Final = "drift.utility"
+"""Update: run a disconnected state without moving the run; answers its output."""
+UPDATE_TERMINATE: Final = "drift.terminate"
+"""Update: stop the run for good; answers its final state."""
+SIGNAL_EVENT: Final = "drift.event"
+"""Signal: an event a WAIT node may be waiting for."""
+QUERY_STATE: Final = "drift.state"
+"""Query: the run's current state, without waiting."""
+
+
+def temporal_workflow_id(tenant_id: str, run_id: str) -> str:
+    """The Temporal workflow id of a tenant's run."""
+    return f"{tenant_id}/{run_id}"
+
+
+class RunInput(ApiStruct, kw_only=True):
+    """What a run starts with.
+
+    Attributes:
+        tenant_id: the tenant that owns the run.
+        run_id: the run's id (unique per tenant).
+        workflow_definition_id: the workflow to run.
+        version: the version to pin (a number or a pointer).
+        params: the start parameters.
+        thread_context: who started it.
+        callback_url: where to POST the run's state at each stable point, if anywhere.
+        parent_run_id: the run that started this one as a CHILD, if any.
+        carry_over: the engine's own state when a long run continues as new; clients
+            leave it unset.
+    """
+
+    tenant_id: str
+    run_id: str
+    workflow_definition_id: str
+    version: VersionRef = "ACTIVE"
+    params: dict[str, Any] = {}
+    thread_context: ThreadContext | None = None
+    callback_url: str | None = None
+    parent_run_id: str | None = None
+    carry_over: Any = None
+
+
+class ResumeInput(ApiStruct, kw_only=True):
+    """A person's answer to the view a run shows.
+
+    Attributes:
+        view_response: the answer.
+        node: the state whose view is answered, when the caller wants to be sure.
+        callback_url: switches the run's callbacks to this address from now on.
+        thread_context: who answered.
+    """
+
+    view_response: ViewResponse
+    node: str | None = None
+    callback_url: str | None = None
+    thread_context: ThreadContext | None = None
+
+
+class UtilityInput(ApiStruct, kw_only=True):
+    """Run a disconnected state.
+
+    Attributes:
+        node: the state to run.
+        parameters: values that take precedence over the state's own mapping.
+    """
+
+    node: str
+    parameters: dict[str, Any] = {}
+
+
+class TerminateInput(ApiStruct, kw_only=True):
+    """Stop a run.
+
+    Attributes:
+        reason: why, recorded as the run's error message.
+    """
+
+    reason: str | None = None
+
+
+class EventSignal(ApiStruct, kw_only=True):
+    """An event sent to a run.
+
+    Attributes:
+        name: the event's name; a WAIT node waiting for it continues.
+        payload: data that becomes the WAIT node's output.
+    """
+
+    name: str
+    payload: Any = None

@@ -1,0 +1,645 @@
+"""The one generic Temporal workflow that runs every Drift workflow.
+
+It pins the definitions when the run starts (a local activity), then moves the run
+state by state. Pure states run as local activities, chained until the next I/O state
+or stable point; I/O states run as activities with the node's timeout and retry policy.
+The context never rides in payloads: activities read and write it in the store.
+
+The run is driven by updates: ``drift.state`` answers at the next stable point (sent
+with the start, it makes a synchronous start), ``drift.resume`` answers a view,
+``drift.utility`` runs a disconnected state, ``drift.terminate`` stops the run. Every
+update answers the run's next stable state, so callers never poll.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy as TemporalRetry
+from temporalio.exceptions import (
+    ActivityError,
+    ApplicationError,
+    ChildWorkflowError,
+    FailureError,
+)
+
+with workflow.unsafe.imports_passed_through():
+    import msgspec
+
+    from drift_models import (
+        EventSignal,
+        NodeStatus,
+        ResumeInput,
+        ResumeRules,
+        RetryPolicy,
+        RunInput,
+        RunStatus,
+        TerminateInput,
+        UtilityInput,
+        UtilityResponse,
+        View,
+        WorkflowResponse,
+        temporal_workflow_id,
+    )
+    from drift_models.engine import (
+        QUERY_STATE,
+        SIGNAL_EVENT,
+        UPDATE_RESUME,
+        UPDATE_STATE,
+        UPDATE_TERMINATE,
+        UPDATE_UTILITY,
+        WORKFLOW_NAME,
+    )
+    from drift_worker.plan import (
+        ACTIVITY_BEGIN,
+        ACTIVITY_CALLBACK,
+        ACTIVITY_MARK,
+        ACTIVITY_STEP,
+        ACTIVITY_UTILITY,
+        BeginRequest,
+        BeginResult,
+        CallbackRequest,
+        CarryOver,
+        ChildSpec,
+        MarkRequest,
+        Outcome,
+        Plan,
+        Record,
+        StepRequest,
+        StepResult,
+        UtilityRequest,
+        WaitSpec,
+    )
+    from drift_worker.resume_rules import check_view_response
+
+__all__ = ["DriftRunWorkflow"]
+
+_ENGINE_TIMEOUT = timedelta(seconds=30)
+_ENGINE_RETRY = TemporalRetry(initial_interval=timedelta(milliseconds=200), maximum_attempts=0)
+_CALLBACK_RETRY = TemporalRetry(
+    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=60)
+)
+_CALLBACK_DEADLINE = timedelta(hours=1)
+_MAX_FAILURE_ROUTES = 1000
+
+
+class _Terminated(Exception):  # noqa: N818 - a control-flow signal, not an error
+    """Raised inside the run loop when a terminate request arrives."""
+
+
+class _Failed(Exception):  # noqa: N818 - a control-flow signal, not an error
+    """A state failed for good; the run loop routes the failure."""
+
+    def __init__(self, state: str, message: str) -> None:
+        super().__init__(message)
+        self.state = state
+        self.message = message
+
+
+def _retry(policy: RetryPolicy, *, non_retryable: list[str] | None = None) -> TemporalRetry:
+    return TemporalRetry(
+        initial_interval=timedelta(seconds=policy.initial_interval_seconds),
+        backoff_coefficient=policy.backoff_coefficient,
+        maximum_interval=(
+            timedelta(seconds=policy.maximum_interval_seconds)
+            if policy.maximum_interval_seconds
+            else None
+        ),
+        maximum_attempts=policy.maximum_attempts,
+        non_retryable_error_types=non_retryable,
+    )
+
+
+def _failure_message(error: BaseException) -> str:
+    """The message of the error behind an activity or child failure.
+
+    A failed local activity raises its ApplicationError itself; a failed activity or
+    child raises a wrapper whose cause is that error.
+    """
+    cause = error.__cause__ if isinstance(error, ActivityError | ChildWorkflowError) else error
+    return str(cause or error) or type(error).__name__
+
+
+@workflow.defn(name=WORKFLOW_NAME)
+class DriftRunWorkflow:
+    """Interprets one run of a pinned Drift workflow."""
+
+    @workflow.init
+    def __init__(self, run: RunInput) -> None:
+        carry = None if run.carry_over is None else msgspec.convert(run.carry_over, CarryOver)
+        self._carry = carry
+        self._input = msgspec.structs.replace(run, carry_over=None)
+        self._plan: Plan | None = carry.plan if carry else None
+        self._revision = carry.revision if carry else 0
+        self._status = RunStatus.RUNNING if carry else RunStatus.CREATED
+        self._current: str | None = carry.state if carry else None
+        self._disposition: str | None = carry.disposition if carry else None
+        self._view: View | None = None
+        self._rules: ResumeRules | None = None
+        self._error: str | None = None
+        self._output: Any = None
+        self._stable_points = carry.stable_points if carry else 0
+        self._created_at = carry.created_at if carry else workflow.now()
+        self._response = self._build_response()
+        self._resume: ResumeInput | None = None
+        self._terminate: TerminateInput | None = None
+        self._events: dict[str, list[Any]] = dict(carry.events) if carry else {}
+        self._callback_url = carry.callback_url if carry else run.callback_url
+        self._callbacks: list[CallbackRequest] = []
+        self._callbacks_busy = False
+        self._child_runs = carry.child_runs if carry else 0
+
+    # ------------------------------------------------------------------ the run loop
+
+    @workflow.run
+    async def run(self, run: RunInput) -> WorkflowResponse:
+        """Run the workflow from its start (or from where a previous run continued)."""
+        carry = self._carry
+        callbacks = asyncio.ensure_future(self._deliver_callbacks())
+        records: list[Record] = list(carry.records) if carry else []
+        try:
+            state = carry.state if carry else await self._begin(run)
+            if state is not None:
+                await self._loop(state, records)
+        except _Terminated:
+            await self._mark_terminated()
+        await self._run_post_nodes()
+        await workflow.wait_condition(
+            lambda: (
+                not self._callbacks
+                and not self._callbacks_busy
+                and workflow.all_handlers_finished()
+            )
+        )
+        callbacks.cancel()
+        return self._response
+
+    async def _begin(self, run: RunInput) -> str | None:
+        request = BeginRequest(
+            tenant_id=run.tenant_id,
+            run_id=run.run_id,
+            workflow_definition_id=run.workflow_definition_id,
+            version=run.version,
+            params=run.params,
+            thread_context=None if run.thread_context is None else _builtins(run.thread_context),
+        )
+        try:
+            begun: BeginResult = await workflow.execute_local_activity(
+                ACTIVITY_BEGIN,
+                request,
+                result_type=BeginResult,
+                start_to_close_timeout=_ENGINE_TIMEOUT,
+                retry_policy=TemporalRetry(
+                    maximum_attempts=5, non_retryable_error_types=["DefinitionError"]
+                ),
+            )
+        except FailureError as error:
+            self._end(RunStatus.FAILED, error=f"the run could not start: {_failure_message(error)}")
+            return None
+        self._plan = begun.plan
+        self._revision = begun.revision
+        self._status = RunStatus.RUNNING
+        return begun.plan.start_node
+
+    async def _loop(self, state: str, records: list[Record]) -> None:
+        plan = self._require_plan()
+        failures = 0
+        while True:
+            if self._terminate is not None:
+                raise _Terminated
+            if self._should_continue_as_new():
+                await self._continue_as_new(state, records)
+            self._current = state
+            try:
+                result = await self._race(self._step(state, records))
+                following = await self._follow(result)
+            except _Failed as failure:
+                failures += 1
+                target = plan.states[failure.state].on_error or plan.default_failure_node
+                self._error = failure.message
+                if (
+                    target is None
+                    or failure.state == plan.default_failure_node
+                    or failures > _MAX_FAILURE_ROUTES
+                ):
+                    await self._fail(failure.state, failure.message)
+                    return
+                records = [Record(key=f"{failure.state}:error", value={"message": failure.message})]
+                state = target
+                continue
+            if following is None:
+                return
+            state, records = following
+
+    async def _follow(self, result: StepResult) -> tuple[str, list[Record]] | None:
+        """Act on a step's outcome.
+
+        Returns the next state with the values to record first, or ``None`` when the run
+        has ended.
+        """
+        self._revision = result.revision
+        self._current = result.state
+        if result.disposition is not None:
+            self._disposition = result.disposition
+        outcome = result.outcome
+        if outcome is Outcome.FAILED:
+            raise _Failed(result.state, result.error or "the node failed")
+        if outcome is Outcome.NEXT:
+            return result.state, []
+        if outcome is Outcome.END and result.end is not None:
+            self._view = result.view
+            self._output = result.end.output
+            if result.end.disposition is not None:
+                self._disposition = result.end.disposition
+            self._end(result.end.status, error=result.end.error_message)
+            return None
+        if outcome is Outcome.VIEW:
+            return await self._await_resume(result)
+        if outcome is Outcome.WAIT and result.wait is not None:
+            return await self._await_wait(result.state, result.wait)
+        if outcome is Outcome.CHILD and result.child is not None:
+            return await self._run_child(result.state, result.child)
+        raise _Failed(result.state, f"the step answered {outcome} without its details")
+
+    # ------------------------------------------------------------------ steps
+
+    async def _step(self, state: str, records: list[Record], *, chain: bool = True) -> StepResult:
+        plan = self._require_plan()
+        planned = plan.states[state]
+        request = StepRequest(
+            tenant_id=self._input.tenant_id,
+            run_id=self._input.run_id,
+            workflow_id=plan.workflow_id,
+            workflow_version=plan.workflow_version,
+            pins=plan.pins(),
+            state=state,
+            records=records,
+            revision=self._revision,
+            chain=chain,
+        )
+        timeout = timedelta(seconds=planned.timeout_seconds)
+        retry = _retry(planned.retry, non_retryable=["PermanentNodeError"])
+        try:
+            if planned.pure:
+                return await workflow.execute_local_activity(
+                    ACTIVITY_STEP,
+                    request,
+                    result_type=StepResult,
+                    start_to_close_timeout=timeout,
+                    retry_policy=retry,
+                )
+            return await workflow.execute_activity(
+                ACTIVITY_STEP,
+                request,
+                result_type=StepResult,
+                start_to_close_timeout=timeout,
+                retry_policy=retry,
+            )
+        except FailureError as error:
+            raise _Failed(state, _failure_message(error)) from error
+
+    async def _mark(self, status: RunStatus, records: list[Record] | None = None) -> None:
+        request = MarkRequest(
+            tenant_id=self._input.tenant_id,
+            run_id=self._input.run_id,
+            status=status,
+            current_node=self._current,
+            revision=self._revision,
+            records=records or [],
+        )
+        self._revision = await workflow.execute_local_activity(
+            ACTIVITY_MARK,
+            request,
+            result_type=int,
+            start_to_close_timeout=_ENGINE_TIMEOUT,
+            retry_policy=_ENGINE_RETRY,
+        )
+
+    # ------------------------------------------------------------------ waiting
+
+    async def _await_resume(self, result: StepResult) -> tuple[str, list[Record]]:
+        self._view = result.view
+        self._rules = result.rules
+        self._resume = None
+        self._settle(RunStatus.WAITING)
+        await self._race(workflow.wait_condition(lambda: self._resume is not None))
+        answer = self._resume
+        if answer is None:  # pragma: no cover - the condition above guarantees it
+            raise _Failed(result.state, "the resume went missing")
+        self._resume = None
+        if answer.callback_url is not None:
+            self._callback_url = answer.callback_url
+        self._view = None
+        self._rules = None
+        self._status = RunStatus.RUNNING
+        if result.next_node is None:
+            raise _Failed(
+                result.state, f"{result.state!r} has no nextNode to go to after the resume"
+            )
+        value = _builtins(answer.view_response)
+        return result.next_node, [Record(key=f"{result.state}:viewResponse", value=value)]
+
+    async def _await_wait(self, state: str, wait: WaitSpec) -> tuple[str, list[Record]]:
+        self._settle(RunStatus.SCHEDULER_WAITING)
+        target = wait.next_node
+        records: list[Record] = []
+        if wait.event is None:
+            delay = (wait.until - workflow.now()) if wait.until else timedelta(0)
+            if delay > timedelta(0):
+                await self._race(workflow.sleep(delay))
+            records = [Record(key=state, value={"waitedUntil": workflow.now().isoformat()})]
+        else:
+            name = wait.event
+            timeout = timedelta(seconds=wait.timeout_seconds) if wait.timeout_seconds else None
+            try:
+                await self._race(
+                    workflow.wait_condition(lambda: bool(self._events.get(name)), timeout=timeout)
+                )
+            except TimeoutError:
+                target = wait.timeout_node or wait.next_node
+                records = [Record(key=state, value={"event": name, "timedOut": True})]
+            else:
+                payload = self._events[name].pop(0)
+                records = [Record(key=state, value=payload)]
+        self._status = RunStatus.RUNNING
+        if target is None:
+            raise _Failed(state, f"{state!r} has no nextNode to go to after waiting")
+        return target, records
+
+    async def _run_child(self, state: str, child: ChildSpec) -> tuple[str, list[Record]]:
+        self._child_runs += 1
+        child_run_id = f"{self._input.run_id}.{state}.{self._child_runs}"
+        request = RunInput(
+            tenant_id=self._input.tenant_id,
+            run_id=child_run_id,
+            workflow_definition_id=child.workflow_definition_id,
+            version=child.version,  # type: ignore[arg-type]
+            params=child.params,
+            thread_context=self._input.thread_context,
+            parent_run_id=self._input.run_id,
+        )
+        handle = await workflow.start_child_workflow(
+            WORKFLOW_NAME,
+            request,
+            id=temporal_workflow_id(self._input.tenant_id, child_run_id),
+            result_type=WorkflowResponse,
+            parent_close_policy=(
+                workflow.ParentClosePolicy.TERMINATE
+                if child.wait
+                else workflow.ParentClosePolicy.ABANDON
+            ),
+        )
+        if not child.wait:
+            value: Any = {"workflowId": child_run_id}
+        else:
+            try:
+                outcome: WorkflowResponse = await self._race(handle)
+            except ChildWorkflowError as error:
+                raise _Failed(
+                    state, f"child run {child_run_id} failed: {_failure_message(error)}"
+                ) from error
+            if outcome.workflow_status is not RunStatus.COMPLETED:
+                detail = outcome.error_message or outcome.workflow_status.value
+                raise _Failed(
+                    state, f"child run {child_run_id} ended {outcome.workflow_status}: {detail}"
+                )
+            value = outcome.output
+        if child.next_node is None:
+            raise _Failed(state, f"{state!r} has no nextNode to go to after the child run")
+        return child.next_node, [Record(key=state, value=value)]
+
+    # ------------------------------------------------------------------ ends
+
+    def _end(self, status: RunStatus, *, error: str | None = None) -> None:
+        if error is not None:
+            self._error = error
+        elif status is RunStatus.COMPLETED:
+            self._error = None
+        self._settle(status)
+
+    async def _fail(self, state: str, message: str) -> None:
+        self._current = state
+        self._error = message
+        await self._mark(RunStatus.FAILED)
+        self._end(RunStatus.FAILED, error=message)
+
+    async def _mark_terminated(self) -> None:
+        reason = self._terminate.reason if self._terminate else None
+        self._view = None
+        await self._mark(RunStatus.TERMINATED)
+        self._end(RunStatus.TERMINATED, error=reason or "terminated")
+
+    async def _run_post_nodes(self) -> None:
+        plan = self._plan
+        if plan is None:
+            return
+        for state in plan.post_nodes:
+            try:
+                result = await self._step(state, [], chain=False)
+                self._revision = result.revision
+            except (_Failed, FailureError) as error:
+                workflow.logger.warning("post-completion state %s failed: %s", state, error)
+
+    # ------------------------------------------------------------------ stable points
+
+    def _settle(self, status: RunStatus) -> None:
+        self._status = status
+        self._stable_points += 1
+        self._response = self._build_response()
+        if self._callback_url:
+            self._callbacks.append(
+                CallbackRequest(
+                    url=self._callback_url, body=self._response, sequence=self._stable_points
+                )
+            )
+
+    def _build_response(self) -> WorkflowResponse:
+        plan = self._plan
+        return WorkflowResponse(
+            workflow_id=self._input.run_id,
+            workflow_status=self._status,
+            workflow_definition_id=plan.workflow_id if plan else self._input.workflow_definition_id,
+            workflow_version=plan.workflow_version if plan else None,
+            current_node=self._current,
+            disposition=self._disposition,
+            error_message=self._error,
+            view=self._view,
+            output=self._output,
+            created_at=self._created_at,
+            updated_at=workflow.now(),
+        )
+
+    async def _deliver_callbacks(self) -> None:
+        while True:
+            await workflow.wait_condition(lambda: bool(self._callbacks))
+            self._callbacks_busy = True
+            request = self._callbacks.pop(0)
+            try:
+                await workflow.execute_activity(
+                    ACTIVITY_CALLBACK,
+                    request,
+                    schedule_to_close_timeout=_CALLBACK_DEADLINE,
+                    start_to_close_timeout=timedelta(seconds=30),
+                    retry_policy=_CALLBACK_RETRY,
+                )
+            except FailureError as error:
+                workflow.logger.warning("callback %s gave up: %s", request.url, error)
+            finally:
+                self._callbacks_busy = False
+
+    # ------------------------------------------------------------------ helpers
+
+    def _require_plan(self) -> Plan:
+        if self._plan is None:
+            raise ApplicationError("the run has not started yet", type="NotStarted")
+        return self._plan
+
+    async def _race(self, awaitable: Any) -> Any:
+        """Await ``awaitable`` unless a terminate request comes first."""
+        task = asyncio.ensure_future(awaitable)
+        stop = asyncio.ensure_future(workflow.wait_condition(lambda: self._terminate is not None))
+        await workflow.wait([task, stop], return_when=asyncio.FIRST_COMPLETED)
+        if task.done():
+            stop.cancel()
+            return task.result()
+        task.cancel()
+        raise _Terminated
+
+    def _should_continue_as_new(self) -> bool:
+        plan = self._plan
+        info = workflow.info()
+        too_long = plan is not None and info.get_current_history_length() >= plan.history_limit
+        return too_long or info.is_continue_as_new_suggested()
+
+    async def _continue_as_new(self, state: str, records: list[Record]) -> None:
+        await workflow.wait_condition(
+            lambda: (
+                workflow.all_handlers_finished()
+                and not self._callbacks
+                and not self._callbacks_busy
+            )
+        )
+        carry = CarryOver(
+            plan=self._require_plan(),
+            state=state,
+            records=records,
+            revision=self._revision,
+            disposition=self._disposition,
+            stable_points=self._stable_points,
+            created_at=self._created_at,
+            events=self._events,
+            callback_url=self._callback_url,
+            child_runs=self._child_runs,
+        )
+        workflow.continue_as_new(
+            msgspec.structs.replace(self._input, carry_over=msgspec.to_builtins(carry))
+        )
+
+    # ------------------------------------------------------------------ handlers
+
+    @workflow.query(name=QUERY_STATE)
+    def state(self) -> WorkflowResponse:
+        """The run's state now (possibly between stable points)."""
+        if self._status.is_stable:
+            return self._response
+        return self._build_response()
+
+    @workflow.update(name=UPDATE_STATE)
+    async def wait_stable(self) -> WorkflowResponse:
+        """Answer as soon as the run is at a stable point."""
+        await workflow.wait_condition(lambda: self._status.is_stable)
+        return self._response
+
+    @workflow.update(name=UPDATE_RESUME)
+    async def resume(self, answer: ResumeInput) -> WorkflowResponse:
+        """Answer the view; return the run's next stable state."""
+        before = self._stable_points
+        self._resume = answer
+        await workflow.wait_condition(lambda: self._stable_points > before)
+        return self._response
+
+    @resume.validator
+    def _validate_resume(self, answer: ResumeInput) -> None:
+        if self._status is not RunStatus.WAITING or self._resume is not None:
+            msg = f"the run is {self._status}, not waiting for an answer"
+            raise ApplicationError(msg, type="NotWaiting", non_retryable=True)
+        if answer.node is not None and answer.node != self._current:
+            msg = f"the run waits at {self._current!r}, not at {answer.node!r}"
+            raise ApplicationError(msg, type="WrongView", non_retryable=True)
+        if self._view is not None:
+            problems = check_view_response(self._view, self._rules, answer.view_response)
+            if problems:
+                raise ApplicationError(
+                    "; ".join(f"{p.path}: {p.message}" for p in problems),
+                    *[_builtins(p) for p in problems],
+                    type="InvalidResume",
+                    non_retryable=True,
+                )
+
+    @workflow.update(name=UPDATE_UTILITY)
+    async def utility(self, call: UtilityInput) -> UtilityResponse:
+        """Run a disconnected state without moving the run."""
+        plan = self._require_plan()
+        planned = plan.states[call.node]
+        request = UtilityRequest(
+            step=StepRequest(
+                tenant_id=self._input.tenant_id,
+                run_id=self._input.run_id,
+                workflow_id=plan.workflow_id,
+                workflow_version=plan.workflow_version,
+                pins=plan.pins(),
+                state=call.node,
+                revision=self._revision,
+                chain=False,
+            ),
+            parameters=call.parameters,
+        )
+        options: dict[str, Any] = {
+            "result_type": UtilityResponse,
+            "start_to_close_timeout": timedelta(seconds=planned.timeout_seconds),
+            "retry_policy": _retry(planned.retry, non_retryable=["PermanentNodeError"]),
+        }
+        try:
+            if planned.pure:
+                return await workflow.execute_local_activity(ACTIVITY_UTILITY, request, **options)
+            return await workflow.execute_activity(ACTIVITY_UTILITY, request, **options)
+        except FailureError as error:
+            return UtilityResponse(
+                node=call.node, status=NodeStatus.FAILED, error_message=_failure_message(error)
+            )
+
+    @utility.validator
+    def _validate_utility(self, call: UtilityInput) -> None:
+        if self._plan is None:
+            raise ApplicationError(
+                "the run is still starting", type="NotStarted", non_retryable=True
+            )
+        if call.node not in self._plan.states:
+            known = ", ".join(self._plan.states)
+            msg = f"{call.node!r} is not a state of this workflow (states: {known})"
+            raise ApplicationError(msg, type="UnknownState", non_retryable=True)
+
+    @workflow.update(name=UPDATE_TERMINATE)
+    async def terminate(self, request: TerminateInput) -> WorkflowResponse:
+        """Stop the run; return its final state."""
+        self._terminate = request
+        await workflow.wait_condition(lambda: self._status.is_final)
+        return self._response
+
+    @terminate.validator
+    def _validate_terminate(self, _: TerminateInput) -> None:
+        if self._status.is_final:
+            msg = f"the run has already ended ({self._status})"
+            raise ApplicationError(msg, type="AlreadyEnded", non_retryable=True)
+
+    @workflow.signal(name=SIGNAL_EVENT)
+    def event(self, event: EventSignal) -> None:
+        """Receive an event a WAIT state may be waiting for."""
+        self._events.setdefault(event.name, []).append(event.payload)
+
+
+def _builtins(value: Any) -> Any:
+    return msgspec.to_builtins(value)
