@@ -2,11 +2,12 @@
 
 A script runs in-process only when it is one expression (no statements, no
 assignments), has no loop or comprehension, no function definition or lambda, no
-repetition or shift operator (``*``, ``<<``), no f-string, and calls only functions and methods whose
-result is at most linear in the size of their arguments. Then everything it allocates
-is bounded by the length of the script times the size of its inputs, which the worker
-already holds: a memory bomb cannot be written in this subset. Anything else goes to a
-sandbox process. The test is lexical and errs on the side of the sandbox.
+repetition or shift operator (``*``, ``<<``), no f-string, and calls only functions
+and methods whose result is at most linear in the size of their arguments. Then
+everything it allocates is bounded by the length of the script times the size of its
+inputs, which the worker already holds: a memory bomb cannot be written in this subset.
+Anything else goes to a sandbox process. The test is lexical and errs on the side of
+the sandbox.
 """
 
 from __future__ import annotations
@@ -65,7 +66,11 @@ def is_provably_bounded(source: str) -> bool:
         match = _TOKEN.match(text, pos)
         if match is None or match.lastgroup is None:
             return False
-        if match.lastgroup == "string" and pos and (text[pos - 1].isalnum() or text[pos - 1] == "_"):
+        if (
+            match.lastgroup == "string"
+            and pos
+            and (text[pos - 1].isalnum() or text[pos - 1] == "_")
+        ):
             return False  # a prefixed string (f-string, bytes): its inside is code or bytes
         pos = match.end()
         if match.lastgroup not in {"space", "comment"}:

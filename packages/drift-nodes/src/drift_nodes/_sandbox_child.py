@@ -149,59 +149,70 @@ class _Evaluator:
 
     def run(self, request: EvalRequest) -> tuple[bytes, bool]:
         """Evaluate; return the encoded reply and whether the process must exit."""
-        deadline = time.monotonic() + request.timeout
-        timed_out = False
-
-        def cancelled() -> bool:
-            nonlocal timed_out
-            timed_out = time.monotonic() > deadline
-            return timed_out
-
+        deadline = _Deadline(request.timeout)
         options = starlark.EvalOptions(
-            check_cancelled=cancelled, max_callstack_size=request.max_callstack
+            check_cancelled=deadline.cancelled, max_callstack_size=request.max_callstack
         )
         results: list[Any] = []
         for index, source in enumerate(request.sources):
-            failure = None
-            try:
-                ast, names = self._compile(source)
-            except starlark.StarlarkError as error:
-                failure = _failure("syntax", str(error), index)
-            else:
-                try:
-                    module = starlark.Module()
-                    for name in names & request.scope.keys():
-                        module[name] = request.scope[name]
-                    value = starlark.eval_with(options, module, ast, self._globals).value
-                except starlark.StarlarkError as error:
-                    kind = "timeout" if timed_out else "runtime"
-                    failure = _failure(kind, str(error), index)
-                except MemoryError:
-                    failure = ScriptFailure("memory", "out of memory", index)
-                except (KeyboardInterrupt, SystemExit):
-                    raise
-                except BaseException as error:  # noqa: BLE001 - a Rust panic is a BaseException
-                    kind = "memory" if "memory" in str(error) else "runtime"
-                    failure = ScriptFailure(kind, f"the script engine stopped: {error}", index)
-                else:
-                    results.append(value)
-            if failure is not None:
-                reply = EvalReply(results, failure)
-                return self._encoder.encode(reply), failure.kind == "memory"
-            if request.stop_at_truthy and results[-1]:
+            outcome = self._run_one(source, index, request.scope, options, deadline)
+            if isinstance(outcome, ScriptFailure):
+                reply = EvalReply(results, outcome)
+                return self._encoder.encode(reply), outcome.kind == "memory"
+            results.append(outcome.value)
+            if request.stop_at_truthy and outcome.value:
                 break
+        return self._encode(EvalReply(results), request.max_result_bytes), False
+
+    def _run_one(
+        self,
+        source: str,
+        index: int,
+        scope: dict[str, Any],
+        options: starlark.EvalOptions,
+        deadline: _Deadline,
+    ) -> starlark.EvalResult | ScriptFailure:
         try:
-            data = self._encoder.encode(EvalReply(results))
+            ast, names = self._compile(source)
+        except starlark.StarlarkError as error:
+            return _failure("syntax", str(error), index)
+        try:
+            module = starlark.Module()
+            for name in names & scope.keys():
+                module[name] = scope[name]
+            return starlark.eval_with(options, module, ast, self._globals)
+        except starlark.StarlarkError as error:
+            return _failure("timeout" if deadline.expired else "runtime", str(error), index)
+        except MemoryError:
+            return ScriptFailure("memory", "out of memory", index)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as error:  # noqa: BLE001 - a Rust panic is a BaseException
+            kind = "memory" if "memory" in str(error) else "runtime"
+            return ScriptFailure(kind, f"the script engine stopped: {error}", index)
+
+    def _encode(self, reply: EvalReply, max_bytes: int) -> bytes:
+        try:
+            data = self._encoder.encode(reply)
         except (TypeError, OverflowError, ValueError, RecursionError) as error:
             failure = ScriptFailure("result", f"the result is not a JSON value: {error}", 0)
-            return self._encoder.encode(EvalReply([], failure)), False
-        if len(data) > request.max_result_bytes:
-            message = (
-                f"the result is {len(data)} bytes, more than the limit of "
-                f"{request.max_result_bytes} bytes"
-            )
-            data = self._encoder.encode(EvalReply([], ScriptFailure("result", message, 0)))
-        return data, False
+            return self._encoder.encode(EvalReply([], failure))
+        if len(data) > max_bytes:
+            message = f"the result is {len(data)} bytes, more than the limit of {max_bytes} bytes"
+            return self._encoder.encode(EvalReply([], ScriptFailure("result", message, 0)))
+        return data
+
+
+class _Deadline:
+    """The time limit of one request, polled by Starlark's cancellation check."""
+
+    def __init__(self, seconds: float) -> None:
+        self._at = time.monotonic() + seconds
+        self.expired = False
+
+    def cancelled(self) -> bool:
+        self.expired = time.monotonic() > self._at
+        return self.expired
 
 
 def _failure(kind: str, text: str, index: int) -> ScriptFailure:

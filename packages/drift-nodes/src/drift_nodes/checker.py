@@ -10,8 +10,8 @@ from __future__ import annotations
 import functools
 
 import starlark
-from drift_models import ScriptIssue
 
+from drift_models import ScriptIssue
 from drift_nodes._sandbox_child import FILE_NAME, describe_error, dialect
 
 __all__ = ["check_script"]
@@ -19,7 +19,7 @@ __all__ = ["check_script"]
 
 @functools.lru_cache(maxsize=1024)
 def check_script(source: str, /) -> ScriptIssue | None:
-    """Compile ``source``; ``None`` when it compiles, else where and why it does not.
+    r"""Compile ``source``; ``None`` when it compiles, else where and why it does not.
 
     Example:
         >>> check_script("x = (1,\n  2").line

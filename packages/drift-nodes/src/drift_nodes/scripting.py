@@ -173,11 +173,15 @@ class ScriptEngine:
         options = starlark.EvalOptions(
             check_cancelled=cancelled, max_callstack_size=self.settings.max_callstack_size
         )
+        ast = compiled.in_process
+        if ast is None:  # callers check; kept for the type checker
+            msg = "this script must run in a sandbox"
+            raise RuntimeError(msg)
         module = starlark.Module()
         for name in compiled.names & scope.keys():
             module[name] = scope[name]
         try:
-            return starlark.eval_with(options, module, compiled.in_process, self._globals).value
+            return starlark.eval_with(options, module, ast, self._globals).value
         except starlark.StarlarkError as error:
             if timed_out:
                 raise self._timeout(index) from None

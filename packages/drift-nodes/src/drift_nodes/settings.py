@@ -94,16 +94,25 @@ class NodeSettings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fie
         env = os.environ if environ is None else environ
         scripts: dict[str, object] = {}
         http: dict[str, object] = {}
-        _number(env, "DRIFT_SCRIPT_TIMEOUT_SECONDS", scripts, "timeout_seconds", float)
-        _number(env, "DRIFT_SCRIPT_MEMORY_MB", scripts, "memory_bytes", int, _MIB)
-        _number(env, "DRIFT_SCRIPT_PROCESSES", scripts, "sandbox_processes", int)
+        _number(env, "DRIFT_SCRIPT_TIMEOUT_SECONDS", scripts, field="timeout_seconds", kind=float)
+        _number(env, "DRIFT_SCRIPT_MEMORY_MB", scripts, field="memory_bytes", kind=int, scale=_MIB)
+        _number(env, "DRIFT_SCRIPT_PROCESSES", scripts, field="sandbox_processes", kind=int)
         if "DRIFT_SCRIPT_FAST_PATH" in env:
             scripts["in_process_fast_path"] = env["DRIFT_SCRIPT_FAST_PATH"].strip() in {"1", "true"}
         if env.get("DRIFT_HTTP_ALLOW_HOSTS", "").strip():
             hosts = env["DRIFT_HTTP_ALLOW_HOSTS"].split(",")
             http["allow_hosts"] = tuple(h.strip() for h in hosts if h.strip())
-        _number(env, "DRIFT_HTTP_TIMEOUT_SECONDS", http, "default_timeout_seconds", float)
-        _number(env, "DRIFT_HTTP_MAX_RESPONSE_MB", http, "max_response_bytes", int, _MIB)
+        _number(
+            env, "DRIFT_HTTP_TIMEOUT_SECONDS", http, field="default_timeout_seconds", kind=float
+        )
+        _number(
+            env,
+            "DRIFT_HTTP_MAX_RESPONSE_MB",
+            http,
+            field="max_response_bytes",
+            kind=int,
+            scale=_MIB,
+        )
         allow: dict[str, str] = {}
         for item in env.get("DRIFT_NODES_ALLOW", "").split(","):
             if not item.strip():
@@ -128,8 +137,9 @@ def _number(
     env: Mapping[str, str],
     variable: str,
     into: dict[str, object],
+    *,
     field: str,
-    kind: type[int] | type[float],
+    kind: type[int | float],
     scale: int = 1,
 ) -> None:
     text = env.get(variable, "").strip()
