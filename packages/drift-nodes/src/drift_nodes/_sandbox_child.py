@@ -34,6 +34,8 @@ __all__ = [
 ]
 
 FILE_NAME: Final = "script"
+"""The file name Starlark errors show. Sources are parsed without trailing blanks: Starlark
+reports a fault at the very end of a source that ends in a newline at line 1, column 1."""
 HEADER: Final = struct.Struct(">I")
 EXIT_AFTER_MEMORY_FAILURE: Final = 3
 _IDENTIFIER: Final = re.compile(r"[A-Za-z_]\w*")
@@ -139,7 +141,7 @@ class _Evaluator:
     def _compile(self, source: str) -> tuple[starlark.AstModule, frozenset[str]]:
         entry = self._cache.get(source)
         if entry is None:
-            entry = (starlark.parse(FILE_NAME, source, self._dialect), script_names(source))
+            entry = (starlark.parse(FILE_NAME, source.rstrip(), self._dialect), script_names(source))
             self._cache[source] = entry
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)

@@ -26,7 +26,7 @@ def check_script(source: str, /) -> ScriptIssue | None:
         2
     """
     try:
-        starlark.parse(FILE_NAME, source, dialect())
+        starlark.parse(FILE_NAME, source.rstrip(), dialect())
     except starlark.StarlarkError as error:
         message, line, column = describe_error(str(error))
         return ScriptIssue(line=line or 1, column=column or 1, message=message)

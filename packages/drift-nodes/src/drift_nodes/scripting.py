@@ -116,7 +116,7 @@ class ScriptEngine:
             self._cache.move_to_end(source)
             return compiled
         try:
-            ast = starlark.parse(FILE_NAME, source, self._dialect)
+            ast = starlark.parse(FILE_NAME, source.rstrip(), self._dialect)
         except starlark.StarlarkError as error:
             message, line, column = describe_error(str(error))
             raise _script_error("the script does not compile", message, line, column) from None
