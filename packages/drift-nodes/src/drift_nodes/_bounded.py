@@ -40,7 +40,7 @@ _FORBIDDEN_OPS: Final = frozenset(
 _SAFE_FUNCTIONS: Final = frozenset(
     {
         "abs", "all", "any", "bool", "dict", "enumerate", "float", "getattr", "hasattr",
-        "hash", "int", "len", "list", "max", "min", "repr", "reversed", "sorted", "str",
+        "hash", "int", "len", "list", "max", "min", "repr", "reversed", "round", "sorted", "str",
         "tuple", "type", "zip",
     }
 )  # fmt: skip

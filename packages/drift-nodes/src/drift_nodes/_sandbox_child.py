@@ -29,6 +29,7 @@ __all__ = [
     "ScriptFailure",
     "describe_error",
     "dialect",
+    "new_module",
     "script_globals",
     "script_names",
 ]
@@ -99,6 +100,7 @@ def script_globals() -> starlark.Globals:
     """The built-ins scripts see: the standard library plus ``json``, ``map`` and ``filter``.
 
     No ``print``, no file, network, clock or randomness: Starlark has none of them.
+    Each module also gets Python's ``round`` (see :func:`new_module`).
     """
     extensions = [
         starlark.LibraryExtension.Json,
@@ -106,6 +108,24 @@ def script_globals() -> starlark.Globals:
         starlark.LibraryExtension.Filter,
     ]
     return starlark.Globals.extended_by(extensions)
+
+
+def _round(number: float, digits: int | None = None) -> float:
+    """``round`` as Python has it (Starlark's standard library lacks it)."""
+    if not isinstance(number, int | float) or isinstance(number, bool):
+        msg = f"round() needs a number, got {type(number).__name__}"
+        raise TypeError(msg)
+    return round(number) if digits is None else round(number, digits)
+
+
+def new_module(scope: dict[str, Any], names: frozenset[str]) -> starlark.Module:
+    """A fresh module holding the ``names`` of ``scope`` a script reads, and ``round``."""
+    module = starlark.Module()
+    if "round" in names:
+        module.add_callable("round", _round)
+    for name in names & scope.keys():
+        module[name] = scope[name]
+    return module
 
 
 def script_names(source: str) -> frozenset[str]:
@@ -179,9 +199,7 @@ class _Evaluator:
         except starlark.StarlarkError as error:
             return _failure("syntax", str(error), index)
         try:
-            module = starlark.Module()
-            for name in names & scope.keys():
-                module[name] = scope[name]
+            module = new_module(scope, names)
             return starlark.eval_with(options, module, ast, self._globals)
         except starlark.StarlarkError as error:
             return _failure("timeout" if deadline.expired else "runtime", str(error), index)

@@ -29,6 +29,7 @@ from drift_nodes._sandbox_child import (
     ScriptFailure,
     describe_error,
     dialect,
+    new_module,
     script_globals,
     script_names,
 )
@@ -177,9 +178,7 @@ class ScriptEngine:
         if ast is None:  # callers check; kept for the type checker
             msg = "this script must run in a sandbox"
             raise RuntimeError(msg)
-        module = starlark.Module()
-        for name in compiled.names & scope.keys():
-            module[name] = scope[name]
+        module = new_module(dict(scope), compiled.names)
         try:
             return starlark.eval_with(options, module, ast, self._globals).value
         except starlark.StarlarkError as error:
