@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+
 from drift_nodes import HttpSettings, NodeResources, NodeSettings, ScriptSettings
 from drift_nodes.testing import LocalHttpServer
 

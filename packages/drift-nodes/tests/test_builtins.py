@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+
 from drift_models import (
     ChildMode,
     NodeDefinition,
@@ -73,8 +74,13 @@ def expect(**fields: Any) -> Any:
     return check
 
 
-ORDER = {"id": "o-1", "status": "DELIVERED", "total": 80.0, "currency": "EUR",
-         "daysSinceDelivery": 40}  # fmt: skip
+ORDER = {
+    "id": "o-1",
+    "status": "DELIVERED",
+    "total": 80.0,
+    "currency": "EUR",
+    "daysSinceDelivery": 40,
+}
 REFUND = {"orderId": "o-1", "currency": "EUR", "eligible": True, "amount": 40.0, "reason": "late"}
 
 
@@ -90,9 +96,14 @@ async def test_script(resources: NodeResources) -> None:
             NodeExample(
                 definition=NODES["prepare-booking"],
                 parameters={"patientId": "p7", "slot": "2026-12-01T09:30", "fee": 25},
-                check=expect(output={"bookingRef": "BK-p7-20261201T0930", "slot":
-                                     "2026-12-01T09:30", "fee": 25}),
-            ),  # fmt: skip
+                check=expect(
+                    output={
+                        "bookingRef": "BK-p7-20261201T0930",
+                        "slot": "2026-12-01T09:30",
+                        "fee": 25,
+                    }
+                ),
+            ),
             NodeExample(
                 definition=inline({"type": "SCRIPT", "config": {"script": "1 // 0"}}),
                 expect_error=ScriptError,
@@ -116,9 +127,10 @@ async def test_branch(resources: NodeResources) -> None:
             NodeExample(
                 definition=NODES["route-refund"],
                 parameters={"refund": REFUND},
-                check=expect(next_node="confirmRefund",
-                             output={"nextNode": "confirmRefund", "choice": None}),
-            ),  # fmt: skip
+                check=expect(
+                    next_node="confirmRefund", output={"nextNode": "confirmRefund", "choice": None}
+                ),
+            ),
             NodeExample(
                 definition=NODES["route-decision"],
                 parameters={"answer": answer},
@@ -157,8 +169,10 @@ async def test_instruction(resources: NodeResources) -> None:
         decision = result.view.input_options[0]
         assert decision.description == "Refund 40.0 EUR for order o-1?"
         assert decision.instructions[0].template_variables == {
-            "amount": 40.0, "currency": "EUR", "reason": "late"
-        }  # fmt: skip
+            "amount": 40.0,
+            "currency": "EUR",
+            "reason": "late",
+        }
         assert [v.value for v in decision.possible_values] == ["approve", "decline"]
         assert result.view.node == "confirmRefund"
         assert result.status is RunStatus.WAITING
@@ -192,14 +206,21 @@ async def test_wait(resources: NodeResources) -> None:
             NodeExample(
                 definition=NODES["wait-until"],
                 parameters={"moment": moment},
-                check=expect(wait=WaitUntil(moment=dt.datetime.fromisoformat(moment)),
-                             status=RunStatus.SCHEDULER_WAITING),
-            ),  # fmt: skip
+                check=expect(
+                    wait=WaitUntil(moment=dt.datetime.fromisoformat(moment)),
+                    status=RunStatus.SCHEDULER_WAITING,
+                ),
+            ),
             NodeExample(
                 definition=NODES["await-documents"],
-                check=expect(wait=WaitForEvent(name="documentsUploaded", timeout_seconds=86400,
-                                               timeout_node="documentsMissing")),
-            ),  # fmt: skip
+                check=expect(
+                    wait=WaitForEvent(
+                        name="documentsUploaded",
+                        timeout_seconds=86400,
+                        timeout_node="documentsMissing",
+                    )
+                ),
+            ),
             NodeExample(
                 definition=inline({"type": "WAIT", "config": {"durationSeconds": 90}}),
                 check=expect(wait=WaitForDuration(seconds=90)),
@@ -222,11 +243,15 @@ async def test_child(resources: NodeResources) -> None:
             NodeExample(
                 definition=NODES["collect-payment-child"],
                 parameters={"booking": {"fee": 25, "bookingRef": "BK-1"}},
-                check=expect(child=ChildStart(workflow_id="collect-payment",
-                                              workflow_version="ACTIVE",
-                                              parameters={"amount": 25, "reference": "BK-1"},
-                                              mode=ChildMode.SYNC)),
-            ),  # fmt: skip
+                check=expect(
+                    child=ChildStart(
+                        workflow_id="collect-payment",
+                        workflow_version="ACTIVE",
+                        parameters={"amount": 25, "reference": "BK-1"},
+                        mode=ChildMode.SYNC,
+                    )
+                ),
+            ),
         ],
         resources=resources,
     )
@@ -239,9 +264,12 @@ async def test_success_and_failure(resources: NodeResources) -> None:
             NodeExample(
                 definition=NODES["refund-outcome"],
                 parameters={"outcome": "REFUNDED", "refund": REFUND},
-                check=expect(status=RunStatus.COMPLETED, disposition="REFUNDED",
-                             output={"outcome": "REFUNDED", "refund": REFUND}),
-            ),  # fmt: skip
+                check=expect(
+                    status=RunStatus.COMPLETED,
+                    disposition="REFUNDED",
+                    output={"outcome": "REFUNDED", "refund": REFUND},
+                ),
+            ),
         ],
         resources=resources,
     )
@@ -259,9 +287,10 @@ async def test_success_and_failure(resources: NodeResources) -> None:
             NodeExample(
                 definition=NODES["fail-with-reason"],
                 parameters={"outcome": "PAYMENT_FAILED", "reason": "No money."},
-                check=expect(status=RunStatus.FAILED, disposition="PAYMENT_FAILED",
-                             error_message="No money."),
-            ),  # fmt: skip
+                check=expect(
+                    status=RunStatus.FAILED, disposition="PAYMENT_FAILED", error_message="No money."
+                ),
+            ),
             NodeExample(definition=NODES["refund-failed"], check=final_view),
         ],
         resources=resources,
@@ -325,7 +354,11 @@ async def test_errors_are_typed(resources: NodeResources) -> None:
     with pytest.raises(NodeConformanceError, match="expected ScriptError, but execute answered"):
         await check_node_type(
             ScriptNodeType(),
-            [NodeExample(definition=inline({"type": "SCRIPT", "config": {"script": "1"}}),
-                         expect_error=ScriptError)],
+            [
+                NodeExample(
+                    definition=inline({"type": "SCRIPT", "config": {"script": "1"}}),
+                    expect_error=ScriptError,
+                )
+            ],
             resources=resources,
-        )  # fmt: skip
+        )

@@ -7,6 +7,7 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
+
 from drift_nodes import (
     AuthDiscoveryError,
     NodeDiscoveryError,
@@ -16,8 +17,17 @@ from drift_nodes import (
 )
 from drift_nodes.builtins import HttpNodeType
 
-BUILTINS = {"HTTP", "SCRIPT", "BRANCH", "PROCESSOR", "INSTRUCTION", "WAIT", "CHILD",
-            "SUCCESS", "FAILURE"}  # fmt: skip
+BUILTINS = {
+    "HTTP",
+    "SCRIPT",
+    "BRANCH",
+    "PROCESSOR",
+    "INSTRUCTION",
+    "WAIT",
+    "CHILD",
+    "SUCCESS",
+    "FAILURE",
+}
 
 RIVAL_MODULE = '''
 from typing import ClassVar
@@ -60,15 +70,19 @@ def _entry_points(root: Path, group: str) -> list[metadata.EntryPoint]:
 
 def test_builtins_register_through_the_entry_point_group() -> None:
     registry = discover_nodes()
-    assert BUILTINS <= set(registry)
+    assert set(registry) >= BUILTINS
     assert {registry.source(name) for name in BUILTINS} == {"drift-nodes"}
     assert isinstance(registry["HTTP"], HttpNodeType)
     assert set(registry.node_types.names()) == set(registry)
-    assert registry.for_definition(
-        registry.node_types.decode_node(b'{"type":"SCRIPT","id":"s","name":"S","config":'
-                                        b'{"script":"1"}}')
-    ) is registry["SCRIPT"]  # fmt: skip
-    with pytest.raises(KeyError, match="no node type 'acme.NOPE' is installed"):
+    assert (
+        registry.for_definition(
+            registry.node_types.decode_node(
+                b'{"type":"SCRIPT","id":"s","name":"S","config":{"script":"1"}}'
+            )
+        )
+        is registry["SCRIPT"]
+    )
+    with pytest.raises(KeyError, match=r"no node type 'acme\.NOPE' is installed"):
         registry["acme.NOPE"]
 
 
@@ -76,7 +90,7 @@ def test_two_packages_offering_one_type_are_refused_naming_both(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.syspath_prepend(str(tmp_path))
-    _package(tmp_path, "acme-rival", '[drift.nodes]\nHTTP = acme_rival:RivalHttp\n')
+    _package(tmp_path, "acme-rival", "[drift.nodes]\nHTTP = acme_rival:RivalHttp\n")
     found = _entry_points(tmp_path, "drift.nodes")
     with pytest.raises(NodeDiscoveryError) as caught:
         discover_nodes(entry_points=found)
@@ -89,7 +103,7 @@ def test_two_packages_offering_one_type_are_refused_naming_both(
 
 def test_the_allow_setting_picks_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.syspath_prepend(str(tmp_path))
-    _package(tmp_path, "acme-rival", '[drift.nodes]\nHTTP = acme_rival:RivalHttp\n')
+    _package(tmp_path, "acme-rival", "[drift.nodes]\nHTTP = acme_rival:RivalHttp\n")
     found = _entry_points(tmp_path, "drift.nodes")
     registry = discover_nodes(allow={"HTTP": "acme-rival"}, entry_points=found)
     assert type(registry["HTTP"]).__name__ == "RivalHttp"
@@ -127,7 +141,7 @@ def test_auth_providers_are_discovered_and_clashes_refused(
     one = [ep for ep in _entry_points(tmp_path, "drift.auth") if ep.value.startswith("acme_one")]
     providers = discover_auth_providers(one)
     assert set(providers) == {"vault"}
-    with pytest.raises(AuthDiscoveryError, match="'acme-one' .* and by 'acme-two'"):
+    with pytest.raises(AuthDiscoveryError, match=r"'acme-one' .* and by 'acme-two'"):
         discover_auth_providers(_entry_points(tmp_path, "drift.auth"))
 
 

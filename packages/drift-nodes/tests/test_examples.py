@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+
 from drift_models import (
     NodeCatalog,
     NodeTypes,
@@ -91,8 +92,15 @@ def test_the_examples_validate_with_the_real_script_checker() -> None:
 
 async def test_refund(server: LocalHttpServer, resources: NodeResources) -> None:
     async def order(request: web.Request) -> web.Response:
-        return web.json_response({"id": request.match_info["id"], "status": "DELIVERED",
-                                  "total": 80.0, "currency": "EUR", "daysSinceDelivery": 12})  # fmt: skip
+        return web.json_response(
+            {
+                "id": request.match_info["id"],
+                "status": "DELIVERED",
+                "total": 80.0,
+                "currency": "EUR",
+                "daysSinceDelivery": 12,
+            }
+        )
 
     server.route("GET", "/orders/{id}", order)
     await server.start()
@@ -103,8 +111,14 @@ async def test_refund(server: LocalHttpServer, resources: NodeResources) -> None
         answers={"confirmRefund": {"decision": ["approve"], "note": ["sorry"]}},
         enum_store={"ordersServiceUrl": server.url("")},
     )
-    assert path == ["lookupOrder", "computeRefund", "routeRefund", "confirmRefund",
-                    "routeDecision", "refunded"]  # fmt: skip
+    assert path == [
+        "lookupOrder",
+        "computeRefund",
+        "routeRefund",
+        "confirmRefund",
+        "routeDecision",
+        "refunded",
+    ]
     assert result.status is RunStatus.COMPLETED
     assert result.disposition == "REFUNDED"
     assert result.output["refund"]["amount"] == 80.0
@@ -113,8 +127,9 @@ async def test_refund(server: LocalHttpServer, resources: NodeResources) -> None
 
 async def test_account_verification(server: LocalHttpServer, resources: NodeResources) -> None:
     async def account(request: web.Request) -> web.Response:
-        return web.json_response({"id": request.match_info["id"], "holder": "Ada",
-                                  "phone": "+44 20 7946 0958"})  # fmt: skip
+        return web.json_response(
+            {"id": request.match_info["id"], "holder": "Ada", "phone": "+44 20 7946 0958"}
+        )
 
     async def verify(request: web.Request) -> web.Response:
         body = await request.json()
@@ -134,7 +149,11 @@ async def test_account_verification(server: LocalHttpServer, resources: NodeReso
     )
     assert path[-1] == "verified"
     assert result.output == {"accountId": "a-1", "verified": True}
-    assert context.output("fetchAccount") == {"id": "a-1", "holder": "Ada", "maskedPhone": "***0958"}
+    assert context.output("fetchAccount") == {
+        "id": "a-1",
+        "holder": "Ada",
+        "maskedPhone": "***0958",
+    }
     view = context.output("askCode")
     assert view["inputOptions"][0]["description"].startswith("Ask Ada for the code sent to ***0958")
 
@@ -144,12 +163,22 @@ async def test_appointment_with_a_timer_an_event_and_a_sync_child(
 ) -> None:
     result, context, path = await run_workflow(
         WORKFLOWS["appointment"],
-        {"patientId": "p7", "slot": "2026-12-01T09:30", "fee": 25,
-         "remindAt": "2026-11-30T09:00:00+00:00"},
+        {
+            "patientId": "p7",
+            "slot": "2026-12-01T09:30",
+            "fee": 25,
+            "remindAt": "2026-11-30T09:00:00+00:00",
+        },
         resources,
-    )  # fmt: skip
-    assert path == ["prepareBooking", "waitForReminder", "awaitDocuments", "collectPayment",
-                    "routePayment", "booked"]  # fmt: skip
+    )
+    assert path == [
+        "prepareBooking",
+        "waitForReminder",
+        "awaitDocuments",
+        "collectPayment",
+        "routePayment",
+        "booked",
+    ]
     assert result.disposition == "BOOKED"
     assert result.output == {"status": "PAID", "amount": 25, "receiptId": "R-BK-p7-20261201T0930"}
     assert context.output("collectPayment")["status"] == "PAID"

@@ -7,6 +7,7 @@ import socket
 import pytest
 from aiohttp import web
 from aiohttp.abc import AbstractResolver, ResolveResult
+
 from drift_models import HttpNode, NodeTypes
 from drift_nodes import NodeResources, OutboundBlockedError, OutboundGuard
 from drift_nodes.builtins import HttpNodeType
@@ -27,14 +28,24 @@ def node(url: str) -> HttpNode:
 @pytest.mark.parametrize(
     "host",
     [
-        "127.0.0.1", "127.9.9.9", "10.0.0.1", "10.255.1.2", "172.16.4.4", "192.168.0.10",
-        "169.254.169.254", "100.64.0.1", "0.0.0.0", "[::1]", "[fe80::1]", "[fd00:ec2::254]",
-        "[::ffff:127.0.0.1]", "localhost", "metadata.google.internal",
+        "127.0.0.1",
+        "127.9.9.9",
+        "10.0.0.1",
+        "10.255.1.2",
+        "172.16.4.4",
+        "192.168.0.10",
+        "169.254.169.254",
+        "100.64.0.1",
+        "0.0.0.0",  # noqa: S104 - an address refused, not one bound
+        "[::1]",
+        "[fe80::1]",
+        "[fd00:ec2::254]",
+        "[::ffff:127.0.0.1]",
+        "localhost",
+        "metadata.google.internal",
     ],
-)  # fmt: skip
-async def test_internal_addresses_are_refused_by_default(
-    guarded: NodeResources, host: str
-) -> None:
+)
+async def test_internal_addresses_are_refused_by_default(guarded: NodeResources, host: str) -> None:
     with pytest.raises(OutboundBlockedError, match="outbound guard refused") as caught:
         await run_node(HTTP, node(f"http://{host}:9/x"), guarded)
     assert caught.value.code == "outbound-blocked"
@@ -49,7 +60,7 @@ async def test_loopback_server_is_refused_by_default_and_allowed_when_listed(
 
     server.route("GET", "/hello", hello)
     await server.start()
-    with pytest.raises(OutboundBlockedError, match="127.0.0.1 is a loopback address"):
+    with pytest.raises(OutboundBlockedError, match=r"127\.0\.0\.1 is a loopback address"):
         await run_node(HTTP, node(server.url("/hello")), guarded)
     assert server.hits.get("/hello", 0) == 0
     allowed = await run_node(HTTP, node(server.url("/hello")), resources)
@@ -75,9 +86,15 @@ class _FixedResolver(AbstractResolver):
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
     ) -> list[ResolveResult]:
         return [
-            {"hostname": host, "host": self.address, "port": port, "family": family,
-             "proto": 0, "flags": 0}
-        ]  # fmt: skip
+            {
+                "hostname": host,
+                "host": self.address,
+                "port": port,
+                "family": family,
+                "proto": 0,
+                "flags": 0,
+            }
+        ]
 
     async def close(self) -> None:
         return None

@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+
 from drift_models import HttpNode, NodeTypes, RetryPolicy, RunContext, ThreadContext
 from drift_nodes import (
+    NodeError,
     NodeResources,
     OutboundBlockedError,
     PermanentNodeError,
@@ -72,11 +74,16 @@ async def test_get_json_with_templates_query_and_headers(
     ("body_format", "body", "content_type", "sent"),
     [
         ("JSON", {"code": "{{ code }}"}, "application/json", '{"code":"1234"}'),
-        ("FORM", {"code": "{{ code }}", "n": 2}, "application/x-www-form-urlencoded", "code=1234&n=2"),
+        (
+            "FORM",
+            {"code": "{{ code }}", "n": 2},
+            "application/x-www-form-urlencoded",
+            "code=1234&n=2",
+        ),
         ("TEXT", "code {{ code }}", "text/plain; charset=utf-8", "code 1234"),
     ],
 )
-async def test_bodies(
+async def test_bodies(  # noqa: PLR0917 - fixtures and parameters
     server: LocalHttpServer,
     resources: NodeResources,
     body_format: str,
@@ -121,14 +128,19 @@ async def test_non_json_bodies_come_back_as_text(
 
 @pytest.mark.parametrize(
     ("status", "error", "attempts"),
-    [(404, PermanentNodeError, 1), (400, PermanentNodeError, 1), (500, RetryableNodeError, 3),
-     (503, RetryableNodeError, 3), (429, RetryableNodeError, 3)],
-)  # fmt: skip
+    [
+        (404, PermanentNodeError, 1),
+        (400, PermanentNodeError, 1),
+        (500, RetryableNodeError, 3),
+        (503, RetryableNodeError, 3),
+        (429, RetryableNodeError, 3),
+    ],
+)
 async def test_failing_statuses_retry_only_when_retryable(
     server: LocalHttpServer,
     resources: NodeResources,
     status: int,
-    error: type[Exception],
+    error: type[NodeError],
     attempts: int,
 ) -> None:
     async def failing(_: web.Request) -> web.Response:
@@ -264,7 +276,7 @@ async def test_a_redirect_to_a_metadata_address_is_refused(
 
     server.route("GET", "/sneaky", to_metadata)
     await server.start()
-    with pytest.raises(OutboundBlockedError, match="169.254.169.254 is a link-local"):
+    with pytest.raises(OutboundBlockedError, match=r"169\.254\.169\.254 is a link-local"):
         await run_node(HTTP, node({"url": server.url("/sneaky")}), resources)
 
 
@@ -314,5 +326,7 @@ async def test_auth_provider_token_is_sent(
     assert seen[0].provider == "vault"
     assert seen[0].enum_store == {"k": "v"}
     unknown = node({"url": server.url("/secure"), "authProvider": "nobody"})
-    with pytest.raises(PermanentNodeError, match="no auth provider 'nobody' \\(providers: vault\\)"):
+    with pytest.raises(
+        PermanentNodeError, match="no auth provider 'nobody' \\(providers: vault\\)"
+    ):
         await run_node(HTTP, unknown, resources)

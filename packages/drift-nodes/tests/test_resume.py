@@ -20,12 +20,18 @@ CASCADE: dict[str, Any] = {
             {
                 "id": "order",
                 "possibleDynamicValues": {
-                    "source": "{{ orders }}", "displayField": "label", "valueField": "id"
+                    "source": "{{ orders }}",
+                    "displayField": "label",
+                    "valueField": "id",
                 },
             },
-            {"id": "kind", "possibleValues": [
-                {"displayValue": "Damaged", "value": "damaged"},
-                {"displayValue": "Late", "value": "late"}]},
+            {
+                "id": "kind",
+                "possibleValues": [
+                    {"displayValue": "Damaged", "value": "damaged"},
+                    {"displayValue": "Late", "value": "late"},
+                ],
+            },
             {
                 "id": "detail",
                 "parentId": "kind",
@@ -38,7 +44,7 @@ CASCADE: dict[str, Any] = {
         ],
         "rules": {"required": ["order", "kind"], "single": ["order", "kind", "note"]},
     },
-}  # fmt: skip
+}
 
 
 async def _view(resources: NodeResources) -> tuple[InstructionNode, View]:
@@ -62,8 +68,9 @@ async def test_dynamic_and_dependent_values_are_rendered(resources: NodeResource
     order = view.option("order")
     assert order is not None
     assert [(v.display_value, v.value) for v in order.possible_dynamic_values] == [
-        ("Order 1", "o-1"), ("Order 2", "o-2")
-    ]  # fmt: skip
+        ("Order 1", "o-1"),
+        ("Order 2", "o-2"),
+    ]
     detail = view.option("detail")
     assert detail is not None
     assert sorted(detail.possible_dependent_values) == ["damaged", "late"]

@@ -7,6 +7,7 @@ import signal
 import time
 
 import pytest
+
 from drift_models import ScriptIssue
 from drift_nodes import (
     ScriptEngine,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from drift_models import RunContext, ThreadContext
 from drift_nodes import (
     NodeResources,
@@ -36,13 +37,17 @@ SCOPE: dict[str, Any] = {
         ("{{ order.paid }}/{{ order.note }}/{{ order.items }}", 'true/null/[{"sku":"A"}]'),
         ("{{ _enum_store.url }}/orders", "https://orders.example/orders"),
         ({"$literal": "{{ not a template }}"}, "{{ not a template }}"),
-        ({"a": ["{{ amount }}", {"b": "{{ order.id }}"}], "c": 1},
-         {"a": [12.5, {"b": "o-1"}], "c": 1}),
+        (
+            {"a": ["{{ amount }}", {"b": "{{ order.id }}"}], "c": 1},
+            {"a": [12.5, {"b": "o-1"}], "c": 1},
+        ),
         ({"$script": "amount * 2"}, 25.0),
-        ({"double": {"$script": "x = amount\nx * 2"}, "id": "{{ order.id }}"},
-         {"double": 25.0, "id": "o-1"}),
+        (
+            {"double": {"$script": "x = amount\nx * 2"}, "id": "{{ order.id }}"},
+            {"double": 25.0, "id": "o-1"},
+        ),
     ],
-)  # fmt: skip
+)
 async def test_values_render(resources: NodeResources, raw: Any, rendered: Any) -> None:
     assert await render_value(raw, SCOPE, resources.scripts) == rendered
 
@@ -93,10 +98,16 @@ def test_parameters_map_paths_and_literals() -> None:
         "nothing": None,
     }
     assert resolve_parameters("step", mapping, _context()) == {
-        "orderId": "o-1", "total": 80, "sku": "A", "decision": "approve",
-        "url": "https://orders.example", "tenant": "acme", "outcome": "REFUNDED",
-        "limit": 3, "nothing": None,
-    }  # fmt: skip
+        "orderId": "o-1",
+        "total": 80,
+        "sku": "A",
+        "decision": "approve",
+        "url": "https://orders.example",
+        "tenant": "acme",
+        "outcome": "REFUNDED",
+        "limit": 3,
+        "nothing": None,
+    }
 
 
 def test_a_missing_path_names_state_parameter_and_path() -> None:
@@ -107,8 +118,10 @@ def test_a_missing_path_names_state_parameter_and_path() -> None:
         "$.lookup.body has no field 'amount' (fields: 'items', 'total')"
     )
     assert caught.value.details == {
-        "state": "computeRefund", "parameter": "total", "path": "$.lookup.body.amount"
-    }  # fmt: skip
+        "state": "computeRefund",
+        "parameter": "total",
+        "path": "$.lookup.body.amount",
+    }
     with pytest.raises(ParameterError, match=r"\$\.later\.x cannot be read: \$ has no field"):
         resolve_parameters("s", {"v": "$.later.x"}, _context())
     with pytest.raises(ParameterError, match="bad path"):

@@ -110,7 +110,7 @@ def script_globals() -> starlark.Globals:
     return starlark.Globals.extended_by(extensions)
 
 
-def _round(number: float, digits: int | None = None) -> float:
+def _round(number: object, digits: int | None = None) -> float:
     """``round`` as Python has it (Starlark's standard library lacks it)."""
     if not isinstance(number, int | float) or isinstance(number, bool):
         msg = f"round() needs a number, got {type(number).__name__}"
@@ -161,7 +161,10 @@ class _Evaluator:
     def _compile(self, source: str) -> tuple[starlark.AstModule, frozenset[str]]:
         entry = self._cache.get(source)
         if entry is None:
-            entry = (starlark.parse(FILE_NAME, source.rstrip(), self._dialect), script_names(source))
+            entry = (
+                starlark.parse(FILE_NAME, source.rstrip(), self._dialect),
+                script_names(source),
+            )
             self._cache[source] = entry
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)

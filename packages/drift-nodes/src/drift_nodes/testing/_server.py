@@ -54,7 +54,7 @@ class LocalHttpServer:
         server = site._server  # noqa: SLF001 - the only way to learn the port chosen
         if not isinstance(server, asyncio.Server):
             msg = "the server did not start"
-            raise RuntimeError(msg)
+            raise TypeError(msg)
         self.port = server.sockets[0].getsockname()[1]
 
     def url(self, path: str) -> str:
