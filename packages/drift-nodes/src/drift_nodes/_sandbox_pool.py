@@ -127,7 +127,8 @@ class SandboxPool:
     def __init__(self, *, size: int, memory_bytes: int, cache_size: int) -> None:
         self._memory_bytes = memory_bytes
         self._cache_size = cache_size
-        self._slots: asyncio.Queue[_Sandbox | None] = asyncio.Queue()
+        # Last in, first out: a warm sandbox is reused before an idle slot starts a new one.
+        self._slots: asyncio.LifoQueue[_Sandbox | None] = asyncio.LifoQueue()
         for _ in range(size):
             self._slots.put_nowait(None)
         self._all: set[_Sandbox] = set()
