@@ -80,7 +80,7 @@ class NodeCall:
     run_id: str = ""
     thread_context: ThreadContext | None = None
     attempt: int = 1
-    _scope: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    _scope: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def scope(self) -> dict[str, Any]:
