@@ -21,7 +21,7 @@ from drift_nodes import (
     TokenRequest,
 )
 from drift_nodes.builtins import HttpNodeType
-from drift_nodes.testing import LocalHttpServer, execute_with_retries, run_node
+from drift_nodes.testing import LocalHttpServer, execute_with_retries, make_call, run_node
 
 HTTP = HttpNodeType()
 TYPES = NodeTypes()
@@ -223,6 +223,10 @@ async def test_slow_answers_time_out_as_retryable(
     with pytest.raises(RetryableNodeError, match=r"within 0\.3 s") as caught:
         await run_node(HTTP, definition, resources)
     assert caught.value.code == "http-timeout"
+    # A state's override, passed by the worker in the call, wins over the definition's.
+    call = make_call(resources, timeout_seconds=0.2)
+    with pytest.raises(RetryableNodeError, match=r"within 0\.2 s"):
+        await HTTP.execute(definition, call)
 
 
 async def test_connection_refused_is_retryable(resources: NodeResources) -> None:

@@ -111,3 +111,14 @@ async def test_dependent_values_follow_the_parent_answer(resources: NodeResource
     (problem,) = validate_resume(definition, view, answer)
     assert problem.path == "$.viewResponse.selectedOptions.detail[0]"
     assert "for the answer to 'kind'" in problem.message
+
+
+async def test_without_the_view_the_definition_s_own_widgets_are_used() -> None:
+    definition = NodeTypes().convert_node(CASCADE)
+    assert isinstance(definition, InstructionNode)
+    # Dynamic choices were never rendered: any order id is accepted; fixed ones still count.
+    good = ViewResponse(selected_options={"order": ["o-77"], "kind": ["late"]})
+    assert validate_resume(definition, None, good) == []
+    bad = ViewResponse(selected_options={"order": ["o-77"], "kind": ["lost"]})
+    (problem,) = validate_resume(definition, None, bad)
+    assert problem.path == "$.viewResponse.selectedOptions.kind[0]"

@@ -71,6 +71,9 @@ class NodeCall:
         run_id: the run's id.
         thread_context: who started or resumed the run.
         attempt: 1 for the first attempt, then 2, 3… on retries.
+        timeout_seconds: the limit of this attempt as the worker set it (the state's
+            override, else the definition's, else the type's default); nodes that wait
+            on something (HTTP) bound their wait by it.
     """
 
     instance: str
@@ -80,6 +83,7 @@ class NodeCall:
     run_id: str = ""
     thread_context: ThreadContext | None = None
     attempt: int = 1
+    timeout_seconds: float | None = None
     _scope: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property

@@ -17,23 +17,37 @@ from drift_models import (
     format_path,
 )
 
-__all__ = ["allowed_values", "validate_resume"]
+__all__ = ["allowed_values", "static_view", "validate_resume"]
 
 _BASE = ("viewResponse", "selectedOptions")
 
 
 def validate_resume(
-    node: InstructionNode | ResumeRules, view: View, response: ViewResponse
+    node: InstructionNode | ResumeRules, view: View | None, response: ViewResponse
 ) -> list[Problem]:
     """Every problem of ``response`` as an answer to ``view``; empty when it is acceptable.
 
     Args:
-        node: the INSTRUCTION definition (or just its rules).
-        view: the view as rendered and shown (its dynamic choices are the ones allowed).
+        node: the INSTRUCTION definition (or just its rules, when ``view`` is given).
+        view: the view as rendered and shown (its dynamic choices are the ones allowed);
+            ``None`` checks against the definition's own widgets, where dynamic choices
+            are unknown and so not restricted.
         response: the person's answer.
 
     Whatever the rules, an answer may only name widgets of the view.
+
+    Raises:
+        TypeError: when neither a view nor the definition gives the widgets.
     """
+    unrendered: set[str] = set()
+    if view is None:
+        if not isinstance(node, InstructionNode):
+            msg = "validate_resume needs the INSTRUCTION definition or the view shown"
+            raise TypeError(msg)
+        view = static_view(node)
+        unrendered = {
+            o.id for o in node.config.input_options if o.possible_dynamic_values is not None
+        }
     rules = node.config.rules if isinstance(node, InstructionNode) else node
     selected = response.selected_options
     known = [option.id for option in view.input_options]
@@ -62,18 +76,46 @@ def validate_resume(
     )
     if rules.restrict_to_possible_values:
         for option in view.input_options:
-            problems.extend(_check_choices(option, selected))
+            problems.extend(
+                _check_choices(option, selected, dynamic_unknown=option.id in unrendered)
+            )
     return problems
 
 
-def allowed_values(option: ViewOption, selected: dict[str, list[str]]) -> set[str] | None:
-    """The values ``option`` accepts given the other answers, or ``None`` for free text.
+def static_view(node: InstructionNode) -> View:
+    """The view of ``node`` without rendering: its widgets and their fixed choices."""
+    return View(
+        node=node.id,
+        layout_id=node.config.layout_id,
+        input_options=[
+            ViewOption(
+                id=option.id,
+                parent_id=option.parent_id,
+                possible_values=list(option.possible_values),
+                possible_dependent_values={
+                    key: list(values) for key, values in option.possible_dependent_values.items()
+                },
+            )
+            for option in node.config.input_options
+        ],
+    )
+
+
+def allowed_values(
+    option: ViewOption, selected: dict[str, list[str]], *, dynamic_unknown: bool = False
+) -> set[str] | None:
+    """The values ``option`` accepts given the other answers, or ``None`` for any value.
+
+    ``None`` for free text, and for a widget with dynamic choices not rendered
+    (``dynamic_unknown``).
 
     Dependent values follow the parent widget's answer; when the parent is unanswered,
     any dependent value is accepted.
     """
     allowed = {v.value for v in option.possible_values}
     allowed.update(v.value for v in option.possible_dynamic_values)
+    if dynamic_unknown:
+        return None
     if option.possible_dependent_values:
         parent_answer = selected.get(option.parent_id or "", [])
         if parent_answer:
@@ -87,11 +129,13 @@ def allowed_values(option: ViewOption, selected: dict[str, list[str]]) -> set[st
     return allowed or None
 
 
-def _check_choices(option: ViewOption, selected: dict[str, list[str]]) -> list[Problem]:
+def _check_choices(
+    option: ViewOption, selected: dict[str, list[str]], *, dynamic_unknown: bool
+) -> list[Problem]:
     values = selected.get(option.id, [])
     if not values:
         return []
-    allowed = allowed_values(option, selected)
+    allowed = allowed_values(option, selected, dynamic_unknown=dynamic_unknown)
     if allowed is None:
         return []
     problems = []

@@ -56,7 +56,11 @@ class HttpNodeType(NodeType[HttpNode]):
             call.resources.http,
             exchange,
             guard=call.resources.guard,
-            timeout_seconds=definition.timeout_seconds or settings.default_timeout_seconds,
+            timeout_seconds=(
+                call.timeout_seconds
+                or definition.timeout_seconds
+                or settings.default_timeout_seconds
+            ),
             max_redirects=settings.max_redirects,
             max_bytes=min(config.max_response_bytes, settings.max_response_bytes),
         )

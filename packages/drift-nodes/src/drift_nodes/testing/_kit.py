@@ -90,6 +90,7 @@ def make_call(
     run_id: str = "test-run",
     attempt: int = 1,
     thread_context: ThreadContext | None = None,
+    timeout_seconds: float | None = None,
 ) -> NodeCall:
     """A :class:`~drift_nodes.NodeCall` as the worker would build it."""
     return NodeCall(
@@ -100,6 +101,7 @@ def make_call(
         run_id=run_id,
         thread_context=thread_context,
         attempt=attempt,
+        timeout_seconds=timeout_seconds,
     )
 
 
