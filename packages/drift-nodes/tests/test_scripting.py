@@ -8,8 +8,9 @@ import time
 
 import pytest
 
-from drift_models import ScriptIssue
+from drift_models import NodeTypes, ScriptIssue
 from drift_nodes import (
+    NodeResources,
     ScriptEngine,
     ScriptError,
     ScriptMemoryError,
@@ -18,6 +19,8 @@ from drift_nodes import (
     check_script,
 )
 from drift_nodes._bounded import is_provably_bounded
+from drift_nodes.builtins import ScriptNodeType
+from drift_nodes.testing import run_node
 
 LIMITS = ScriptSettings(timeout_seconds=1.0, memory_bytes=256 * 1024 * 1024)
 
@@ -197,3 +200,30 @@ async def test_only_the_names_a_script_mentions_are_sent() -> None:
         assert await engine.evaluate("b = a\nb + 1", scope) == 2
         with pytest.raises(ScriptError, match="could not be sent"):
             await engine.evaluate("b = blob\nb", scope)
+
+
+@pytest.mark.parametrize(
+    ("source", "error", "message"),
+    [
+        (ENDLESS_LOOP, ScriptTimeoutError, "ran past its time limit of 1 s"),
+        (MEMORY_BOMB, ScriptMemoryError, "needed more memory than its limit of 256 MiB"),
+        (DEEP_RECURSION, ScriptError, "line 3, column 12: Starlark call stack overflow"),
+    ],
+)
+async def test_runaway_scripts_fail_their_node_and_the_worker_goes_on(
+    resources: NodeResources, source: str, error: type[ScriptError], message: str
+) -> None:
+    definition = NodeTypes().convert_node(
+        {"type": "SCRIPT", "id": "runaway", "name": "Runaway", "config": {"script": source}}
+    )
+    started = time.monotonic()
+    with pytest.raises(error, match=message) as caught:
+        await run_node(ScriptNodeType(), definition, resources)
+    assert caught.value.message.startswith("config.script: ")
+    assert not caught.value.retryable
+    assert time.monotonic() - started < resources.settings.scripts.timeout_seconds + 1.5
+    # The same worker runs the next node as if nothing happened.
+    healthy = NodeTypes().convert_node(
+        {"type": "SCRIPT", "id": "ok", "name": "OK", "config": {"script": "x = 20\nx + 22"}}
+    )
+    assert (await run_node(ScriptNodeType(), healthy, resources)).output == 42

@@ -66,8 +66,9 @@ class NodeResources:
             connector = aiohttp.TCPConnector(
                 resolver=GuardedResolver(self.guard),
                 limit=http.connection_limit,
-                ttl_dns_cache=None,
-                use_dns_cache=False,
+                # The cache holds only addresses the guard allowed, so caching is safe.
+                use_dns_cache=True,
+                ttl_dns_cache=10,
             )
             self._session = aiohttp.ClientSession(
                 connector=connector,
