@@ -1,12 +1,99 @@
-"""The Drift node plugin API, the script engine and every built-in node.
+"""The Drift node plugin API, the Starlark script engine and every built-in node.
 
-The plugin API, its discovery through the ``drift.nodes`` entry point group, the Starlark
-engine and the built-in nodes arrive with the nodes issue; this release holds the package
-in place.
+A node type is one small class (:class:`NodeType`) that pairs a DSL definition type
+with an async ``execute`` method; packages offer node types through the ``drift.nodes``
+entry point group and :func:`discover_nodes` finds them — the built-ins the same way.
+The worker resolves a state's parameters (:func:`resolve_parameters`), builds a
+:class:`NodeCall` and gets back a :class:`NodeResult`. Scripts run in the
+:class:`ScriptEngine` with a time limit and a memory bound; HTTP calls pass the
+:class:`OutboundGuard`.
 """
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from drift_nodes.api import NodeCall, NodeConfig, NodeType
+from drift_nodes.auth import (
+    AUTH_ENTRY_POINT_GROUP,
+    AuthDiscoveryError,
+    TokenProvider,
+    TokenRequest,
+    discover_auth_providers,
+)
+from drift_nodes.checker import check_script
+from drift_nodes.discovery import (
+    NODES_ENTRY_POINT_GROUP,
+    NodeDiscoveryError,
+    NodeRegistry,
+    discover_nodes,
+)
+from drift_nodes.errors import (
+    NodeError,
+    OutboundBlockedError,
+    ParameterError,
+    PermanentNodeError,
+    ResponseTooLargeError,
+    RetryableNodeError,
+    ScriptError,
+    ScriptMemoryError,
+    ScriptTimeoutError,
+    ValueRenderError,
+)
+from drift_nodes.guard import OutboundGuard
+from drift_nodes.parameters import resolve_parameters
+from drift_nodes.rendering import render_value
+from drift_nodes.resources import NodeResources
+from drift_nodes.results import (
+    ChildStart,
+    NodeResult,
+    WaitFor,
+    WaitForDuration,
+    WaitForEvent,
+    WaitUntil,
+)
+from drift_nodes.resume import validate_resume
+from drift_nodes.scripting import ScriptEngine
+from drift_nodes.settings import HttpSettings, NodeSettings, ScriptSettings
 
-__all__ = ["__version__"]
+__version__ = "0.2.0"
+
+__all__ = [
+    "AUTH_ENTRY_POINT_GROUP",
+    "NODES_ENTRY_POINT_GROUP",
+    "AuthDiscoveryError",
+    "ChildStart",
+    "HttpSettings",
+    "NodeCall",
+    "NodeConfig",
+    "NodeDiscoveryError",
+    "NodeError",
+    "NodeRegistry",
+    "NodeResources",
+    "NodeResult",
+    "NodeSettings",
+    "NodeType",
+    "OutboundBlockedError",
+    "OutboundGuard",
+    "ParameterError",
+    "PermanentNodeError",
+    "ResponseTooLargeError",
+    "RetryableNodeError",
+    "ScriptEngine",
+    "ScriptError",
+    "ScriptMemoryError",
+    "ScriptSettings",
+    "ScriptTimeoutError",
+    "TokenProvider",
+    "TokenRequest",
+    "ValueRenderError",
+    "WaitFor",
+    "WaitForDuration",
+    "WaitForEvent",
+    "WaitUntil",
+    "__version__",
+    "check_script",
+    "discover_auth_providers",
+    "discover_nodes",
+    "render_value",
+    "resolve_parameters",
+    "validate_resume",
+]

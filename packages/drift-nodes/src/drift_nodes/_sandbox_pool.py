@@ -1,0 +1,173 @@
+"""A pool of long-lived sandbox processes that evaluate scripts for the worker.
+
+Each process runs ``_sandbox_child`` under an address-space limit (``RLIMIT_AS``), so a
+memory bomb fails inside the child and never in the worker. The parent bounds every
+request by wall-clock time as well: a child that does not answer in time (a native
+call that ignores cancellation, say) is killed. A child that dies, for whatever
+reason, is replaced by a fresh one on the next request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sys
+from pathlib import Path
+from typing import Final
+
+import msgspec
+
+from drift_nodes._sandbox_child import HEADER, EvalReply, EvalRequest
+
+__all__ = ["SandboxDiedError", "SandboxPool"]
+
+_CHILD: Final = Path(__file__).with_name("_sandbox_child.py")
+_BOOT: Final = "import runpy, sys; runpy.run_path(sys.argv.pop(1), run_name='__main__')"
+_START_TIMEOUT: Final = 60.0
+_GRACE_SECONDS: Final = 1.0
+
+
+class SandboxDiedError(Exception):
+    """A sandbox process ended (or was killed) before it answered.
+
+    Attributes:
+        timed_out: whether the parent killed it for not answering in time.
+    """
+
+    def __init__(self, message: str, *, timed_out: bool = False) -> None:
+        self.timed_out = timed_out
+        super().__init__(message)
+
+
+class _Sandbox:
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        assert process.stdin is not None  # noqa: S101 - spawned with pipes
+        assert process.stdout is not None  # noqa: S101
+        self.stdin = process.stdin
+        self.stdout = process.stdout
+
+    @classmethod
+    async def spawn(cls, memory_bytes: int, cache_size: int) -> _Sandbox:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+        env["RUST_BACKTRACE"] = "0"
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            _BOOT,
+            str(_CHILD),
+            str(memory_bytes),
+            str(cache_size),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
+            cwd=os.sep,
+            env=env,
+        )
+        sandbox = cls(process)
+        try:
+            async with asyncio.timeout(_START_TIMEOUT):
+                await sandbox.stdout.readexactly(HEADER.size)
+        except (TimeoutError, asyncio.IncompleteReadError):
+            sandbox.kill()
+            msg = "the script sandbox process did not start"
+            raise SandboxDiedError(msg) from None
+        return sandbox
+
+    @property
+    def alive(self) -> bool:
+        return self.process.returncode is None
+
+    async def call(self, payload: bytes, wall_seconds: float) -> bytes:
+        try:
+            async with asyncio.timeout(wall_seconds):
+                self.stdin.write(HEADER.pack(len(payload)) + payload)
+                await self.stdin.drain()
+                header = await self.stdout.readexactly(HEADER.size)
+                return await self.stdout.readexactly(HEADER.unpack(header)[0])
+        except TimeoutError:
+            self.kill()
+            msg = "the script sandbox did not answer in time and was stopped"
+            raise SandboxDiedError(msg, timed_out=True) from None
+        except (asyncio.IncompleteReadError, ConnectionError, BrokenPipeError):
+            self.kill()
+            code = await self._exit_code()
+            msg = f"the script sandbox process died (exit status {code})"
+            raise SandboxDiedError(msg) from None
+
+    async def _exit_code(self) -> int | None:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(2):
+                return await self.process.wait()
+        return self.process.returncode
+
+    def kill(self) -> None:
+        if self.process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.process.kill()
+
+    async def close(self) -> None:
+        if self.alive:
+            self.stdin.close()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(2):
+                    await self.process.wait()
+            self.kill()
+        await self.process.wait()
+
+
+class SandboxPool:
+    """Up to ``size`` sandbox processes, started on first use and replaced when they die.
+
+    Bound to the event loop it is first used on (asyncio subprocesses are).
+    """
+
+    def __init__(self, *, size: int, memory_bytes: int, cache_size: int) -> None:
+        self._memory_bytes = memory_bytes
+        self._cache_size = cache_size
+        # Last in, first out: a warm sandbox is reused before an idle slot starts a new one.
+        self._slots: asyncio.LifoQueue[_Sandbox | None] = asyncio.LifoQueue()
+        for _ in range(size):
+            self._slots.put_nowait(None)
+        self._all: set[_Sandbox] = set()
+        self._encoder = msgspec.msgpack.Encoder()
+        self._decoder = msgspec.msgpack.Decoder(EvalReply)
+        self.started = 0
+        """How many sandbox processes were started (replacements included)."""
+
+    async def run(self, request: EvalRequest) -> EvalReply:
+        """Evaluate ``request`` in a free sandbox (waiting for one when all are busy).
+
+        Raises:
+            SandboxDiedError: when the sandbox died or was killed before answering.
+        """
+        payload = self._encoder.encode(request)
+        sandbox = await self._slots.get()
+        try:
+            if sandbox is None or not sandbox.alive:
+                if sandbox is not None:
+                    self._all.discard(sandbox)
+                sandbox = await _Sandbox.spawn(self._memory_bytes, self._cache_size)
+                self._all.add(sandbox)
+                self.started += 1
+            data = await sandbox.call(payload, request.timeout + _GRACE_SECONDS)
+            reply = self._decoder.decode(data)
+            if reply.failure is not None and reply.failure.kind == "memory":
+                # The child exits after a memory failure: never hand it another request.
+                self._all.discard(sandbox)
+                await sandbox.close()
+                sandbox = None
+            return reply
+        finally:
+            self._slots.put_nowait(sandbox)
+
+    async def close(self) -> None:
+        """Stop every sandbox process."""
+        sandboxes, self._all = self._all, set()
+        await asyncio.gather(*(s.close() for s in sandboxes))
+
+    def pids(self) -> list[int]:
+        """The process ids of the live sandboxes (for tests and diagnostics)."""
+        return [s.process.pid for s in self._all if s.alive]

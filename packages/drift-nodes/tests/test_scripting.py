@@ -1,0 +1,229 @@
+"""The script engine: results, errors with places, limits, and a worker that survives."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+
+from drift_models import NodeTypes, ScriptIssue
+from drift_nodes import (
+    NodeResources,
+    ScriptEngine,
+    ScriptError,
+    ScriptMemoryError,
+    ScriptSettings,
+    ScriptTimeoutError,
+    check_script,
+)
+from drift_nodes._bounded import is_provably_bounded
+from drift_nodes.builtins import ScriptNodeType
+from drift_nodes.testing import run_node
+
+LIMITS = ScriptSettings(timeout_seconds=1.0, memory_bytes=256 * 1024 * 1024)
+
+ENDLESS_LOOP = """
+def spin():
+    n = 0
+    for i in range(1000000000):
+        for j in range(1000000000):
+            n += 1
+    return n
+spin()
+"""
+MEMORY_BOMB = """
+def grow():
+    chunks = ["x" * 1000000]
+    for i in range(64):
+        chunks = chunks + chunks
+    return len(chunks)
+grow()
+"""
+DEEP_RECURSION = """
+def down(n):
+    return down(n + 1)
+down(0)
+"""
+
+
+async def test_statements_then_last_expression_is_the_result() -> None:
+    async with ScriptEngine(LIMITS) as engine:
+        source = 'total = max([1, 2]) if False else order["total"]\n{"double": total * 2}'
+        assert await engine.evaluate(source, {"order": {"total": 21}}) == {"double": 42}
+        assert engine.sandbox_evaluations == 1
+
+
+async def test_bounded_expressions_run_in_process_and_others_in_a_sandbox() -> None:
+    async with ScriptEngine(LIMITS) as engine:
+        assert await engine.evaluate('answer["decision"][0] == "approve"', {
+            "answer": {"decision": ["approve"]}
+        }) is True  # fmt: skip
+        assert engine.in_process_evaluations == 1
+        assert engine.sandbox_evaluations == 0
+        assert await engine.evaluate('"ab" * 2', {}) == "abab"
+        assert engine.sandbox_evaluations == 1
+
+
+@pytest.mark.parametrize(
+    ("source", "bounded"),
+    [
+        ('not refund["eligible"]', True),
+        ('x.get("a", 0) > 3 and len(y) < 2', True),
+        ("a if b else c", True),
+        ('"x" * 100000000', False),
+        ("1 << 100000000", False),
+        ("[i for i in range(10)]", False),
+        ("x = 1\nx", False),
+        ('s.replace("", s)', False),
+        ('f"{a * 100000}"', False),
+        ("getattr(s, 'replace')('', s)", False),
+        ("(lambda: 1)()", False),
+    ],
+)
+def test_fast_path_admits_only_bounded_expressions(source: str, bounded: bool) -> None:
+    assert is_provably_bounded(source) is bounded
+
+
+async def test_fast_path_can_be_switched_off() -> None:
+    settings = ScriptSettings(in_process_fast_path=False, timeout_seconds=1.0)
+    async with ScriptEngine(settings) as engine:
+        assert await engine.evaluate("a + 1", {"a": 1}) == 2
+        assert engine.in_process_evaluations == 0
+        assert engine.sandbox_evaluations == 1
+
+
+async def test_first_truthy_stops_at_the_first_true_rule() -> None:
+    async with ScriptEngine(LIMITS) as engine:
+        # The third rule would fail: it must never run.
+        assert await engine.first_truthy(["a > 100", "a > 10", "1 // 0"], {"a": 41}) == 1
+        assert await engine.first_truthy(["x = a\nx > 100", "a > 10", "1 // 0"], {"a": 41}) == 1
+        assert await engine.first_truthy(["a > 100"], {"a": 1}) is None
+
+
+async def test_compile_errors_carry_line_and_column() -> None:
+    async with ScriptEngine(LIMITS) as engine:
+        with pytest.raises(ScriptError) as caught:
+            await engine.evaluate("x = (1,\n  2", {})
+        assert (caught.value.line, caught.value.column) == (2, 4)
+        assert "does not compile at line 2, column 4" in caught.value.message
+
+
+async def test_runtime_errors_carry_line_and_column() -> None:
+    async with ScriptEngine(LIMITS) as engine:
+        with pytest.raises(ScriptError) as caught:
+            await engine.evaluate("y = 1\nmissing + y", {})
+        assert (caught.value.line, caught.value.column) == (2, 1)
+        assert "Variable `missing` not found" in caught.value.message
+
+
+def test_checker_reports_line_and_column_and_accepts_good_scripts() -> None:
+    issue = check_script("a = 1\nb = (a +\n")
+    assert isinstance(issue, ScriptIssue)
+    assert (issue.line, issue.column) == (2, 9)  # the end of 'b = (a +'
+    assert "Parse error" in issue.message
+    assert check_script('{"a": order["id"]}') is None
+    assert check_script("while True:\n  pass") is not None  # no unbounded loops in Starlark
+
+
+@pytest.mark.parametrize(
+    "source",
+    ['open("/etc/passwd")', 'load("x.star", "y")', "time.now()", "random()", 'print("x")'],
+)
+async def test_no_file_network_clock_randomness_or_output(source: str) -> None:
+    async with ScriptEngine(LIMITS) as engine:
+        with pytest.raises(ScriptError):
+            await engine.evaluate(source, {})
+
+
+async def test_results_must_be_json() -> None:
+    async with ScriptEngine(LIMITS) as engine:
+        with pytest.raises(ScriptError, match="not a JSON value"):
+            await engine.evaluate("def f():\n  return len\nf()", {})
+
+
+async def test_results_over_the_size_limit_fail() -> None:
+    settings = ScriptSettings(timeout_seconds=2.0, max_result_bytes=1024)
+    async with ScriptEngine(settings) as engine:
+        with pytest.raises(ScriptError, match="more than the limit of 1024 bytes"):
+            await engine.evaluate('x = "a" * 5000\nx', {})
+
+
+async def test_endless_loop_is_stopped_at_the_time_limit_and_the_engine_goes_on() -> None:
+    async with ScriptEngine(LIMITS) as engine:
+        started = time.monotonic()
+        with pytest.raises(ScriptTimeoutError, match="time limit of 1 s"):
+            await engine.evaluate(ENDLESS_LOOP, {})
+        assert time.monotonic() - started < LIMITS.timeout_seconds + 1.5
+        assert await engine.evaluate("x = 2\nx + 1", {}) == 3
+
+
+async def test_memory_bomb_fails_the_script_and_never_the_worker() -> None:
+    settings = ScriptSettings(sandbox_processes=1, timeout_seconds=1.0, memory_bytes=256 << 20)
+    async with ScriptEngine(settings) as engine:
+        assert await engine.evaluate("x = 1\nx", {}) == 1
+        first = engine.sandbox_pids
+        with pytest.raises(ScriptMemoryError, match="more memory than its limit of 256 MiB"):
+            await engine.evaluate(MEMORY_BOMB, {})
+        # This process is alive and well, the bomb's sandbox was replaced, scripts run.
+        assert os.getpid() > 0
+        assert await engine.evaluate("x = 40\nx + 2", {}) == 42
+        assert len(engine.sandbox_pids) == 1
+        assert engine.sandbox_pids != first
+
+
+async def test_deep_recursion_fails_with_a_clear_error() -> None:
+    async with ScriptEngine(LIMITS) as engine:
+        with pytest.raises(ScriptError, match="call stack overflow") as caught:
+            await engine.evaluate(DEEP_RECURSION, {})
+        assert caught.value.line == 3
+
+
+async def test_a_killed_sandbox_fails_its_script_and_is_replaced() -> None:
+    async with ScriptEngine(ScriptSettings(sandbox_processes=1, timeout_seconds=5.0)) as engine:
+        assert await engine.evaluate("x = 1\nx", {}) == 1
+        (pid,) = engine.sandbox_pids
+        os.kill(pid, signal.SIGKILL)
+        with pytest.raises(ScriptMemoryError, match="died"):
+            await engine.evaluate("x = 2\nx", {})
+        assert await engine.evaluate("x = 3\nx", {}) == 3
+        assert engine.sandbox_pids != [pid]
+
+
+async def test_only_the_names_a_script_mentions_are_sent() -> None:
+    class Unsendable:
+        pass
+
+    async with ScriptEngine(LIMITS) as engine:
+        scope = {"a": 1, "blob": Unsendable()}
+        assert await engine.evaluate("b = a\nb + 1", scope) == 2
+        with pytest.raises(ScriptError, match="could not be sent"):
+            await engine.evaluate("b = blob\nb", scope)
+
+
+@pytest.mark.parametrize(
+    ("source", "error", "message"),
+    [
+        (ENDLESS_LOOP, ScriptTimeoutError, "ran past its time limit of 1 s"),
+        (MEMORY_BOMB, ScriptMemoryError, "needed more memory than its limit of 256 MiB"),
+        (DEEP_RECURSION, ScriptError, "line 3, column 12: Starlark call stack overflow"),
+    ],
+)
+async def test_runaway_scripts_fail_their_node_and_the_worker_goes_on(
+    resources: NodeResources, source: str, error: type[ScriptError], message: str
+) -> None:
+    definition = NodeTypes().convert_node(
+        {"type": "SCRIPT", "id": "runaway", "name": "Runaway", "config": {"script": source}}
+    )
+    started = time.monotonic()
+    with pytest.raises(error, match=message) as caught:
+        await run_node(ScriptNodeType(), definition, resources)
+    assert caught.value.message.startswith("config.script: ")
+    assert not caught.value.retryable
+    assert time.monotonic() - started < resources.settings.scripts.timeout_seconds + 1.5
+    # The same worker runs the next node as if nothing happened.
+    healthy = NodeTypes().convert_node(
+        {"type": "SCRIPT", "id": "ok", "name": "OK", "config": {"script": "x = 20\nx + 22"}}
+    )
+    assert (await run_node(ScriptNodeType(), healthy, resources)).output == 42
