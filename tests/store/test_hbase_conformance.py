@@ -27,7 +27,7 @@ async def test_table_creation_is_idempotent(hbase_url: str) -> None:
 
 
 async def test_tables_are_named_as_the_spec_says(hbase_url: str) -> None:
-    prefix = hbase_url.split("prefix=")[1].split("&")[0]
+    prefix = hbase_url.split("prefix=")[1].split("&", maxsplit=1)[0]
     async with open_store(hbase_url) as store:
         client = store.backend._client  # type: ignore[attr-defined]
         names = await client.call("list", lambda c: c.getTableNames())

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 from drift_store.backend import Backend, ContextBackend, DefinitionBackend
+from drift_store.cache import CacheStats, DefinitionCache
 from drift_store.contexts import ContextStore, UndecodableContextError
 from drift_store.definitions import (
     DefinitionReader,
@@ -52,12 +53,14 @@ __all__ = [
     "AlreadyExistsError",
     "Backend",
     "BackendUnavailableError",
+    "CacheStats",
     "ConflictError",
     "ContextBackend",
     "ContextRecord",
     "ContextStore",
     "Definition",
     "DefinitionBackend",
+    "DefinitionCache",
     "DefinitionKind",
     "DefinitionNotFoundError",
     "DefinitionReader",

@@ -76,7 +76,7 @@ async def _make_client(
     service: Any,
     host: str,
     port: int,
-    timeout: int,
+    timeout: int,  # noqa: ASYNC109 -- aiohappybase passes the socket timeout (ms)
     connect_timeout: int,
     trans_factory: Any,
     proto_factory: Any,
@@ -99,7 +99,7 @@ async def _make_client(
         if client_socket.raw_sock is not None:
             client_socket.raw_sock.close()
         raise
-    return TAsyncClient(service, proto_factory.get_protocol(transport))
+    return TAsyncClient(service, proto_factory.get_protocol(transport))  # type: ignore[no-untyped-call]
 
 
 def column(qualifier: str) -> bytes:
@@ -145,7 +145,7 @@ class HBaseClient:
         return connection
 
     async def call(
-        self, what: str, work: Callable[[Any], Awaitable[T]], *, timeout: float | None = None
+        self, what: str, work: Callable[[Any], Awaitable[T]], *, limit: float | None = None
     ) -> T:
         """Run ``work(thrift_client)`` on a pooled connection within the timeout.
 
@@ -154,7 +154,7 @@ class HBaseClient:
         """
         if self._closed:
             raise BackendUnavailableError(self.description, "the store is closed")
-        limit = timeout or self._timeout
+        limit = limit or self._timeout
         try:
             connection = await asyncio.wait_for(self._idle.get(), limit)
         except TimeoutError:
@@ -195,9 +195,7 @@ class HBaseClient:
 
     async def ensure_tables(self, names: Sequence[str]) -> None:
         """Create the tables that do not exist yet (family ``main``); others are kept."""
-        existing = await self.call(
-            "list tables", lambda c: c.getTableNames(), timeout=DDL_TIMEOUT
-        )
+        existing = await self.call("list tables", lambda c: c.getTableNames(), limit=DDL_TIMEOUT)
         for name in names:
             full = self.table(name)
             if full in existing:
@@ -205,12 +203,11 @@ class HBaseClient:
             descriptor = _thrift.ColumnDescriptor(name=f"{FAMILY}:".encode(), maxVersions=1)
 
             async def create(c: Any, full: bytes = full, descriptor: Any = descriptor) -> None:
-                try:
+                # Created meanwhile by another process: that is the goal.
+                with contextlib.suppress(_thrift.AlreadyExists):
                     await c.createTable(full, [descriptor])
-                except _thrift.AlreadyExists:
-                    pass  # created meanwhile by another process: that is the goal
 
-            await self.call(f"create table {full.decode()}", create, timeout=DDL_TIMEOUT)
+            await self.call(f"create table {full.decode()}", create, limit=DDL_TIMEOUT)
 
     # -- rows ----------------------------------------------------------------------------
 

@@ -15,8 +15,10 @@ the marker; after its deadline another writer may take the claim over.
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
+from collections.abc import Awaitable
 from typing import Final
 
 from drift_store._hbase_client import Cells, HBaseClient
@@ -108,9 +110,7 @@ class HBaseContexts:
                 raise RunNotFoundError(tenant, record.run_id)
             cell = cells["revision"]
             actual = int(cell.split(b"~")[1]) if cell.startswith(_PENDING) else int(cell)
-            raise RevisionConflict(
-                tenant, record.run_id, expected=expected_revision, actual=actual
-            )
+            raise RevisionConflict(tenant, record.run_id, expected=expected_revision, actual=actual)
         await self._commit(row, record, {}, claim, release=expected)
 
     async def _claim(self, row: str, expected: bytes | None, revision: int) -> bytes | None:
@@ -159,8 +159,7 @@ class HBaseContexts:
             raise
 
 
-async def _quietly(step: object) -> None:
-    try:
-        await step  # type: ignore[misc]
-    except Exception:  # noqa: BLE001, S110 -- the original error is what the caller needs
-        pass
+async def _quietly(step: Awaitable[object]) -> None:
+    # The original error is what the caller needs; this one would only hide it.
+    with contextlib.suppress(Exception):
+        await step

@@ -1,5 +1,7 @@
-"""Definitions in HBase: version rows in ``WorkflowHB`` / ``NodeHB``, pointers and the
-version counter in ``DefinitionPointerHB``.
+"""Definitions in HBase: versions, pointers and the version counter.
+
+Version rows live in ``WorkflowHB`` / ``NodeHB``; pointers and the counter in
+``DefinitionPointerHB``.
 
 A publish takes its number from an HBase atomic counter (``atomicIncrement`` on the
 pointer row), so concurrent publishes — from any number of processes — never share a
@@ -88,7 +90,14 @@ class HBaseDefinitions:
             if not created and mode is WriteMode.CREATE:
                 msg = f"tenant {tenant!r} already has a {kind} definition {definition_id!r}"
                 raise AlreadyExistsError(msg)
-        await self._put_version(tenant, kind, definition_id, None, data, now)
+        await self._put_version(
+            tenant=tenant,
+            kind=kind,
+            definition_id=definition_id,
+            version=None,
+            data=data,
+            now=now,
+        )
         cells: dict[str, bytes | None] = {"updatedAt": _text(now)}
         if created:
             cells |= {"tenant": tenant.encode(), "kind": kind.value.encode(),
@@ -135,7 +144,14 @@ class HBaseDefinitions:
         number = await self._client.increment(POINTER_TABLE, pointer, "counter")
         data = stamp(snapshot.data, number)
         # The version row exists before LATEST can point at it.
-        await self._put_version(tenant, kind, definition_id, number, data, now)
+        await self._put_version(
+            tenant=tenant,
+            kind=kind,
+            definition_id=definition_id,
+            version=number,
+            data=data,
+            now=now,
+        )
         while True:
             cells = await self._client.get(POINTER_TABLE, pointer, ("latest",)) or {}
             current = cells.get("latest")
@@ -229,6 +245,7 @@ class HBaseDefinitions:
 
     async def _put_version(
         self,
+        *,
         tenant: str,
         kind: DefinitionKind,
         definition_id: str,
@@ -260,5 +277,3 @@ def _unknown(
     return DefinitionNotFoundError(
         msg, tenant=tenant, kind=str(kind), definition_id=definition_id, version=version
     )
-
-

@@ -115,7 +115,9 @@ def fetch_classpath(*, cache_dir: Path | None = None) -> str:
         timeout=1800,
     )
     if result.returncode != 0 or not output.is_file():
-        msg = f"mvn could not resolve the HBase jars:\n{result.stdout[-3000:]}{result.stderr[-3000:]}"
+        msg = (
+            f"mvn could not resolve the HBase jars:\n{result.stdout[-3000:]}{result.stderr[-3000:]}"
+        )
         raise HBaseStartError(msg)
     output.replace(cache)
     return cache.read_text().strip()
@@ -125,8 +127,8 @@ def _site(directory: Path, zookeeper_port: int) -> str:
     properties = {
         "hbase.cluster.distributed": "false",
         "hbase.rootdir": f"file://{directory}/hbase",
-        "hbase.tmp.dir": f"{directory}/tmp",
-        "hbase.zookeeper.property.dataDir": f"{directory}/zk",
+        "hbase.tmp.dir": str(directory / "tmp"),
+        "hbase.zookeeper.property.dataDir": str(directory / "zk"),
         "hbase.zookeeper.property.clientPort": str(zookeeper_port),
         "hbase.zookeeper.quorum": "127.0.0.1",
         "hbase.unsafe.stream.capability.enforce": "false",
@@ -240,7 +242,9 @@ class HBaseServer:
                 msg = f"HBase exited with code {process.returncode}; {log}:\n{_tail(log)}"
                 raise HBaseStartError(msg)
         if _READY_LINE not in master_log.read_text(errors="replace"):
-            msg = f"HBase master not ready after {timeout:.0f} s; {master_log}:\n{_tail(master_log)}"
+            msg = (
+                f"HBase master not ready after {timeout:.0f} s; {master_log}:\n{_tail(master_log)}"
+            )
             raise HBaseStartError(msg)
         # The gateway answers tables() only once it can reach the master.
         while not asyncio.run(_thrift_answers(self.thrift_port)):

@@ -68,8 +68,8 @@ class RedisServer:
         return self._process.pid
 
     @classmethod
-    def start(cls, *, timeout: float = 10.0) -> RedisServer:
-        """Start redis-server on a free port and wait until it answers PING.
+    def start(cls, *, port: int | None = None, timeout: float = 10.0) -> RedisServer:
+        """Start redis-server (on a free port by default) and wait until it answers PING.
 
         Raises:
             RedisStartError: when redis-server is missing or does not answer.
@@ -77,7 +77,7 @@ class RedisServer:
         reason = unavailable_reason()
         if reason is not None:
             raise RedisStartError(reason)
-        port = free_port()
+        port = port or free_port()
         process = subprocess.Popen(  # noqa: S603
             [
                 shutil.which("redis-server") or "redis-server",
