@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 import textwrap
@@ -47,12 +48,12 @@ async def test_two_processes_publish_distinct_numbers_and_lose_no_update(tmp_pat
         await store.definitions.create("acme", script_node())
         await store.contexts.create("acme", "shared", context())
     processes = [
-        subprocess.Popen(
-            [sys.executable, "-c", _WORKER, url, str(i)], stdout=subprocess.PIPE, text=True
+        await asyncio.create_subprocess_exec(
+            sys.executable, "-c", _WORKER, url, str(i), stdout=subprocess.PIPE
         )
         for i in range(2)
     ]
-    outputs = [p.communicate(timeout=120)[0] for p in processes]
+    outputs = [(await asyncio.wait_for(p.communicate(), 120))[0] for p in processes]
     assert [p.returncode for p in processes] == [0, 0]
     numbers = sorted(int(n) for out in outputs for n in out.split())
     assert numbers == list(range(1, 21))
