@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import hashlib
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -274,6 +275,10 @@ def _tail(log: Path, lines: int = 40) -> str:
         return "(no log)"
 
 
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     """Resolve the jars (``--fetch``) or run an HBase until interrupted."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0] if __doc__ else None)
@@ -289,6 +294,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     server = HBaseServer.start()
     print(f"HBase ready: {server.url} (pids {server.pids}); Ctrl-C stops it", flush=True)  # noqa: T201
+    # Stop on SIGTERM too (a background job ignores Ctrl-C's SIGINT).
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     try:
         while True:
             time.sleep(3600)
