@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from drift_store import DefinitionCache, DefinitionKind, DefinitionNotFoundError, Store, open_store
+from drift_store import (
+    DefinitionCache,
+    DefinitionKind,
+    DefinitionNotFoundError,
+    DefinitionReader,
+    Store,
+    open_store,
+)
 from drift_store.testing import script_node
 
 NODE = DefinitionKind.NODE
@@ -125,3 +132,15 @@ async def test_the_least_recently_used_version_leaves_first(stores: tuple[Store,
         assert cache.stats.misses == misses
         await cache.get_node("acme", "compute", 2)  # dropped for 3
         assert cache.stats.misses == misses + 1
+
+
+async def test_the_store_and_the_cache_share_the_read_api(stores: tuple[Store, Store]) -> None:
+    store, _ = stores
+    await store.definitions.create("acme", script_node())
+    await store.definitions.publish("acme", NODE, "compute")
+    async with DefinitionCache(store.definitions) as cache:
+        readers: list[DefinitionReader] = [store.definitions, cache]  # checked by mypy
+        versions = [(await r.get_node("acme", "compute")).version for r in readers]
+        pointers = [await r.pointers("acme", NODE, "compute") for r in readers]
+    assert versions == [1, 1]
+    assert pointers[0] == pointers[1]

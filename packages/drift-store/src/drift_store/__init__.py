@@ -16,24 +16,22 @@ from __future__ import annotations
 from drift_store.backend import Backend, ContextBackend, DefinitionBackend
 from drift_store.cache import CacheStats, DefinitionCache
 from drift_store.contexts import ContextStore, UndecodableContextError
-from drift_store.definitions import (
-    DefinitionReader,
-    DefinitionStore,
-    InvalidDefinitionError,
-    UndecodableDefinitionError,
-)
+from drift_store.definitions import DefinitionStore
 from drift_store.errors import (
     AlreadyExistsError,
     BackendUnavailableError,
     ConflictError,
     DefinitionNotFoundError,
+    InvalidDefinitionError,
     InvalidKeyError,
     NotFoundError,
     RevisionConflict,
     RunNotFoundError,
     StoreError,
     StoreUrlError,
+    UndecodableDefinitionError,
 )
+from drift_store.reader import DefinitionReader
 from drift_store.records import (
     ContextRecord,
     Definition,

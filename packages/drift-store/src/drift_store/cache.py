@@ -22,7 +22,8 @@ from typing import Self, cast
 
 from drift_models import NodeDefinition, Pointer, WorkflowDefinition
 from drift_store._invalidation import RedisInvalidation
-from drift_store.definitions import DefinitionStore, check_version_ref, follow_pointer
+from drift_store.definitions import DefinitionStore
+from drift_store.reader import check_version_ref, follow_pointer
 from drift_store.records import Definition, DefinitionKind, Pointers, StoredDefinition
 
 __all__ = ["CacheStats", "DefinitionCache"]

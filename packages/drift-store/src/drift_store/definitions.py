@@ -3,14 +3,14 @@
 :class:`DefinitionStore` is what the API and the worker call. It checks keys, encodes
 and decodes the DSL documents through a :class:`drift_models.NodeTypes` (so plugin node
 types round-trip) and leaves the atomic steps to its backend. :class:`DefinitionReader`
-is the read half, which :class:`~drift_store.DefinitionCache` implements too.
+(:mod:`drift_store.reader`) is the read half, which the cache implements too.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from typing import Protocol, cast
+from typing import cast
 
 import msgspec
 
@@ -23,7 +23,13 @@ from drift_models import (
 )
 from drift_store._layout import check_definition_id, check_tenant
 from drift_store.backend import DefinitionBackend, RawDefinition, RawPointers, WriteMode
-from drift_store.errors import DefinitionNotFoundError, InvalidKeyError, StoreError
+from drift_store.errors import (
+    DefinitionNotFoundError,
+    InvalidDefinitionError,
+    InvalidKeyError,
+    UndecodableDefinitionError,
+)
+from drift_store.reader import check_version_ref, follow_pointer
 from drift_store.records import (
     Definition,
     DefinitionKind,
@@ -34,84 +40,12 @@ from drift_store.records import (
     VersionInfo,
 )
 
-__all__ = [
-    "ChangeListener",
-    "DefinitionReader",
-    "DefinitionStore",
-    "InvalidDefinitionError",
-    "UndecodableDefinitionError",
-    "check_version_ref",
-    "follow_pointer",
-]
+__all__ = ["ChangeListener", "DefinitionStore"]
 
 ChangeListener = Callable[[str, DefinitionKind, str], Awaitable[None]]
 """Called with ``(tenant, kind, id)`` after a publish, an activation or a rollback."""
 
 _MAX_PAGE = 1000
-
-
-class InvalidDefinitionError(StoreError, ValueError):
-    """A definition that cannot be written as asked (a number where a SNAPSHOT belongs)."""
-
-
-class UndecodableDefinitionError(StoreError):
-    """A stored definition that this process cannot decode (a plugin type is missing).
-
-    Attributes:
-        problems: what the decoder found, with JSON paths.
-    """
-
-    def __init__(self, message: str, error: DocumentError) -> None:
-        super().__init__(f"{message}: {error}")
-        self.problems = error.problems
-
-
-def check_version_ref(version: object) -> int | Pointer:
-    """Return ``version`` if it names a version (a number ≥ 1 or a pointer), else raise."""
-    if isinstance(version, int) and not isinstance(version, bool) and version >= 1:
-        return version
-    if version in ("SNAPSHOT", "LATEST", "ACTIVE"):
-        return version
-    msg = f"version {version!r} is not a number ≥ 1, SNAPSHOT, LATEST or ACTIVE"
-    raise InvalidKeyError(msg)
-
-
-class DefinitionReader(Protocol):
-    """The read API shared by :class:`DefinitionStore` and the definition cache."""
-
-    async def get(
-        self,
-        tenant: str,
-        kind: DefinitionKind,
-        definition_id: str,
-        version: int | Pointer = "LATEST",
-    ) -> StoredDefinition[Definition]:
-        """One version of a definition; pointers are resolved to their number.
-
-        Raises:
-            DefinitionNotFoundError: naming what is missing and what exists.
-        """
-        ...
-
-    async def get_node(
-        self, tenant: str, definition_id: str, version: int | Pointer = "LATEST"
-    ) -> StoredDefinition[NodeDefinition]:
-        """:meth:`get` for a node definition."""
-        ...
-
-    async def get_workflow(
-        self, tenant: str, definition_id: str, version: int | Pointer = "LATEST"
-    ) -> StoredDefinition[WorkflowDefinition]:
-        """:meth:`get` for a workflow definition."""
-        ...
-
-    async def pointers(self, tenant: str, kind: DefinitionKind, definition_id: str) -> Pointers:
-        """Where LATEST and ACTIVE point.
-
-        Raises:
-            DefinitionNotFoundError: when the definition does not exist.
-        """
-        ...
 
 
 class DefinitionStore:
@@ -410,20 +344,6 @@ class DefinitionStore:
     async def _notify(self, tenant: str, kind: DefinitionKind, definition_id: str) -> None:
         for listener in list(self._listeners):
             await listener(tenant, kind, definition_id)
-
-
-def follow_pointer(
-    pointers: Pointers, ref: str, tenant: str, kind: DefinitionKind, definition_id: str
-) -> int:
-    """The number ``ref`` (``LATEST`` or ``ACTIVE``) points at, or a not-found error."""
-    number = pointers.latest if ref == "LATEST" else pointers.active
-    if number is None:
-        hint = "publish it first" if ref == "LATEST" else "activate a published version first"
-        msg = f"{kind} {definition_id!r} of tenant {tenant!r} has no {ref} version; {hint}"
-        raise DefinitionNotFoundError(
-            msg, tenant=tenant, kind=str(kind), definition_id=definition_id, version=ref
-        )
-    return number
 
 
 def _pointers(raw: RawPointers) -> Pointers:

@@ -8,17 +8,21 @@ cannot be reached (:class:`BackendUnavailableError`).
 
 from __future__ import annotations
 
+from drift_models import DocumentError
+
 __all__ = [
     "AlreadyExistsError",
     "BackendUnavailableError",
     "ConflictError",
     "DefinitionNotFoundError",
+    "InvalidDefinitionError",
     "InvalidKeyError",
     "NotFoundError",
     "RevisionConflict",
     "RunNotFoundError",
     "StoreError",
     "StoreUrlError",
+    "UndecodableDefinitionError",
 ]
 
 
@@ -115,3 +119,19 @@ class BackendUnavailableError(StoreError, ConnectionError):
     def __init__(self, backend: str, detail: str) -> None:
         super().__init__(f"{backend}: {detail}")
         self.backend = backend
+
+
+class InvalidDefinitionError(StoreError, ValueError):
+    """A definition that cannot be written as asked (a number where a SNAPSHOT belongs)."""
+
+
+class UndecodableDefinitionError(StoreError):
+    """A stored definition that this process cannot decode (a plugin type is missing).
+
+    Attributes:
+        problems: what the decoder found, with JSON paths.
+    """
+
+    def __init__(self, message: str, error: DocumentError) -> None:
+        super().__init__(f"{message}: {error}")
+        self.problems = error.problems
