@@ -1,11 +1,87 @@
 """Drift storage: definitions and run contexts in SQLite or HBase, and the definition cache.
 
-The storage protocols, the embedded SQLite backend, the HBase backend and the Redis-backed
-definition cache arrive with the storage issue; this release holds the package in place.
+- :func:`open_store` opens a :class:`Store` from a URL (``sqlite:///.drift/drift.db``,
+  ``sqlite://:memory:``, ``hbase://host:9090?prefix=drift_``).
+- ``store.definitions`` (:class:`DefinitionStore`): SNAPSHOT drafts, publishing to the
+  next number, LATEST and ACTIVE, history and listings, scoped by tenant.
+- ``store.contexts`` (:class:`ContextStore`): each run's context with a compare-and-set
+  on its revision.
+- :class:`DefinitionCache`: numbered versions cached in process; LATEST / ACTIVE cached
+  and invalidated across processes through Redis pub/sub.
+- :mod:`drift_store.testing`: the conformance kit every backend passes.
 """
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from drift_store.backend import Backend, ContextBackend, DefinitionBackend
+from drift_store.cache import CacheStats, DefinitionCache
+from drift_store.contexts import ContextStore, UndecodableContextError
+from drift_store.definitions import DefinitionStore
+from drift_store.errors import (
+    AlreadyExistsError,
+    BackendUnavailableError,
+    ConflictError,
+    DefinitionNotFoundError,
+    InvalidDefinitionError,
+    InvalidKeyError,
+    NotFoundError,
+    RevisionConflict,
+    RunNotFoundError,
+    StoreError,
+    StoreUrlError,
+    UndecodableDefinitionError,
+)
+from drift_store.reader import DefinitionReader
+from drift_store.records import (
+    ContextRecord,
+    Definition,
+    DefinitionKind,
+    DefinitionSummary,
+    Page,
+    Pointers,
+    StoredDefinition,
+    VersionInfo,
+)
+from drift_store.store import Store, connect_store, open_store
+from drift_store.urls import HBaseUrl, SqliteUrl, parse_store_url
 
-__all__ = ["__version__"]
+__version__ = "0.2.0"
+
+__all__ = [
+    "AlreadyExistsError",
+    "Backend",
+    "BackendUnavailableError",
+    "CacheStats",
+    "ConflictError",
+    "ContextBackend",
+    "ContextRecord",
+    "ContextStore",
+    "Definition",
+    "DefinitionBackend",
+    "DefinitionCache",
+    "DefinitionKind",
+    "DefinitionNotFoundError",
+    "DefinitionReader",
+    "DefinitionStore",
+    "DefinitionSummary",
+    "HBaseUrl",
+    "InvalidDefinitionError",
+    "InvalidKeyError",
+    "NotFoundError",
+    "Page",
+    "Pointers",
+    "RevisionConflict",
+    "RunNotFoundError",
+    "SqliteUrl",
+    "Store",
+    "StoreError",
+    "StoreUrlError",
+    "StoredDefinition",
+    "UndecodableContextError",
+    "UndecodableDefinitionError",
+    "VersionInfo",
+    "__version__",
+    "connect_store",
+    "open_store",
+    "parse_store_url",
+]

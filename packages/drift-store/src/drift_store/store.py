@@ -1,0 +1,84 @@
+"""Opening a store from its URL: definitions and contexts over one backend."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from drift_models import NodeTypes
+from drift_store.backend import Backend
+from drift_store.contexts import ContextStore
+from drift_store.definitions import DefinitionStore
+from drift_store.sqlite import SqliteBackend
+from drift_store.urls import HBaseUrl, parse_store_url
+
+__all__ = ["Store", "connect_store", "open_store"]
+
+
+class Store:
+    """Definitions and run contexts of every tenant, over one backend.
+
+    Attributes:
+        definitions: node and workflow definitions with their versions.
+        contexts: the context document of every run.
+        backend: the storage engine underneath.
+    """
+
+    def __init__(
+        self,
+        backend: Backend,
+        *,
+        node_types: NodeTypes | None = None,
+        clock: Callable[[], int] | None = None,
+    ) -> None:
+        self.backend = backend
+        self.definitions = DefinitionStore(backend.definitions, node_types, clock=clock)
+        self.contexts = ContextStore(backend.contexts, clock=clock)
+
+    @property
+    def description(self) -> str:
+        """Which backend and where, for logs and health checks."""
+        return self.backend.description
+
+    async def close(self) -> None:
+        """Release the backend's connections and threads."""
+        await self.backend.close()
+
+
+async def connect_store(url: str, *, node_types: NodeTypes | None = None) -> Store:
+    """Open the store at ``url``; the caller closes it (a service's lifespan, say).
+
+    Raises:
+        StoreUrlError: for a URL that names no supported backend.
+        BackendUnavailableError: when the backend cannot be reached or opened.
+    """
+    parsed = parse_store_url(url)
+    backend: Backend
+    if isinstance(parsed, HBaseUrl):
+        # Imported here: the Thrift client is loaded only by processes that use HBase.
+        from drift_store.hbase import HBaseBackend  # noqa: PLC0415
+
+        backend = await HBaseBackend.open(parsed)
+    else:
+        backend = await SqliteBackend.open(parsed.path, busy_timeout=parsed.busy_timeout)
+    return Store(backend, node_types=node_types)
+
+
+@asynccontextmanager
+async def open_store(url: str, *, node_types: NodeTypes | None = None) -> AsyncIterator[Store]:
+    """Open the store at ``url`` for the duration of an ``async with`` block.
+
+    Example:
+        >>> async def main() -> None:
+        ...     async with open_store("sqlite://:memory:") as store:
+        ...         print(await store.contexts.get("acme", "run-1"))
+
+    Raises:
+        StoreUrlError: for a URL that names no supported backend.
+        BackendUnavailableError: when the backend cannot be reached or opened.
+    """
+    store = await connect_store(url, node_types=node_types)
+    try:
+        yield store
+    finally:
+        await store.close()
