@@ -33,12 +33,13 @@ async def echo_response(run: RunInput) -> WorkflowResponse:
 class ConverterCheck:
     @workflow.run
     async def run(self, run: RunInput) -> WorkflowResponse:
-        return await workflow.execute_activity(
+        result: WorkflowResponse = await workflow.execute_activity(
             "echo-response",
             run,
             result_type=WorkflowResponse,
             start_to_close_timeout=dt.timedelta(seconds=10),
         )
+        return result
 
 
 async def test_structs_cross_temporal_as_camel_case_json(
@@ -81,7 +82,8 @@ def test_a_wrong_payload_is_refused_loudly() -> None:
 def test_the_dev_server_persists_to_its_database(tmp_path: Path) -> None:
     server = DevServer(database=tmp_path / "temporal.db", log_file=tmp_path / "log")
     with server:
-        assert server.pid is not None
+        running = server.pid
+    assert running is not None
     assert server.pid is None
     assert (tmp_path / "temporal.db").exists()
 

@@ -215,7 +215,7 @@ async def start(
     SCRIPTS[name] = script
     run_id = f"run-{uuid.uuid4().hex[:8]}"
     SCRIPTS_BY_RUN[run_id] = script
-    operation = WithStartWorkflowOperation(
+    operation: WithStartWorkflowOperation[Any, WorkflowResponse] = WithStartWorkflowOperation(
         WORKFLOW_NAME,
         RunInput(tenant_id="t1", run_id=run_id, workflow_definition_id=name, **run),
         id=f"t1/{run_id}",

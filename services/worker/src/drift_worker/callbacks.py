@@ -55,7 +55,7 @@ class CallbackSender:
             ) as response:
                 status = response.status
         except (aiohttp.ClientError, TimeoutError) as error:
-            msg = f"callback to {request.url} failed: {error or type(error).__name__}"
+            msg = f"callback to {request.url} failed: {str(error) or type(error).__name__}"
             raise ApplicationError(msg, type="CallbackUnreachable") from error
         if 200 <= status < 300:  # noqa: PLR2004 - the success class
             return

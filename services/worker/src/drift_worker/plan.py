@@ -195,6 +195,7 @@ class WaitSpec(_Struct, kw_only=True):
     """What a WAIT state waits for.
 
     Attributes:
+        duration_seconds: wait this long, if set.
         until: wait until this moment (UTC), if set.
         event: the event's name, if it waits for one.
         timeout_seconds: how long to wait for the event, if limited.
@@ -202,6 +203,7 @@ class WaitSpec(_Struct, kw_only=True):
         next_node: where the run goes afterwards.
     """
 
+    duration_seconds: float | None = None
     until: dt.datetime | None = None
     event: str | None = None
     timeout_seconds: float | None = None

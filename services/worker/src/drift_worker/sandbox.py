@@ -12,7 +12,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 __all__ = ["PASSED_THROUGH", "workflow_runner"]
 
-PASSED_THROUGH = ("msgspec", "drift_models", "drift_worker")
+PASSED_THROUGH = ("msgspec", "drift_models", "drift_nodes", "drift_worker")
 
 
 def workflow_runner() -> SandboxedWorkflowRunner:

@@ -1,7 +1,9 @@
 """The worker's settings: environment variables ``DRIFT_*`` and an optional file.
 
-See :func:`drift_models.settings.load_settings` for how they are read. Every field here
-is settable from the Helm chart's values.
+See :func:`drift_models.settings.load_settings` for how they are read. The node runtime
+(script limits, the HTTP guard's allow-list, plugin choice) reads its own ``DRIFT_*``
+variables through :class:`drift_nodes.NodeSettings`. Every field here is settable from
+the Helm chart's values.
 """
 
 from __future__ import annotations
@@ -34,8 +36,6 @@ class WorkerSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         history_limit: continue a run as new once its history has this many events.
         max_concurrent_activities: activities run at once by this worker.
         max_concurrent_local_activities: local activities run at once.
-        node_allow: node types to load (empty: every installed one).
-        http_allow_hosts: hosts the HTTP node may call although they are private.
         enum_store_file: a YAML or JSON file of tenant → lookup values (``_enum_store``).
         shutdown_grace_seconds: how long running activities get to finish on shutdown.
         log_level: the Python log level.
@@ -56,8 +56,6 @@ class WorkerSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     history_limit: Annotated[int, msgspec.Meta(ge=100)] = 10_000
     max_concurrent_activities: Annotated[int, msgspec.Meta(ge=1)] = 100
     max_concurrent_local_activities: Annotated[int, msgspec.Meta(ge=1)] = 200
-    node_allow: list[str] = []
-    http_allow_hosts: list[str] = []
     enum_store_file: str | None = None
     shutdown_grace_seconds: Annotated[float, msgspec.Meta(ge=0)] = 20.0
     log_level: str = "INFO"

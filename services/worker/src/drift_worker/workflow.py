@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy as TemporalRetry
@@ -53,6 +53,7 @@ with workflow.unsafe.imports_passed_through():
         UPDATE_UTILITY,
         WORKFLOW_NAME,
     )
+    from drift_nodes.resume import validate_resume
     from drift_worker.plan import (
         ACTIVITY_BEGIN,
         ACTIVITY_CALLBACK,
@@ -73,7 +74,6 @@ with workflow.unsafe.imports_passed_through():
         UtilityRequest,
         WaitSpec,
     )
-    from drift_worker.resume_rules import check_view_response
 
 __all__ = ["DriftRunWorkflow"]
 
@@ -215,6 +215,7 @@ class DriftRunWorkflow:
             self._current = state
             try:
                 result = await self._race(self._step(state, records))
+                records = []
                 following = await self._follow(result)
             except _Failed as failure:
                 failures += 1
@@ -227,7 +228,9 @@ class DriftRunWorkflow:
                 ):
                     await self._fail(failure.state, failure.message)
                     return
-                records = [Record(key=f"{failure.state}:error", value={"message": failure.message})]
+                # Values not yet written (an answer, a child's result) are kept.
+                error = Record(key=f"{failure.state}:error", value={"message": failure.message})
+                records = [*records, error]
                 state = target
                 continue
             if following is None:
@@ -282,24 +285,27 @@ class DriftRunWorkflow:
         )
         timeout = timedelta(seconds=planned.timeout_seconds)
         retry = _retry(planned.retry, non_retryable=["PermanentNodeError"])
+        result: StepResult
         try:
             if planned.pure:
-                return await workflow.execute_local_activity(
+                result = await workflow.execute_local_activity(
                     ACTIVITY_STEP,
                     request,
                     result_type=StepResult,
                     start_to_close_timeout=timeout,
                     retry_policy=retry,
                 )
-            return await workflow.execute_activity(
-                ACTIVITY_STEP,
-                request,
-                result_type=StepResult,
-                start_to_close_timeout=timeout,
-                retry_policy=retry,
-            )
+            else:
+                result = await workflow.execute_activity(
+                    ACTIVITY_STEP,
+                    request,
+                    result_type=StepResult,
+                    start_to_close_timeout=timeout,
+                    retry_policy=retry,
+                )
         except FailureError as error:
             raise _Failed(state, _failure_message(error)) from error
+        return result
 
     async def _mark(self, status: RunStatus, records: list[Record] | None = None) -> None:
         request = MarkRequest(
@@ -326,7 +332,7 @@ class DriftRunWorkflow:
         self._resume = None
         self._settle(RunStatus.WAITING)
         await self._race(workflow.wait_condition(lambda: self._resume is not None))
-        answer = self._resume
+        answer = cast("ResumeInput | None", self._resume)
         if answer is None:  # pragma: no cover - the condition above guarantees it
             raise _Failed(result.state, "the resume went missing")
         self._resume = None
@@ -347,7 +353,10 @@ class DriftRunWorkflow:
         target = wait.next_node
         records: list[Record] = []
         if wait.event is None:
-            delay = (wait.until - workflow.now()) if wait.until else timedelta(0)
+            if wait.duration_seconds is not None:
+                delay = timedelta(seconds=wait.duration_seconds)
+            else:
+                delay = (wait.until - workflow.now()) if wait.until else timedelta(0)
             if delay > timedelta(0):
                 await self._race(workflow.sleep(delay))
             records = [Record(key=state, value={"waitedUntil": workflow.now().isoformat()})]
@@ -570,7 +579,9 @@ class DriftRunWorkflow:
             msg = f"the run waits at {self._current!r}, not at {answer.node!r}"
             raise ApplicationError(msg, type="WrongView", non_retryable=True)
         if self._view is not None:
-            problems = check_view_response(self._view, self._rules, answer.view_response)
+            problems = validate_resume(
+                self._rules or ResumeRules(), self._view, answer.view_response
+            )
             if problems:
                 raise ApplicationError(
                     "; ".join(f"{p.path}: {p.message}" for p in problems),
@@ -602,14 +613,17 @@ class DriftRunWorkflow:
             "start_to_close_timeout": timedelta(seconds=planned.timeout_seconds),
             "retry_policy": _retry(planned.retry, non_retryable=["PermanentNodeError"]),
         }
+        answer: UtilityResponse
         try:
             if planned.pure:
-                return await workflow.execute_local_activity(ACTIVITY_UTILITY, request, **options)
-            return await workflow.execute_activity(ACTIVITY_UTILITY, request, **options)
+                answer = await workflow.execute_local_activity(ACTIVITY_UTILITY, request, **options)
+            else:
+                answer = await workflow.execute_activity(ACTIVITY_UTILITY, request, **options)
         except FailureError as error:
             return UtilityResponse(
                 node=call.node, status=NodeStatus.FAILED, error_message=_failure_message(error)
             )
+        return answer
 
     @utility.validator
     def _validate_utility(self, call: UtilityInput) -> None:
@@ -630,7 +644,8 @@ class DriftRunWorkflow:
         return self._response
 
     @terminate.validator
-    def _validate_terminate(self, _: TerminateInput) -> None:
+    def _validate_terminate(self, request: TerminateInput) -> None:
+        del request  # any reason is fine
         if self._status.is_final:
             msg = f"the run has already ended ({self._status})"
             raise ApplicationError(msg, type="AlreadyEnded", non_retryable=True)

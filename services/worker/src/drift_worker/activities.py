@@ -1,0 +1,546 @@
+"""The activities that do the work the workflow decides: pin, step, mark, utility.
+
+They compose the store (definitions through the cache, contexts), the node registry and
+the nodes' shared resources. A step runs one state and, as long as the following states
+are pure, those too, then writes the context once: fewer round trips per node, and every
+output lands in the store before the workflow moves on.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict
+from typing import Any, Final, Literal
+
+import msgspec
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from drift_models import (
+    InstructionNode,
+    NodeDefinition,
+    NodeStatus,
+    RunContext,
+    RunStatus,
+    ThreadContext,
+    UtilityResponse,
+    WorkflowDefinition,
+)
+from drift_nodes import (
+    NodeCall,
+    NodeError,
+    NodeRegistry,
+    NodeResources,
+    NodeResult,
+    WaitForDuration,
+    WaitForEvent,
+    WaitUntil,
+    resolve_parameters,
+)
+from drift_store import (
+    AlreadyExistsError,
+    ContextRecord,
+    ContextStore,
+    DefinitionNotFoundError,
+    DefinitionReader,
+    RevisionConflict,
+    StoreError,
+)
+from drift_worker.enum_store import EnumStore
+from drift_worker.events import RunEvents
+from drift_worker.metrics import Metrics
+from drift_worker.plan import (
+    ACTIVITY_BEGIN,
+    ACTIVITY_MARK,
+    ACTIVITY_STEP,
+    ACTIVITY_UTILITY,
+    BeginRequest,
+    BeginResult,
+    ChildSpec,
+    EndSpec,
+    MarkRequest,
+    Outcome,
+    Plan,
+    PlannedState,
+    StepRequest,
+    StepResult,
+    UtilityRequest,
+    WaitSpec,
+)
+
+__all__ = ["EngineActivities"]
+
+_LOG = logging.getLogger(__name__)
+CHAIN_LIMIT: Final = 64
+"""Pure states one step runs at most (a pure loop still yields to the workflow)."""
+_CACHED_RUNS: Final = 2048
+
+
+def _definition_error(message: str) -> ApplicationError:
+    return ApplicationError(message, type="DefinitionError", non_retryable=True)
+
+
+def _node_failure(error: NodeError) -> ApplicationError:
+    kind = "RetryableNodeError" if error.retryable else "PermanentNodeError"
+    return ApplicationError(
+        error.message, error.details, type=kind, non_retryable=not error.retryable
+    )
+
+
+class EngineActivities:
+    """The engine's activities, bound to one worker's store, nodes and settings.
+
+    Args:
+        definitions: where definitions are read (the cache in production).
+        contexts: where run contexts live.
+        registry: the node types of this worker.
+        resources: the nodes' shared HTTP session and script engine.
+        enum_store: each tenant's lookup values.
+        events: where progress events go (Redis), if anywhere.
+        metrics: the worker's Prometheus metrics.
+        history_limit: continue runs as new past this many history events.
+    """
+
+    def __init__(
+        self,
+        *,
+        definitions: DefinitionReader,
+        contexts: ContextStore,
+        registry: NodeRegistry,
+        resources: NodeResources,
+        enum_store: EnumStore,
+        events: RunEvents | None = None,
+        metrics: Metrics | None = None,
+        history_limit: int = 10_000,
+    ) -> None:
+        self._definitions = definitions
+        self._contexts = contexts
+        self._registry = registry
+        self._resources = resources
+        self._enum_store = enum_store
+        self._events = events
+        self._metrics = metrics or Metrics()
+        self._history_limit = history_limit
+        self._runs: OrderedDict[tuple[str, str], ContextRecord] = OrderedDict()
+
+    def all(self) -> list[Any]:
+        """Every activity, for ``Worker(activities=...)``."""
+        return [self.begin, self.step, self.mark, self.utility]
+
+    # ------------------------------------------------------------------ begin
+
+    @activity.defn(name=ACTIVITY_BEGIN)
+    async def begin(self, request: BeginRequest) -> BeginResult:
+        """Pin the workflow and every node it may run; create the run's context."""
+        tenant = request.tenant_id
+        try:
+            stored = await self._definitions.get_workflow(
+                tenant,
+                request.workflow_definition_id,
+                request.version,  # type: ignore[arg-type]
+            )
+        except DefinitionNotFoundError as error:
+            raise _definition_error(str(error)) from None
+        workflow = stored.definition
+        version = workflow.version
+        if not isinstance(version, int):
+            msg = (
+                f"workflow {workflow.id!r} resolved to its SNAPSHOT; runs need a published version"
+            )
+            if request.version != "SNAPSHOT":
+                raise _definition_error(msg)
+            version = 0
+        states = {name: await self._plan_state(tenant, workflow, name) for name in workflow.states}
+        plan = Plan(
+            workflow_id=workflow.id,
+            workflow_version=version,
+            start_node=workflow.start_node,
+            default_failure_node=workflow.default_failure_node,
+            post_nodes=workflow.post_workflow_completion_nodes,
+            states=states,
+            history_limit=self._history_limit,
+        )
+        thread = (
+            None
+            if request.thread_context is None
+            else msgspec.convert(request.thread_context, ThreadContext)
+        )
+        context = RunContext.start(request.params, thread, self._enum_store.for_tenant(tenant))
+        try:
+            record = await self._contexts.create(
+                tenant,
+                request.run_id,
+                context,
+                current_node=workflow.start_node,
+                status=RunStatus.RUNNING,
+                workflow_id=workflow.id,
+                workflow_version=version or None,
+            )
+        except AlreadyExistsError:
+            # A retry of this activity after a lost answer: the context is already there.
+            record = await self._contexts.require(tenant, request.run_id)
+        self._remember(tenant, request.run_id, record)
+        self._metrics.run_started(workflow.id)
+        return BeginResult(plan=plan, revision=record.revision)
+
+    async def _plan_state(
+        self, tenant: str, workflow: WorkflowDefinition, name: str
+    ) -> PlannedState:
+        state = workflow.states[name]
+        pinned: int | None = None
+        if state.node_definition is not None:
+            definition = state.node_definition
+        elif state.resource_id is not None:
+            try:
+                stored = await self._definitions.get_node(
+                    tenant, state.resource_id, state.resource_version
+                )
+            except DefinitionNotFoundError as error:
+                msg = f"state {name!r}: {error}"
+                raise _definition_error(msg) from None
+            definition = stored.definition
+            pinned = definition.version if isinstance(definition.version, int) else None
+        else:
+            msg = f"state {name!r} names no node definition"
+            raise _definition_error(msg)
+        node_type = self._node_type(name, definition)
+        return PlannedState(
+            node_type=definition.type_name,
+            pure=node_type.pure,
+            timeout_seconds=state.timeout_seconds or node_type.timeout_seconds(definition),
+            retry=state.retry or node_type.retry_policy(definition),
+            node_version=pinned,
+            on_error=state.on_error,
+        )
+
+    def _node_type(self, name: str, definition: NodeDefinition) -> Any:
+        try:
+            return self._registry.for_definition(definition)
+        except KeyError:
+            msg = (
+                f"state {name!r} uses node type {definition.type_name!r}, which this worker "
+                f"does not have (it has: {', '.join(self._registry.names())})"
+            )
+            raise _definition_error(msg) from None
+
+    # ------------------------------------------------------------------ step
+
+    @activity.defn(name=ACTIVITY_STEP)
+    async def step(self, request: StepRequest) -> StepResult:
+        """Run ``request.state`` and the pure states after it; write the context once."""
+        try:
+            return await self._step(request)
+        except BaseException:
+            # The context in memory may be half changed: read it again next time.
+            self._forget(request.tenant_id, request.run_id)
+            raise
+
+    async def _step(self, request: StepRequest) -> StepResult:
+        tenant = request.tenant_id
+        workflow = await self._workflow(request)
+        record = await self._context(tenant, request.run_id, request.revision)
+        context = record.context
+        for item in request.records:
+            context.global_[item.key] = item.value
+        executed: list[str] = []
+        disposition: str | None = None
+        name = request.state
+        outcome: StepResult | None = None
+        while outcome is None:
+            definition = await self._definition(request, workflow, name)
+            node_type = self._node_type(name, definition)
+            first = not executed
+            if not first and (
+                not node_type.pure or not request.chain or len(executed) >= CHAIN_LIMIT
+            ):
+                outcome = StepResult(revision=0, outcome=Outcome.NEXT, state=name)
+                break
+            try:
+                result = await self._execute(
+                    request,
+                    workflow=workflow,
+                    name=name,
+                    definition=definition,
+                    node_type=node_type,
+                    context=context,
+                )
+            except NodeError as error:
+                if first:
+                    raise _node_failure(error) from None
+                # A later state failed: keep what ran, and let the workflow run the failing
+                # state on its own, with its own retry policy and failure routing.
+                outcome = StepResult(revision=0, outcome=Outcome.NEXT, state=name)
+                break
+            executed.append(name)
+            context.set_output(name, result.output)
+            if result.disposition is not None:
+                disposition = result.disposition
+            outcome, following = self._outcome(workflow, name, definition, result)
+            if outcome is None:
+                if following is None:
+                    outcome = StepResult(
+                        revision=0,
+                        outcome=Outcome.FAILED,
+                        state=name,
+                        error=f"{name!r} has no nextNode, so the run cannot go on",
+                    )
+                else:
+                    name = following
+        status = _status_after(outcome)
+        written = await self._write(
+            tenant, request.run_id, record, context, current_node=outcome.state, status=status
+        )
+        if self._events is not None:
+            await self._events.progress(tenant, request.run_id, executed, outcome.outcome, status)
+        return msgspec.structs.replace(
+            outcome,
+            revision=written.revision,
+            executed=executed,
+            disposition=outcome.disposition or disposition,
+        )
+
+    async def _execute(
+        self,
+        request: StepRequest,
+        *,
+        workflow: WorkflowDefinition,
+        name: str,
+        definition: NodeDefinition,
+        node_type: Any,
+        context: RunContext,
+        overrides: dict[str, Any] | None = None,
+    ) -> NodeResult:
+        state = workflow.states[name]
+        started = time.perf_counter()
+        status = "COMPLETED"
+        try:
+            parameters = resolve_parameters(
+                name,
+                state.parameters,
+                context,
+                declared=definition.parameters,
+                overrides=overrides,
+            )
+            thread = context.global_.get("threadContext")
+            call = NodeCall(
+                instance=name,
+                parameters=parameters,
+                context=context,
+                resources=self._resources,
+                run_id=request.run_id,
+                thread_context=None if thread is None else msgspec.convert(thread, ThreadContext),
+                attempt=activity.info().attempt,
+                timeout_seconds=state.timeout_seconds or node_type.timeout_seconds(definition),
+            )
+            result: NodeResult = await node_type.execute(definition, call)
+        except NodeError:
+            status = "FAILED"
+            raise
+        finally:
+            self._metrics.node_ran(definition.type_name, status, time.perf_counter() - started)
+        return result
+
+    def _outcome(
+        self,
+        workflow: WorkflowDefinition,
+        name: str,
+        definition: NodeDefinition,
+        result: NodeResult,
+    ) -> tuple[StepResult | None, str | None]:
+        """The step's outcome when ``name`` stops the chain, else the state that follows."""
+        state = workflow.states[name]
+        following = result.next_node or state.next_node
+        if result.is_terminal:
+            end = EndSpec(
+                status=result.status or RunStatus.COMPLETED,
+                disposition=result.disposition,
+                error_message=result.error_message,
+                output=result.output,
+            )
+            return StepResult(
+                revision=0, outcome=Outcome.END, state=name, end=end, view=result.view
+            ), None
+        if result.status is RunStatus.WAITING:
+            rules = definition.config.rules if isinstance(definition, InstructionNode) else None
+            return StepResult(
+                revision=0,
+                outcome=Outcome.VIEW,
+                state=name,
+                view=result.view,
+                rules=rules,
+                next_node=state.next_node,
+            ), None
+        if result.wait is not None:
+            return StepResult(
+                revision=0, outcome=Outcome.WAIT, state=name, wait=_wait_spec(result, following)
+            ), None
+        if result.child is not None:
+            child = ChildSpec(
+                workflow_definition_id=result.child.workflow_id,
+                version=result.child.workflow_version,
+                params=dict(result.child.parameters),
+                wait=result.child.mode == "SYNC",
+                next_node=state.next_node,
+            )
+            return StepResult(revision=0, outcome=Outcome.CHILD, state=name, child=child), None
+        return None, following
+
+    # ------------------------------------------------------------------ mark
+
+    @activity.defn(name=ACTIVITY_MARK)
+    async def mark(self, request: MarkRequest) -> int:
+        """Write the run's status (and pending records) without running a node."""
+        record = await self._context(request.tenant_id, request.run_id, request.revision)
+        context = record.context
+        for item in request.records:
+            context.global_[item.key] = item.value
+        written = await self._write(
+            request.tenant_id,
+            request.run_id,
+            record,
+            context,
+            current_node=request.current_node,
+            status=request.status,
+        )
+        if self._events is not None:
+            await self._events.progress(request.tenant_id, request.run_id, [], None, request.status)
+        return written.revision
+
+    # ------------------------------------------------------------------ utility
+
+    @activity.defn(name=ACTIVITY_UTILITY)
+    async def utility(self, request: UtilityRequest) -> UtilityResponse:
+        """Run one state with the given parameters; the run's context is left as it was."""
+        step = request.step
+        workflow = await self._workflow(step)
+        record = await self._context(step.tenant_id, step.run_id, step.revision)
+        context = record.context  # read only: nodes never change the context they see
+        definition = await self._definition(step, workflow, step.state)
+        node_type = self._node_type(step.state, definition)
+        try:
+            result = await self._execute(
+                step,
+                workflow=workflow,
+                name=step.state,
+                definition=definition,
+                node_type=node_type,
+                context=context,
+                overrides=request.parameters,
+            )
+        except NodeError as error:
+            if error.retryable:
+                raise _node_failure(error) from None
+            return UtilityResponse(
+                node=step.state, status=NodeStatus.FAILED, error_message=error.message
+            )
+        return UtilityResponse(node=step.state, status=NodeStatus.COMPLETED, response=result.output)
+
+    # ------------------------------------------------------------------ store access
+
+    async def _workflow(self, request: StepRequest) -> WorkflowDefinition:
+        version: int | Literal["SNAPSHOT"] = request.workflow_version or "SNAPSHOT"
+        stored = await self._definitions.get_workflow(
+            request.tenant_id, request.workflow_id, version
+        )
+        return stored.definition
+
+    async def _definition(
+        self, request: StepRequest, workflow: WorkflowDefinition, name: str
+    ) -> NodeDefinition:
+        state = workflow.states.get(name)
+        if state is None:
+            msg = f"{name!r} is not a state of workflow {workflow.id!r}"
+            raise _definition_error(msg)
+        if state.node_definition is not None:
+            return state.node_definition
+        if state.resource_id is None:
+            msg = f"state {name!r} names no node definition"
+            raise _definition_error(msg)
+        version: int | Literal["SNAPSHOT"] = request.pins.get(name, "SNAPSHOT")
+        stored = await self._definitions.get_node(request.tenant_id, state.resource_id, version)
+        return stored.definition
+
+    async def _context(self, tenant: str, run_id: str, revision: int) -> ContextRecord:
+        """The run's context: from memory when this worker wrote the revision asked for.
+
+        A run's steps usually land on the worker that ran its previous step (local
+        activities always do), so most steps skip the read.
+        """
+        cached = self._runs.get((tenant, run_id))
+        if cached is not None and cached.revision == revision:
+            self._runs.move_to_end((tenant, run_id))
+            return cached
+        try:
+            return await self._contexts.require(tenant, run_id)
+        except StoreError as error:
+            msg = f"run {run_id!r}: the context cannot be read: {error}"
+            raise ApplicationError(msg, type="StoreUnavailable") from None
+
+    async def _write(
+        self,
+        tenant: str,
+        run_id: str,
+        record: ContextRecord,
+        context: RunContext,
+        *,
+        current_node: str | None,
+        status: RunStatus,
+    ) -> ContextRecord:
+        try:
+            written = await self._contexts.update(
+                tenant,
+                run_id,
+                expected_revision=record.revision,
+                context=context,
+                current_node=current_node,
+                status=status,
+            )
+        except RevisionConflict as conflict:
+            self._forget(tenant, run_id)
+            msg = f"run {run_id!r} changed underneath this step ({conflict}); retrying"
+            raise ApplicationError(msg, type="RevisionConflict") from None
+        except StoreError as error:
+            self._forget(tenant, run_id)
+            msg = f"run {run_id!r}: the context cannot be written: {error}"
+            raise ApplicationError(msg, type="StoreUnavailable") from None
+        self._remember(tenant, run_id, msgspec.structs.replace(written, context=context))
+        if status.is_final:
+            self._metrics.run_ended(record.workflow_id or "", status.value)
+            self._forget(tenant, run_id)
+        return written
+
+    def _remember(self, tenant: str, run_id: str, record: ContextRecord) -> None:
+        self._runs[(tenant, run_id)] = record
+        self._runs.move_to_end((tenant, run_id))
+        while len(self._runs) > _CACHED_RUNS:
+            self._runs.popitem(last=False)
+
+    def _forget(self, tenant: str, run_id: str) -> None:
+        self._runs.pop((tenant, run_id), None)
+
+
+def _status_after(outcome: StepResult) -> RunStatus:
+    if outcome.outcome is Outcome.VIEW:
+        return RunStatus.WAITING
+    if outcome.outcome is Outcome.WAIT:
+        return RunStatus.SCHEDULER_WAITING
+    if outcome.outcome is Outcome.END and outcome.end is not None:
+        return outcome.end.status
+    return RunStatus.RUNNING
+
+
+def _wait_spec(result: NodeResult, following: str | None) -> WaitSpec:
+    wait = result.wait
+    if isinstance(wait, WaitForDuration):
+        return WaitSpec(duration_seconds=wait.seconds, next_node=following)
+    if isinstance(wait, WaitUntil):
+        return WaitSpec(until=wait.moment, next_node=following)
+    if isinstance(wait, WaitForEvent):
+        return WaitSpec(
+            event=wait.name,
+            timeout_seconds=wait.timeout_seconds,
+            timeout_node=wait.timeout_node,
+            next_node=following,
+        )
+    return WaitSpec(next_node=following)

@@ -1,0 +1,160 @@
+"""Assemble a running worker: store, cache, nodes, HTTP session, Redis, Temporal.
+
+:func:`running_worker` opens everything a worker needs in the right order and closes it
+in the reverse order; the ``drift-worker`` command, ``drift dev`` and the tests all use
+it, so they run the same composition.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import aiohttp
+from redis.asyncio import Redis
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from drift_nodes import (
+    NodeRegistry,
+    NodeResources,
+    NodeSettings,
+    discover_auth_providers,
+    discover_nodes,
+)
+from drift_store import DefinitionCache, Store, open_store
+from drift_worker.activities import EngineActivities
+from drift_worker.callbacks import CallbackSender
+from drift_worker.converter import DATA_CONVERTER
+from drift_worker.enum_store import EnumStore
+from drift_worker.events import RunEvents
+from drift_worker.metrics import Metrics
+from drift_worker.sandbox import workflow_runner
+from drift_worker.settings import WorkerSettings
+from drift_worker.workflow import DriftRunWorkflow
+
+__all__ = ["RunningWorker", "connect_temporal", "running_worker"]
+
+_LOG = logging.getLogger(__name__)
+
+
+@dataclass
+class RunningWorker:
+    """A worker and the parts it runs on.
+
+    Attributes:
+        settings: its settings.
+        client: its Temporal client.
+        worker: the Temporal worker (running while the context is open).
+        store: the store of definitions and contexts.
+        cache: the definition cache in front of the store.
+        registry: the node types it runs.
+        activities: the engine's activities.
+        metrics: its Prometheus metrics.
+        enum_store: each tenant's lookup values.
+    """
+
+    settings: WorkerSettings
+    client: Client
+    worker: Worker
+    store: Store
+    cache: DefinitionCache
+    registry: NodeRegistry
+    activities: EngineActivities
+    metrics: Metrics
+    enum_store: EnumStore
+
+
+async def connect_temporal(settings: WorkerSettings) -> Client:
+    """A Temporal client with Drift's data converter."""
+    return await Client.connect(
+        settings.temporal_address,
+        namespace=settings.temporal_namespace,
+        data_converter=DATA_CONVERTER,
+    )
+
+
+@contextlib.asynccontextmanager
+async def running_worker(
+    settings: WorkerSettings,
+    *,
+    client: Client | None = None,
+    node_settings: NodeSettings | None = None,
+    enum_store: EnumStore | None = None,
+) -> AsyncIterator[RunningWorker]:
+    """Run a worker for the duration of the ``async with`` block.
+
+    Args:
+        settings: the worker's settings.
+        client: a Temporal client to use (one is connected from ``settings`` otherwise).
+        node_settings: the node runtime's settings (read from the environment otherwise).
+        enum_store: tenant lookup values (read from ``settings.enum_store_file`` otherwise).
+    """
+    nodes = node_settings or NodeSettings.from_env()
+    registry = discover_nodes(allow=nodes.allow)
+    values = enum_store or (
+        EnumStore.from_file(Path(settings.enum_store_file))
+        if settings.enum_store_file
+        else EnumStore()
+    )
+    metrics = Metrics()
+    temporal = client or await connect_temporal(settings)
+    async with contextlib.AsyncExitStack() as stack:
+        store = await stack.enter_async_context(
+            open_store(settings.store_url, node_types=registry.node_types)
+        )
+        cache = await stack.enter_async_context(
+            DefinitionCache(store.definitions, redis_url=_redis_url(settings))
+        )
+        resources = await stack.enter_async_context(
+            NodeResources(nodes, auth_providers=discover_auth_providers())
+        )
+        session = await stack.enter_async_context(aiohttp.ClientSession())
+        events = None
+        if settings.redis_url:
+            redis = Redis.from_url(settings.redis_url, password=settings.redis_password)
+            stack.push_async_callback(redis.aclose)
+            events = RunEvents(redis)
+        activities = EngineActivities(
+            definitions=cache,
+            contexts=store.contexts,
+            registry=registry,
+            resources=resources,
+            enum_store=values,
+            events=events,
+            metrics=metrics,
+            history_limit=settings.history_limit,
+        )
+        callbacks = CallbackSender(session, settings.callback_secret)
+        worker = Worker(
+            temporal,
+            task_queue=settings.task_queue,
+            workflows=[DriftRunWorkflow],
+            activities=[*activities.all(), callbacks.send],
+            workflow_runner=workflow_runner(),
+            max_concurrent_activities=settings.max_concurrent_activities,
+            max_concurrent_local_activities=settings.max_concurrent_local_activities,
+            graceful_shutdown_timeout=timedelta(seconds=settings.shutdown_grace_seconds),
+        )
+        running = RunningWorker(
+            settings=settings,
+            client=temporal,
+            worker=worker,
+            store=store,
+            cache=cache,
+            registry=registry,
+            activities=activities,
+            metrics=metrics,
+            enum_store=values,
+        )
+        async with worker:
+            _LOG.info("worker polling %s on %s", settings.task_queue, settings.temporal_address)
+            yield running
+
+
+def _redis_url(settings: WorkerSettings) -> str | None:
+    return settings.redis_url

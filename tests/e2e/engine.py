@@ -1,0 +1,125 @@
+"""A test driver of the engine: publishes the examples and drives runs like the API does."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+
+from drift_models import (
+    EventSignal,
+    NodeTypes,
+    ResumeInput,
+    RunInput,
+    TerminateInput,
+    ThreadContext,
+    UtilityInput,
+    UtilityResponse,
+    ViewResponse,
+    WorkflowResponse,
+    load_definitions,
+    temporal_workflow_id,
+)
+from drift_models.engine import (
+    SIGNAL_EVENT,
+    UPDATE_RESUME,
+    UPDATE_STATE,
+    UPDATE_TERMINATE,
+    UPDATE_UTILITY,
+    WORKFLOW_NAME,
+)
+from drift_store import ContextRecord, DefinitionKind, Store
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLE_FOLDERS = ("refund", "account-verification", "appointment")
+
+
+async def publish_examples(store: Store, tenant: str, node_types: NodeTypes) -> None:
+    """Put, publish and (for workflows) activate every example definition."""
+    files = load_definitions([EXAMPLES / name for name in EXAMPLE_FOLDERS], node_types)
+    assert files.problems == [], files.problems
+    for _, node in files.nodes:
+        await store.definitions.put(tenant, node)
+        await store.definitions.publish(tenant, DefinitionKind.NODE, node.id)
+    for _, workflow in files.workflows:
+        await store.definitions.put(tenant, workflow)
+        published = await store.definitions.publish(tenant, DefinitionKind.WORKFLOW, workflow.id)
+        number = published.definition.version
+        assert isinstance(number, int)
+        await store.definitions.activate(tenant, DefinitionKind.WORKFLOW, workflow.id, number)
+
+
+@dataclass
+class Engine:
+    """Drives runs through Temporal the way the REST API does."""
+
+    client: Client
+    task_queue: str
+    store: Store
+    tenant: str = "t1"
+
+    def handle(self, run_id: str) -> WorkflowHandle[Any, WorkflowResponse]:
+        return self.client.get_workflow_handle(
+            temporal_workflow_id(self.tenant, run_id), result_type=WorkflowResponse
+        )
+
+    async def start(
+        self, workflow: str, params: dict[str, Any], *, run_id: str | None = None, **extra: Any
+    ) -> WorkflowResponse:
+        run_id = run_id or f"run-{uuid.uuid4().hex[:10]}"
+        run = RunInput(
+            tenant_id=self.tenant,
+            run_id=run_id,
+            workflow_definition_id=workflow,
+            params=params,
+            thread_context=ThreadContext(tenant_id=self.tenant, client_id="tests"),
+            **extra,
+        )
+        operation: WithStartWorkflowOperation[Any, WorkflowResponse] = WithStartWorkflowOperation(
+            WORKFLOW_NAME,
+            run,
+            id=temporal_workflow_id(self.tenant, run_id),
+            task_queue=self.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
+        return await self.client.execute_update_with_start_workflow(  # type: ignore[no-any-return]
+            UPDATE_STATE, start_workflow_operation=operation, result_type=WorkflowResponse
+        )
+
+    async def resume(
+        self, run_id: str, selected: dict[str, list[str]], node: str | None = None
+    ) -> WorkflowResponse:
+        answer = ResumeInput(view_response=ViewResponse(selected_options=selected), node=node)
+        return await self.handle(run_id).execute_update(  # type: ignore[no-any-return]
+            UPDATE_RESUME, answer, result_type=WorkflowResponse
+        )
+
+    async def utility(self, run_id: str, node: str, parameters: dict[str, Any]) -> UtilityResponse:
+        call = UtilityInput(node=node, parameters=parameters)
+        return await self.handle(run_id).execute_update(  # type: ignore[no-any-return]
+            UPDATE_UTILITY, call, result_type=UtilityResponse
+        )
+
+    async def terminate(self, run_id: str, reason: str) -> WorkflowResponse:
+        return await self.handle(run_id).execute_update(  # type: ignore[no-any-return]
+            UPDATE_TERMINATE, TerminateInput(reason=reason), result_type=WorkflowResponse
+        )
+
+    async def state(self, run_id: str) -> WorkflowResponse:
+        return await self.handle(run_id).execute_update(  # type: ignore[no-any-return]
+            UPDATE_STATE, result_type=WorkflowResponse
+        )
+
+    async def event(self, run_id: str, name: str, payload: Any) -> None:
+        await self.handle(run_id).signal(SIGNAL_EVENT, EventSignal(name=name, payload=payload))
+
+    async def result(self, run_id: str) -> WorkflowResponse:
+        return await self.handle(run_id).result()
+
+    async def context(self, run_id: str) -> ContextRecord:
+        return await self.store.contexts.require(self.tenant, run_id)
