@@ -92,7 +92,7 @@ class Services:
         await self.runner.setup()
         site = web.TCPSite(self.runner, "127.0.0.1", 0)
         await site.start()
-        sockets = getattr(site._server, "sockets", None)  # noqa: SLF001 - the bound port
+        sockets = getattr(site._server, "sockets", None)
         assert sockets
         self.port = int(sockets[0].getsockname()[1])
 
