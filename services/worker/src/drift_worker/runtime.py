@@ -17,6 +17,7 @@ from pathlib import Path
 import aiohttp
 from redis.asyncio import Redis
 from temporalio.client import Client
+from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.worker import Worker
 
 from drift_nodes import (
@@ -136,6 +137,7 @@ async def running_worker(
             workflows=[DriftRunWorkflow],
             activities=[*activities.all(), callbacks.send],
             workflow_runner=workflow_runner(),
+            interceptors=[TracingInterceptor()],
             max_concurrent_activities=settings.max_concurrent_activities,
             max_concurrent_local_activities=settings.max_concurrent_local_activities,
             graceful_shutdown_timeout=timedelta(seconds=settings.shutdown_grace_seconds),
