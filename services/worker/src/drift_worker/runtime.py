@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-import aiohttp
 from redis.asyncio import Redis
 from temporalio.client import Client
 from temporalio.contrib.opentelemetry import TracingInterceptor
@@ -114,7 +113,6 @@ async def running_worker(
         resources = await stack.enter_async_context(
             NodeResources(nodes, auth_providers=discover_auth_providers())
         )
-        session = await stack.enter_async_context(aiohttp.ClientSession())
         events = None
         if settings.redis_url:
             redis = Redis.from_url(settings.redis_url, password=settings.redis_password)
@@ -130,7 +128,7 @@ async def running_worker(
             metrics=metrics,
             history_limit=settings.history_limit,
         )
-        callbacks = CallbackSender(session, settings.callback_secret)
+        callbacks = CallbackSender(resources.http, resources.guard, settings.callback_secret)
         worker = Worker(
             temporal,
             task_queue=settings.task_queue,
