@@ -28,7 +28,9 @@ HISTORIES = Path(__file__).resolve().parents[2] / "services/worker/tests/histori
 async def _replay_and_keep(engine: Engine, run_id: str, name: str) -> None:
     history: WorkflowHistory = await engine.handle(run_id).fetch_history()
     replayer = Replayer(
-        workflows=[DriftRunWorkflow], workflow_runner=workflow_runner(), data_converter=DATA_CONVERTER
+        workflows=[DriftRunWorkflow],
+        workflow_runner=workflow_runner(),
+        data_converter=DATA_CONVERTER,
     )
     await replayer.replay_workflow(history)
     if os.environ.get("DRIFT_RECORD_HISTORIES") == "1" and "sqlite" in os.environ.get(
@@ -59,7 +61,12 @@ async def test_verification_history_replays(engine: Engine) -> None:
 
 async def test_appointment_histories_replay(engine: Engine) -> None:
     moment = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
-    params = {"patientId": "P1", "slot": "2026-12-01T09:30", "fee": 5, "remindAt": moment.isoformat()}
+    params = {
+        "patientId": "P1",
+        "slot": "2026-12-01T09:30",
+        "fee": 5,
+        "remindAt": moment.isoformat(),
+    }
     await engine.start("appointment", params, run_id="h-book")
     await asyncio.sleep(1.5)
     await engine.event("h-book", "documentsUploaded", {"files": 1})

@@ -18,19 +18,26 @@ from drift_worker.sandbox import workflow_runner
 from drift_worker.workflow import DriftRunWorkflow
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+DOCUMENTS = {path.stem: json.loads(path.read_text()) for path in HISTORIES}
 
 
 def test_histories_are_checked_in() -> None:
     names = {path.stem for path in HISTORIES}
-    assert {"refund-approved", "account-verification", "appointment", "collect-payment-child"} <= names
+    assert {
+        "refund-approved",
+        "account-verification",
+        "appointment",
+        "collect-payment-child",
+    } <= names
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 async def test_history_replays(path: Path) -> None:
-    data = json.loads(path.read_text())
-    history = WorkflowHistory.from_json(f"replay-{path.stem}", data)
+    history = WorkflowHistory.from_json(f"replay-{path.stem}", DOCUMENTS[path.stem])
     replayer = Replayer(
-        workflows=[DriftRunWorkflow], workflow_runner=workflow_runner(), data_converter=DATA_CONVERTER
+        workflows=[DriftRunWorkflow],
+        workflow_runner=workflow_runner(),
+        data_converter=DATA_CONVERTER,
     )
     result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None
