@@ -92,7 +92,7 @@ def test_loading_files_reports_every_bad_file(tmp_path: Path) -> None:
             "broken.json",
             "$",
             (
-                "the node definition is not valid JSON: JSON is malformed: invalid character "
+                "the file is not valid JSON: JSON is malformed: invalid character "
                 "at line 2, column 8"
             ),
         ),

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import msgspec
 
-from drift_models.decoding import DocumentError
+from drift_models.decoding import DocumentError, decode_strict
 from drift_models.nodes import NodeDefinition
 from drift_models.problems import Problem
 from drift_models.registry import NodeTypes
@@ -96,7 +96,7 @@ def _load_file(file: Path, node_types: NodeTypes, result: DefinitionFiles) -> No
         elif isinstance(shape, dict) and "type" in shape:
             result.nodes.append((file, node_types.decode_node(data)))
         elif shape is None:
-            node_types.decode_node(data)  # raises the JSON syntax error with its place
+            decode_strict(data, dict, what="file")  # raises the syntax error with its place
         else:
             message = "not a definition: a workflow has 'states', a node definition has 'type'"
             result.problems.append(
