@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from drift_cli import __version__
+from drift_cli.dev import DevError, DevOptions, run_dev
 from drift_cli.validate import validate_files
 
 __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_UNREACHABLE", "EXIT_USAGE", "build_parser", "main"]
@@ -30,7 +31,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"drift {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    commands.add_parser("dev", help="run the whole platform on this machine")
+    dev = commands.add_parser("dev", help="run the whole platform on this machine")
+    defaults = DevOptions()
+    dev.add_argument(
+        "--data-dir",
+        type=Path,
+        default=defaults.data_dir,
+        help="store, Temporal database and logs (default: .drift)",
+    )
+    dev.add_argument(
+        "--examples",
+        type=Path,
+        default=defaults.examples,
+        help="definitions to load (default: examples)",
+    )
+    dev.add_argument("--no-examples", action="store_true", help="load no definitions")
+    dev.add_argument("--tenant", default=defaults.tenant, help="the tenant the examples belong to")
+    for flag, port in defaults.ports().items():
+        dev.add_argument(flag, type=int, default=port, metavar="PORT")
     validate = commands.add_parser(
         "validate", help="check definition files locally (no server needed)"
     )
@@ -48,11 +66,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "validate":
         return _validate(args.paths, as_json=args.json)
     if args.command == "dev":
-        sys.stdout.write(
-            "drift dev is coming soon: it will start Temporal, the store, the API and a "
-            "worker on this machine.\n"
+        options = DevOptions(
+            data_dir=args.data_dir,
+            examples=None if args.no_examples else args.examples,
+            tenant=args.tenant,
+            api_port=args.api_port,
+            api_admin_port=args.api_admin_port,
+            temporal_port=args.temporal_port,
+            ui_port=args.ui_port,
+            worker_admin_port=args.worker_admin_port,
+            demo_port=args.demo_port,
         )
-        return EXIT_OK
+        try:
+            return run_dev(options)
+        except DevError as error:
+            sys.stderr.write(f"drift dev: {error}\n")
+            return EXIT_USAGE
     parser.print_help()
     return EXIT_USAGE
 
