@@ -7,12 +7,16 @@ run); 2 bad usage or settings; 3 the server could not be reached or refused the 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from drift_cli import __version__
+from drift_cli import __version__, commands
+from drift_cli.client import ApiClient, ApiFailure, ApiUnreachable, Connection, resolve_connection
+from drift_cli.commands import ApplyOptions
 from drift_cli.dev import DevError, DevOptions, run_dev
 from drift_cli.validate import validate_files
 
@@ -49,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     dev.add_argument("--tenant", default=defaults.tenant, help="the tenant the examples belong to")
     for flag, port in defaults.ports().items():
         dev.add_argument(flag, type=int, default=port, metavar="PORT")
+    _remote_commands(commands)
     validate = commands.add_parser(
         "validate", help="check definition files locally (no server needed)"
     )
@@ -59,12 +64,69 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _remote_commands(commands: Any) -> None:
+    """The subcommands that talk to a running API."""
+    connection = argparse.ArgumentParser(add_help=False)
+    connection.add_argument("--api", help="the API's address (DRIFT_API_URL; default: drift dev's)")
+    connection.add_argument("--api-key", help="the API key (DRIFT_API_KEY)")
+    connection.add_argument("--tenant", help="the tenant (DRIFT_TENANT)")
+    connection.add_argument("--json", action="store_true", help="print JSON for machines")
+    apply = commands.add_parser(
+        "apply", parents=[connection], help="write definition files to the API (idempotent)"
+    )
+    apply.add_argument("paths", nargs="+", type=Path)
+    apply.add_argument("--publish", action="store_true", help="publish drafts that changed")
+    apply.add_argument("--activate", action="store_true", help="publish and activate workflows")
+    publish = commands.add_parser("publish", parents=[connection], help="publish a draft")
+    publish.add_argument("kind", choices=["node", "workflow"])
+    publish.add_argument("id")
+    activate = commands.add_parser(
+        "activate", parents=[connection], help="activate a workflow version"
+    )
+    activate.add_argument("id")
+    activate.add_argument(
+        "version", nargs="?", type=int, help="omit to roll back to the previous one"
+    )
+    graph = commands.add_parser("graph", parents=[connection], help="save a picture of a workflow")
+    graph.add_argument("id")
+    graph.add_argument("-o", "--output", type=Path, required=True, help="a .svg or .png file")
+    graph.add_argument("--version")
+    graph.add_argument("--run", help="colour this run's path and current node")
+    start = commands.add_parser("start", parents=[connection], help="start a run and show its view")
+    start.add_argument("id", help="the workflow")
+    start.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a start parameter (JSON values allowed)",
+    )
+    start.add_argument("--version")
+    start.add_argument("--run-id", help="the run's id (also the idempotency key)")
+    resume = commands.add_parser("resume", parents=[connection], help="answer a run's view")
+    resume.add_argument("run")
+    resume.add_argument(
+        "--answer",
+        action="append",
+        metavar="WIDGET=VALUE",
+        help="answer without asking (repeatable)",
+    )
+    for name, text in (
+        ("status", "show a run's state"),
+        ("logs", "show a run's node-by-node history"),
+    ):
+        command = commands.add_parser(name, parents=[connection], help=text)
+        command.add_argument("run")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``drift`` with ``argv`` (default: the process arguments); return the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "validate":
         return _validate(args.paths, as_json=args.json)
+    if args.command in _REMOTE:
+        return _run_remote(args)
     if args.command == "dev":
         options = DevOptions(
             data_dir=args.data_dir,
@@ -84,6 +146,81 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_USAGE
     parser.print_help()
     return EXIT_USAGE
+
+
+_SERVER_ERROR = 500
+_REMOTE = frozenset({"apply", "publish", "activate", "graph", "start", "resume", "status", "logs"})
+
+
+def _run_remote(args: argparse.Namespace) -> int:
+    connection = resolve_connection(url=args.api, api_key=args.api_key, tenant=args.tenant)
+    try:
+        return asyncio.run(_remote(args, connection))
+    except ApiUnreachable as error:
+        sys.stderr.write(f"drift {args.command}: {error}\n")
+        return EXIT_UNREACHABLE
+    except ApiFailure as failure:
+        sys.stderr.write(f"drift {args.command}: {failure.describe()}\n")
+        return (
+            EXIT_UNREACHABLE
+            if failure.status in {401, 403} or failure.status >= _SERVER_ERROR
+            else EXIT_FAILED
+        )
+
+
+async def _remote(args: argparse.Namespace, connection: Connection) -> int:  # noqa: PLR0911 - one per command
+    out = sys.stdout
+    async with ApiClient(connection) as api:
+        if args.command == "apply":
+            from drift_nodes import discover_nodes  # noqa: PLC0415
+
+            options = ApplyOptions(publish=args.publish or args.activate, activate=args.activate)
+            return await commands.apply(
+                api, args.paths, discover_nodes().node_types, options, out, as_json=args.json
+            )
+        if args.command == "publish":
+            return await commands.publish(api, args.kind, args.id, out, as_json=args.json)
+        if args.command == "activate":
+            return await commands.activate(api, args.id, args.version, out, as_json=args.json)
+        if args.command == "graph":
+            return await commands.graph(
+                api, args.id, args.output, version=args.version, run_id=args.run, out=out
+            )
+        if args.command == "start":
+            params = dict(_pair(item) for item in args.param)
+            return await commands.start(
+                api,
+                args.id,
+                params,
+                out,
+                version=args.version,
+                run_id=args.run_id,
+                as_json=args.json,
+            )
+        if args.command == "resume":
+            answers: dict[str, list[str]] | None = None
+            if args.answer:
+                answers = {}
+                for item in args.answer:
+                    key, value = _pair(item)
+                    answers.setdefault(key, []).append(str(value))
+            return await commands.resume(api, args.run, answers, out, as_json=args.json)
+        if args.command == "status":
+            return await commands.status(api, args.run, out, as_json=args.json)
+        return await commands.logs(api, args.run, out, as_json=args.json)
+
+
+def _pair(text: str) -> tuple[str, Any]:
+    """``name=value``; the value is read as JSON when it is (numbers, true), else text."""
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        msg = f"expected NAME=VALUE, got {text!r}"
+        msg_0 = f"drift: {msg}"
+        raise SystemExit(msg_0)
+    try:
+        return name, json.loads(value)
+    except json.JSONDecodeError:
+        return name, value
 
 
 def _validate(paths: list[Path], *, as_json: bool) -> int:
