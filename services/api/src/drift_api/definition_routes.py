@@ -13,8 +13,8 @@ from typing import Annotated, Any, Final
 
 import msgspec
 from litestar import Request, Response, Router, get, post, put
-from litestar.di import Provide
-from litestar.params import Parameter
+from litestar.di import NamedDependency, Provide
+from litestar.params import JSONBody, Parameter, QueryParameter
 
 from drift_api.auth import Caller
 from drift_api.bodies import (
@@ -118,8 +118,8 @@ def _write_handlers(kind: DefinitionKind) -> list[Any]:
 
     async def _save(
         request: Request[Any, Any, Any],
-        definitions: DefinitionService,
-        caller: Caller,
+        definitions: NamedDependency[DefinitionService],
+        caller: NamedDependency[Caller],
         *,
         create: bool,
         path_id: str | None = None,
@@ -142,7 +142,10 @@ def _write_handlers(kind: DefinitionKind) -> list[Any]:
         status_code=201,
     )
     async def create(
-        *, request: Request[Any, Any, Any], definitions: DefinitionService, caller: Caller
+        *,
+        request: Request[Any, Any, Any],
+        definitions: NamedDependency[DefinitionService],
+        caller: NamedDependency[Caller],
     ) -> Response[bytes]:
         """Store a new definition as its SNAPSHOT."""
         return await _save(request, definitions, caller, create=True)
@@ -158,8 +161,8 @@ def _write_handlers(kind: DefinitionKind) -> list[Any]:
         *,
         definition_id: IdParameter,
         request: Request[Any, Any, Any],
-        definitions: DefinitionService,
-        caller: Caller,
+        definitions: NamedDependency[DefinitionService],
+        caller: NamedDependency[Caller],
     ) -> Response[bytes]:
         """Replace the SNAPSHOT of an existing definition (numbered versions never change)."""
         return await _save(request, definitions, caller, create=False, path_id=definition_id)
@@ -172,7 +175,10 @@ def _write_handlers(kind: DefinitionKind) -> list[Any]:
         status_code=200,
     )
     async def validate(
-        *, request: Request[Any, Any, Any], definitions: DefinitionService, caller: Caller
+        *,
+        request: Request[Any, Any, Any],
+        definitions: NamedDependency[DefinitionService],
+        caller: NamedDependency[Caller],
     ) -> ValidationReport:
         """Every problem of a definition at once, each with its JSON path."""
         definition = definitions.decode(kind, await request.body())
@@ -187,7 +193,10 @@ def _write_handlers(kind: DefinitionKind) -> list[Any]:
         status_code=200,
     )
     async def publish(
-        *, definition_id: IdParameter, definitions: DefinitionService, caller: Caller
+        *,
+        definition_id: IdParameter,
+        definitions: NamedDependency[DefinitionService],
+        caller: NamedDependency[Caller],
     ) -> Response[bytes]:
         """Validate the SNAPSHOT and freeze it; LATEST moves to the new number."""
         stored = await definitions.publish(caller.tenant_id, kind, definition_id)
@@ -208,13 +217,13 @@ def _read_handlers(kind: DefinitionKind) -> list[Any]:
     async def read(
         *,
         definition_id: IdParameter,
-        definitions: DefinitionService,
-        caller: Caller,
+        definitions: NamedDependency[DefinitionService],
+        caller: NamedDependency[Caller],
         version: VersionParameter = "LATEST",
         enrich_node_definition: Annotated[
             bool,
-            Parameter(
-                query="enrichNodeDefinition",
+            QueryParameter(
+                name="enrichNodeDefinition",
                 description="Workflows: inline each referenced node definition.",
             ),
         ] = False,
@@ -231,8 +240,8 @@ def _read_handlers(kind: DefinitionKind) -> list[Any]:
     @get("", summary="List definitions", responses=problems(503))
     async def listing(
         *,
-        definitions: DefinitionService,
-        caller: Caller,
+        definitions: NamedDependency[DefinitionService],
+        caller: NamedDependency[Caller],
         after: Annotated[
             str | None,
             Parameter(description="The nextCursor of the previous page.", pattern=_ID_PATTERN),
@@ -250,7 +259,10 @@ def _read_handlers(kind: DefinitionKind) -> list[Any]:
         "/{definition_id:str}/versions", summary="Published versions", responses=problems(404, 503)
     )
     async def versions(
-        *, definition_id: IdParameter, definitions: DefinitionService, caller: Caller
+        *,
+        definition_id: IdParameter,
+        definitions: NamedDependency[DefinitionService],
+        caller: NamedDependency[Caller],
     ) -> list[VersionBody]:
         """Every published version, oldest first, with LATEST and ACTIVE marked."""
         history = await definitions.store.history(caller.tenant_id, kind, definition_id)
@@ -269,9 +281,9 @@ def _pointer_handlers(kind: DefinitionKind) -> list[Any]:
     async def activate(
         *,
         definition_id: IdParameter,
-        data: ActivateRequest,
-        definitions: DefinitionService,
-        caller: Caller,
+        data: JSONBody[ActivateRequest],
+        definitions: NamedDependency[DefinitionService],
+        caller: NamedDependency[Caller],
     ) -> PointersBody:
         """Activate a version (any published number; an older one is a rollback)."""
         pointers = await definitions.store.activate(
@@ -286,7 +298,10 @@ def _pointer_handlers(kind: DefinitionKind) -> list[Any]:
         status_code=200,
     )
     async def rollback(
-        *, definition_id: IdParameter, definitions: DefinitionService, caller: Caller
+        *,
+        definition_id: IdParameter,
+        definitions: NamedDependency[DefinitionService],
+        caller: NamedDependency[Caller],
     ) -> PointersBody:
         """Undo the last activation."""
         pointers = await definitions.store.rollback(caller.tenant_id, kind, definition_id)
@@ -321,9 +336,9 @@ def _picture_handler(picture: PictureFormat) -> Any:
     async def graph(
         *,
         definition_id: IdParameter,
-        definitions: DefinitionService,
-        runs: RunGateway,
-        caller: Caller,
+        definitions: NamedDependency[DefinitionService],
+        runs: NamedDependency[RunGateway],
+        caller: NamedDependency[Caller],
         version: Annotated[
             str | None,
             Parameter(
@@ -334,8 +349,8 @@ def _picture_handler(picture: PictureFormat) -> Any:
         ] = None,
         run_id: Annotated[
             str | None,
-            Parameter(
-                query="runId",
+            QueryParameter(
+                name="runId",
                 description="Colour the path of this run and its current state.",
                 pattern=r"^[\w.:\-]{1,200}$",
             ),

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from litestar import Request
 from litestar.datastructures import State
-from litestar.params import Parameter
+from litestar.params import HeaderParameter
 
 from drift_api.auth import ApiKeys, Caller, read_caller
 from drift_api.definitions import DefinitionService
@@ -45,24 +45,24 @@ async def provide_caller(
     state: State,
     x_tenant_id: Annotated[
         str | None,
-        Parameter(
-            header="X-Tenant-Id",
+        HeaderParameter(
+            name="X-Tenant-Id",
             description="The tenant (required; X_TENANT_ID is accepted too).",
             max_length=128,
         ),
     ] = None,
     x_client_id: Annotated[
         str | None,
-        Parameter(
-            header="X-Client-Id",
+        HeaderParameter(
+            name="X-Client-Id",
             description="The calling application (required; X_CLIENT_ID is accepted too).",
             max_length=256,
         ),
     ] = None,
     x_user_id: Annotated[
         str | None,
-        Parameter(
-            header="X-User-Id",
+        HeaderParameter(
+            name="X-User-Id",
             description="The person using the application (X_USERNAME_ID is accepted too).",
             max_length=256,
         ),

@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Annotated, Final, cast
 
 from litestar import Controller, Response, delete, get, post, put
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.openapi import ResponseSpec
-from litestar.params import Parameter
+from litestar.params import JSONBody, Parameter
 
 from drift_api.auth import Caller
 from drift_api.bodies import EventRequest
@@ -74,7 +74,10 @@ class RunController(Controller):
         responses={**_LATER, **problems(404, 409, 422, 503)},
     )
     async def start(
-        self, data: StartRequest, caller: Caller, runs: RunGateway
+        self,
+        data: JSONBody[StartRequest],
+        caller: NamedDependency[Caller],
+        runs: NamedDependency[RunGateway],
     ) -> Response[WorkflowResponse]:
         """Start a run."""
         return _reply(await runs.start(caller, data))
@@ -88,9 +91,9 @@ class RunController(Controller):
     async def resume(
         self,
         run_id: RunIdParameter,
-        data: ResumeRequest,
-        caller: Caller,
-        runs: RunGateway,
+        data: JSONBody[ResumeRequest],
+        caller: NamedDependency[Caller],
+        runs: NamedDependency[RunGateway],
     ) -> Response[WorkflowResponse]:
         """Give the person's answer; the run moves to its next stable point."""
         return _reply(await runs.resume(caller, run_id, data))
@@ -104,8 +107,8 @@ class RunController(Controller):
     async def terminate(
         self,
         run_id: RunIdParameter,
-        caller: Caller,
-        runs: RunGateway,
+        caller: NamedDependency[Caller],
+        runs: NamedDependency[RunGateway],
         reason: Annotated[
             str | None, Parameter(description="Why; recorded as the run's error.", max_length=1000)
         ] = None,
@@ -119,7 +122,10 @@ class RunController(Controller):
         responses=problems(404, 503),
     )
     async def state(
-        self, run_id: RunIdParameter, caller: Caller, runs: RunGateway
+        self,
+        run_id: RunIdParameter,
+        caller: NamedDependency[Caller],
+        runs: NamedDependency[RunGateway],
     ) -> Response[WorkflowResponse]:
         """The run's status, current node, view, disposition and error."""
         return _reply(await runs.state(caller, run_id))
@@ -131,7 +137,11 @@ class RunController(Controller):
         responses={**_LATER, **problems(404, 409, 422, 503)},
     )
     async def utility(
-        self, run_id: RunIdParameter, data: UtilityRequest, caller: Caller, runs: RunGateway
+        self,
+        run_id: RunIdParameter,
+        data: JSONBody[UtilityRequest],
+        caller: NamedDependency[Caller],
+        runs: NamedDependency[RunGateway],
     ) -> Response[UtilityResponse]:
         """Run a state that is off the main path; the run stays where it was."""
         answer = await runs.utility(caller, run_id, data)
@@ -152,9 +162,9 @@ class RunController(Controller):
         self,
         run_id: RunIdParameter,
         name: Annotated[str, Parameter(description="The event's name.", pattern=EVENT_PATTERN)],
-        data: EventRequest,
-        caller: Caller,
-        runs: RunGateway,
+        data: JSONBody[EventRequest],
+        caller: NamedDependency[Caller],
+        runs: NamedDependency[RunGateway],
     ) -> Response[WorkflowResponse]:
         """Deliver an event."""
         await runs.event(caller, run_id, name, data.payload)
