@@ -71,7 +71,9 @@ class Api:
         body = {"workflowDefinitionId": workflow, "params": params, **extra}
         return await self.post("/v3/workflow/start", json=body)
 
-    async def resume(self, run_id: str, selected: dict[str, list[str]], **extra: Any) -> httpx.Response:
+    async def resume(
+        self, run_id: str, selected: dict[str, list[str]], **extra: Any
+    ) -> httpx.Response:
         body = {"viewResponse": {"selectedOptions": selected}, **extra}
         return await self.put(f"/v3/workflow/resume/{run_id}", json=body)
 

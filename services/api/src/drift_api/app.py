@@ -26,7 +26,7 @@ from drift_api.auth import ApiKeys
 from drift_api.definition_routes import definition_router
 from drift_api.definitions import DefinitionService
 from drift_api.dependencies import Services
-from drift_api.openapi import openapi_config, swagger_files
+from drift_api.openapi import add_dsl_schemas, openapi_config, swagger_files
 from drift_api.pictures import PictureError
 from drift_api.problems import exception_handlers, problem_response
 from drift_api.run_routes import RunController
@@ -109,7 +109,7 @@ def create_app(
 
     metrics = PrometheusConfig(app_name="drift_api", prefix="drift_api", group_path=True)
     tracing = OpenTelemetryConfig(tracer_provider=tracer_provider)
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             RunController,
             definition_router(DefinitionKind.NODE),
@@ -119,7 +119,7 @@ def create_app(
         ],
         state=State({"services": services}),
         exception_handlers={**exception_handlers(), PictureError: _picture_failed},
-        openapi_config=openapi_config(node_types, _VERSION),
+        openapi_config=openapi_config(_VERSION),
         request_max_body_size=settings.max_body_bytes,
         middleware=[metrics.middleware],
         plugins=[OpenTelemetryPlugin(tracing)],
@@ -128,3 +128,5 @@ def create_app(
         else None,
         lifespan=[cache_lifespan],
     )
+    add_dsl_schemas(app, node_types)
+    return app

@@ -15,6 +15,8 @@ from http import HTTPStatus
 from typing import Any, Final
 
 import msgspec
+from litestar import Litestar
+from litestar._openapi.plugin import OpenAPIPlugin
 from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import (
@@ -39,6 +41,7 @@ __all__ = [
     "NODE_SCHEMA",
     "WORKFLOW_SCHEMA",
     "dsl_operation",
+    "add_dsl_schemas",
     "openapi_config",
     "problems",
     "swagger_files",
@@ -152,7 +155,19 @@ def swagger_files() -> Router:
     )
 
 
-def openapi_config(node_types: NodeTypes, version: str) -> OpenAPIConfig:
+def add_dsl_schemas(app: Litestar, node_types: NodeTypes) -> None:
+    """Put the DSL's schemas into the app's OpenAPI document.
+
+    Litestar rebuilds ``components.schemas`` from the handlers' types, so the DSL's
+    components (which no handler type names) are added to the built document.
+    """
+    openapi = app.plugins.get(OpenAPIPlugin).provide_openapi()
+    if openapi.components.schemas is None:
+        openapi.components.schemas = {}
+    openapi.components.schemas.update(dsl_schemas(node_types))
+
+
+def openapi_config(version: str) -> OpenAPIConfig:
     """The OpenAPI configuration: document at ``/schema/openapi.json``, UI at ``/schema``."""
     return OpenAPIConfig(
         title="Drift API",
@@ -171,10 +186,10 @@ def openapi_config(node_types: NodeTypes, version: str) -> OpenAPIConfig:
                 css_url=f"{DOCS_STATIC}/swagger-ui.css",
                 standalone_preset_js_url=f"{DOCS_STATIC}/swagger-ui-standalone-preset.js",
                 path="/swagger",
+                favicon=f"<link rel='icon' type='image/png' href='{DOCS_STATIC}/favicon-32x32.png'>",
             )
         ],
         components=Components(
-            schemas=dsl_schemas(node_types),
             security_schemes={
                 "apiKey": SecurityScheme(
                     type="apiKey", name="X-Api-Key", security_scheme_in="header"

@@ -114,7 +114,8 @@ def _validation(request: Request[Any, Any, Any], error: ValidationException) -> 
         if not isinstance(item, dict):
             continue
         key = str(item.get("key") or "")
-        source = str(item.get("source") or "body")
+        raw_source = item.get("source") or "body"
+        source = str(getattr(raw_source, "value", raw_source))
         path = (
             f"{source}:{key}"
             if source in {"query", "path", "header", "cookie"}

@@ -254,7 +254,12 @@ class RunGateway:
             )
 
         if request.callback_url is not None:
-            await self._accepted(run_id, begin)
+            handle = await self._accepted(run_id, begin)
+            if handle is not None and _refusal_known(handle):
+                try:
+                    await handle.result()
+                except WorkflowUpdateFailedError as error:
+                    raise _refused(error, run_id) from None
             return Answer(await self._running(caller, run_id), complete=False)
         return await self._sync(caller, run_id, begin)
 
@@ -413,6 +418,16 @@ class RunGateway:
             raise _refused(error, run_id) from None
         except RPCError as error:
             raise _rpc_error(error, run_id) from None
+
+
+def _refusal_known(handle: WorkflowUpdateHandle[Any]) -> bool:
+    """Whether the server already answered the update with a refusal (a validator's).
+
+    A rejected update comes back with its outcome, so no result needs to be awaited;
+    the SDK keeps that outcome on the handle without a public accessor.
+    """
+    outcome = getattr(handle, "_known_outcome", None)
+    return outcome is not None and bool(outcome.HasField("failure"))
 
 
 def _refused(error: WorkflowUpdateFailedError, run_id: str) -> ApiError:
