@@ -127,13 +127,16 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await task
 
 
+def asgi(app: Litestar) -> httpx.ASGITransport:
+    """httpx's transport into the app (Litestar's ASGI types are stricter than httpx's)."""
+    return httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+
+
 @pytest.fixture
 async def http(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
     async with (
         lifespan(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://api", timeout=60
-        ) as client,
+        httpx.AsyncClient(transport=asgi(app), base_url="http://api", timeout=60) as client,
     ):
         yield client
 

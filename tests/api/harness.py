@@ -23,7 +23,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 EXAMPLE_FOLDERS = ("refund", "account-verification", "appointment")
 PEPPER = "test-pepper"
 BOOTSTRAP_KEY = "bootstrap-key-for-tests"
-CALLBACK_SECRET = "callback-secret-for-tests"
+CALLBACK_SECRET = "callback-secret-for-tests"  # noqa: S105 - a test secret
 
 
 def tenant_key(tenant: str) -> tuple[str, str]:
@@ -137,8 +137,8 @@ class CallbackReceiver:
         self._arrived.set()
         return web.Response(status=204)
 
-    async def wait_for(self, run_id: str, status: str, timeout: float = 20.0) -> dict[str, Any]:
-        async with asyncio.timeout(timeout):
+    async def wait_for(self, run_id: str, status: str, seconds: float = 20.0) -> dict[str, Any]:
+        async with asyncio.timeout(seconds):
             while True:
                 for item in self.received:
                     body = item["body"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from tests.api.harness import Api, new_run_id
 from tests.e2e.services import VALID_CODE, Services
@@ -102,6 +103,7 @@ async def test_appointment_waits_for_an_event_and_runs_a_child(examples: Api) ->
     remind_at = (dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)).isoformat()
     params = {"patientId": "p-1", "slot": "2026-12-01T09:30", "fee": 40, "remindAt": remind_at}
     first = await api.start("appointment", params, workflowId=run_id)
+    state: dict[str, Any] = first.json()
     assert first.status_code == 200, first.text
     assert first.json()["workflowStatus"] == "SCHEDULER_WAITING"
     for _ in range(50):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.api.harness import BOOTSTRAP_KEY, Api, new_run_id, tenant_key
 
 
@@ -12,7 +14,7 @@ async def test_every_endpoint_is_scoped_to_the_tenant(examples: Api) -> None:
     assert started.json()["workflowStatus"] == "WAITING"
     other = owner.as_tenant("other", tenant_key("other")[0])
 
-    run_calls = [
+    run_calls: list[tuple[str, str, Any]] = [
         ("GET", f"/v3/workflow/{run_id}", None),
         ("PUT", f"/v3/workflow/resume/{run_id}", {"viewResponse": {"selectedOptions": {}}}),
         ("POST", f"/v3/workflow/{run_id}/disconnected-node/execute", {"node": "refunded"}),
@@ -22,7 +24,7 @@ async def test_every_endpoint_is_scoped_to_the_tenant(examples: Api) -> None:
     for method, url, body in run_calls:
         answer = await other.request(method, url, json=body)
         assert answer.status_code == 404, (method, url, answer.text)
-    definition_calls = [
+    definition_calls: list[tuple[str, str, Any]] = [
         ("GET", "/workflowDefinition/refund", None),
         ("GET", "/workflowDefinition/refund?version=ACTIVE", None),
         ("GET", "/workflowDefinition/refund/versions", None),

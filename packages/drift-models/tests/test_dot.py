@@ -26,7 +26,7 @@ def test_every_state_and_edge_is_drawn() -> None:
     assert '"__start__" -> "lookupOrder";' in dot
     assert '"routeRefund" -> "notEligible" [label="choices[0].nextNode"];' in dot
     assert '"lookupOrder" -> "failed" [style=dotted, color="#9e9e9e"];' in dot
-    assert "fillcolor=\"#cfe3ff\"" not in dot
+    assert 'fillcolor="#cfe3ff"' not in dot
 
 
 def test_a_run_colours_its_path_and_current_state() -> None:
@@ -38,7 +38,9 @@ def test_a_run_colours_its_path_and_current_state() -> None:
     )
     assert '"lookupOrder" -> "computeRefund" [penwidth=2];' in dot
     assert 'fillcolor="#cfe3ff", color="#ef6c00", penwidth=3' in dot
-    failed = workflow_dot(refund_graph(), visited={"failed"}, current="failed", status=RunStatus.FAILED)
+    failed = workflow_dot(
+        refund_graph(), visited={"failed"}, current="failed", status=RunStatus.FAILED
+    )
     assert 'color="#c62828", penwidth=3' in failed
 
 

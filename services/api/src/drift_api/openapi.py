@@ -40,8 +40,8 @@ __all__ = [
     "DOCS_STATIC",
     "NODE_SCHEMA",
     "WORKFLOW_SCHEMA",
-    "dsl_operation",
     "add_dsl_schemas",
+    "dsl_operation",
     "openapi_config",
     "problems",
     "swagger_files",
@@ -162,9 +162,7 @@ def add_dsl_schemas(app: Litestar, node_types: NodeTypes) -> None:
     components (which no handler type names) are added to the built document.
     """
     openapi = app.plugins.get(OpenAPIPlugin).provide_openapi()
-    if openapi.components.schemas is None:
-        openapi.components.schemas = {}
-    openapi.components.schemas.update(dsl_schemas(node_types))
+    openapi.components.schemas = {**openapi.components.schemas, **dsl_schemas(node_types)}
 
 
 def openapi_config(version: str) -> OpenAPIConfig:
@@ -186,7 +184,7 @@ def openapi_config(version: str) -> OpenAPIConfig:
                 css_url=f"{DOCS_STATIC}/swagger-ui.css",
                 standalone_preset_js_url=f"{DOCS_STATIC}/swagger-ui-standalone-preset.js",
                 path="/swagger",
-                favicon=f"<link rel='icon' type='image/png' href='{DOCS_STATIC}/favicon-32x32.png'>",
+                favicon=f"<link rel='icon' href='{DOCS_STATIC}/favicon-32x32.png'>",
             )
         ],
         components=Components(

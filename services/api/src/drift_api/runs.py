@@ -254,10 +254,10 @@ class RunGateway:
             )
 
         if request.callback_url is not None:
-            handle = await self._accepted(run_id, begin)
-            if handle is not None and _refusal_known(handle):
+            update = await self._accepted(run_id, begin)
+            if update is not None and _refusal_known(update):
                 try:
-                    await handle.result()
+                    await update.result()
                 except WorkflowUpdateFailedError as error:
                     raise _refused(error, run_id) from None
             return Answer(await self._running(caller, run_id), complete=False)

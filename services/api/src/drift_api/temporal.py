@@ -13,6 +13,7 @@ import dataclasses
 from typing import Any, Final
 
 import msgspec
+from opentelemetry.trace import Tracer
 from temporalio.api.common.v1 import Payload
 from temporalio.client import Client
 from temporalio.contrib.opentelemetry import TracingInterceptor
@@ -71,15 +72,19 @@ DATA_CONVERTER: Final = dataclasses.replace(
 """The data converter of the API's Temporal client (wire-compatible with the worker's)."""
 
 
-async def connect_temporal(settings: ApiSettings) -> Client:
+async def connect_temporal(settings: ApiSettings, *, tracer: Tracer | None = None) -> Client:
     """Connect to Temporal with the API's converter and a tracing interceptor.
 
     The interceptor puts the current OpenTelemetry context into every start, update,
     signal and query, so a worker that traces too continues the request's trace.
+
+    Args:
+        settings: where Temporal is.
+        tracer: the tracer of the client's spans (the global provider's by default).
     """
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
         data_converter=DATA_CONVERTER,
-        interceptors=[TracingInterceptor()],
+        interceptors=[TracingInterceptor(tracer)],
     )
