@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from tests.api.harness import Api, new_run_id
+from drift_models import RunContext, RunStatus
+from drift_worker.runtime import RunningWorker
+from tests.api.harness import Api, new_run_id, tenant_key
 from tests.e2e.services import VALID_CODE, Services
 
 
@@ -170,3 +172,26 @@ async def test_a_slow_run_answers_202_after_the_sync_timeout(
     assert again.status_code == 200, again.text
     assert again.json()["workflowStatus"] == "WAITING"
     assert services.calls.count("GET /orders/A-100") == 1
+
+
+async def test_a_run_temporal_no_longer_knows_is_read_from_the_store(
+    examples: Api, worker: RunningWorker
+) -> None:
+    run_id = new_run_id()
+    await worker.store.contexts.create(
+        examples.tenant,
+        run_id,
+        RunContext.start({"orderId": "A-1"}),
+        current_node="refunded",
+        status=RunStatus.COMPLETED,
+        workflow_id="refund",
+        workflow_version=1,
+    )
+    read = await examples.get(f"/v3/workflow/{run_id}")
+    assert read.status_code == 200, read.text
+    assert read.headers["x-drift-state-source"] == "store"
+    body = read.json()
+    assert (body["workflowStatus"], body["currentNode"]) == ("COMPLETED", "refunded")
+    assert (body["workflowDefinitionId"], body["workflowVersion"]) == ("refund", 1)
+    other = examples.as_tenant("other", tenant_key("other")[0])
+    assert (await other.get(f"/v3/workflow/{run_id}")).status_code == 404
