@@ -15,12 +15,22 @@ from drift_worker.enum_store import EnumStore
 from drift_worker.runtime import RunningWorker, running_worker
 from drift_worker.settings import WorkerSettings
 from tests.e2e.engine import Engine, publish_examples
-from tests.e2e.services import Services
+from tests.e2e.services import CallbackReceiver, Services
+
+SECRET = "callback-secret"  # noqa: S105 - a test key
 
 
 @pytest.fixture
 async def services() -> AsyncIterator[Services]:
     running = Services()
+    await running.start()
+    yield running
+    await running.stop()
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[CallbackReceiver]:
+    running = CallbackReceiver()
     await running.start()
     yield running
     await running.stop()
@@ -38,7 +48,9 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 async def worker(
     temporal_client: Client, task_queue: str, store_url: str, services: Services
 ) -> AsyncIterator[RunningWorker]:
-    settings = WorkerSettings(store_url=store_url, task_queue=task_queue, history_limit=200)
+    settings = WorkerSettings(
+        store_url=store_url, task_queue=task_queue, history_limit=200, callback_secret=SECRET
+    )
     nodes = NodeSettings(http=HttpSettings(allow_hosts=("127.0.0.1",)))
     urls = {"ordersServiceUrl": services.url, "accountsServiceUrl": services.url}
     enum_store = EnumStore({"*": urls})

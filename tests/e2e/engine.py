@@ -91,6 +91,18 @@ class Engine:
             UPDATE_STATE, start_workflow_operation=operation, result_type=WorkflowResponse
         )
 
+    async def begin(self, workflow: str, params: dict[str, Any], *, run_id: str) -> None:
+        """Start a run without waiting for it (as an async-mode start does)."""
+        run = RunInput(
+            tenant_id=self.tenant, run_id=run_id, workflow_definition_id=workflow, params=params
+        )
+        await self.client.start_workflow(
+            WORKFLOW_NAME,
+            run,
+            id=temporal_workflow_id(self.tenant, run_id),
+            task_queue=self.task_queue,
+        )
+
     async def resume(
         self, run_id: str, selected: dict[str, list[str]], node: str | None = None
     ) -> WorkflowResponse:

@@ -249,7 +249,7 @@ async def test_sync_start_answers_the_first_view_and_resume_the_end(
             ResumeInput(view_response=ViewResponse(selected_options={"decision": ["maybe"]})),
             result_type=WorkflowResponse,
         )
-    assert "'maybe' is not a choice of 'decision'" in str(refused.value.cause)
+    assert "'maybe' is not a choice of widget 'decision'" in str(refused.value.cause)
     with pytest.raises(WorkflowUpdateFailedError) as wrong_view:
         await handle.execute_update(
             UPDATE_RESUME,

@@ -1,11 +1,11 @@
 """The Drift Temporal worker: one generic workflow that interprets pinned definitions.
 
-The workflow, its activities and the worker process arrive with the worker issue; this
-release holds the package in place.
+``drift_worker.runtime.running_worker`` assembles a worker (store, definition cache,
+nodes, Temporal); ``drift_worker.main`` is the ``drift-worker`` command.
 """
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = ["__version__"]

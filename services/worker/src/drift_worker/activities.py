@@ -68,6 +68,7 @@ from drift_worker.plan import (
     UtilityRequest,
     WaitSpec,
 )
+from drift_worker.tracing import tracer
 
 __all__ = ["EngineActivities"]
 
@@ -312,33 +313,43 @@ class EngineActivities:
         overrides: dict[str, Any] | None = None,
     ) -> NodeResult:
         state = workflow.states[name]
+        attributes = {
+            "drift.run_id": request.run_id,
+            "drift.tenant_id": request.tenant_id,
+            "drift.state": name,
+            "drift.node_type": definition.type_name,
+            "drift.node_id": definition.id,
+        }
         started = time.perf_counter()
         status = "COMPLETED"
-        try:
-            parameters = resolve_parameters(
-                name,
-                state.parameters,
-                context,
-                declared=definition.parameters,
-                overrides=overrides,
-            )
-            thread = context.global_.get("threadContext")
-            call = NodeCall(
-                instance=name,
-                parameters=parameters,
-                context=context,
-                resources=self._resources,
-                run_id=request.run_id,
-                thread_context=None if thread is None else msgspec.convert(thread, ThreadContext),
-                attempt=activity.info().attempt,
-                timeout_seconds=state.timeout_seconds or node_type.timeout_seconds(definition),
-            )
-            result: NodeResult = await node_type.execute(definition, call)
-        except NodeError:
-            status = "FAILED"
-            raise
-        finally:
-            self._metrics.node_ran(definition.type_name, status, time.perf_counter() - started)
+        with tracer().start_as_current_span(f"drift.node {name}", attributes=attributes):
+            try:
+                parameters = resolve_parameters(
+                    name,
+                    state.parameters,
+                    context,
+                    declared=definition.parameters,
+                    overrides=overrides,
+                )
+                thread = context.global_.get("threadContext")
+                call = NodeCall(
+                    instance=name,
+                    parameters=parameters,
+                    context=context,
+                    resources=self._resources,
+                    run_id=request.run_id,
+                    thread_context=(
+                        None if thread is None else msgspec.convert(thread, ThreadContext)
+                    ),
+                    attempt=activity.info().attempt,
+                    timeout_seconds=state.timeout_seconds or node_type.timeout_seconds(definition),
+                )
+                result: NodeResult = await node_type.execute(definition, call)
+            except NodeError:
+                status = "FAILED"
+                raise
+            finally:
+                self._metrics.node_ran(definition.type_name, status, time.perf_counter() - started)
         return result
 
     def _outcome(

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-import aiohttp
 from redis.asyncio import Redis
 from temporalio.client import Client
+from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.worker import Worker
 
 from drift_nodes import (
@@ -113,7 +113,6 @@ async def running_worker(
         resources = await stack.enter_async_context(
             NodeResources(nodes, auth_providers=discover_auth_providers())
         )
-        session = await stack.enter_async_context(aiohttp.ClientSession())
         events = None
         if settings.redis_url:
             redis = Redis.from_url(settings.redis_url, password=settings.redis_password)
@@ -129,13 +128,14 @@ async def running_worker(
             metrics=metrics,
             history_limit=settings.history_limit,
         )
-        callbacks = CallbackSender(session, settings.callback_secret)
+        callbacks = CallbackSender(resources.http, resources.guard, settings.callback_secret)
         worker = Worker(
             temporal,
             task_queue=settings.task_queue,
             workflows=[DriftRunWorkflow],
             activities=[*activities.all(), callbacks.send],
             workflow_runner=workflow_runner(),
+            interceptors=[TracingInterceptor()],
             max_concurrent_activities=settings.max_concurrent_activities,
             max_concurrent_local_activities=settings.max_concurrent_local_activities,
             graceful_shutdown_timeout=timedelta(seconds=settings.shutdown_grace_seconds),

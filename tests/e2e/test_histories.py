@@ -1,0 +1,81 @@
+"""Replay: every example's history replays deterministically against today's workflow code.
+
+Each test runs an example for real, then replays the history it produced. With
+``DRIFT_RECORD_HISTORIES=1`` it also writes the histories to
+``services/worker/tests/histories/``, where ``services/worker/tests/test_replay.py``
+replays them on every run: a change that would break running instances fails there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+from pathlib import Path
+
+from temporalio.client import WorkflowHistory
+from temporalio.worker import Replayer
+
+from drift_worker.converter import DATA_CONVERTER
+from drift_worker.sandbox import workflow_runner
+from drift_worker.workflow import DriftRunWorkflow
+from tests.e2e.engine import Engine
+from tests.e2e.services import VALID_CODE
+
+HISTORIES = Path(__file__).resolve().parents[2] / "services/worker/tests/histories"
+
+
+async def _replay_and_keep(engine: Engine, run_id: str, name: str) -> None:
+    history: WorkflowHistory = await engine.handle(run_id).fetch_history()
+    replayer = Replayer(
+        workflows=[DriftRunWorkflow],
+        workflow_runner=workflow_runner(),
+        data_converter=DATA_CONVERTER,
+    )
+    await replayer.replay_workflow(history)
+    if os.environ.get("DRIFT_RECORD_HISTORIES") == "1" and "sqlite" in os.environ.get(
+        "PYTEST_CURRENT_TEST", ""
+    ):
+        HISTORIES.mkdir(parents=True, exist_ok=True)
+        (HISTORIES / f"{name}.json").write_text(history.to_json())
+
+
+async def test_refund_history_replays(engine: Engine) -> None:
+    await engine.start("refund", {"orderId": "A-100", "reason": "x"}, run_id="h-refund")
+    await engine.resume("h-refund", {"decision": ["approve"]})
+    await _replay_and_keep(engine, "h-refund", "refund-approved")
+
+
+async def test_refund_failure_history_replays(engine: Engine) -> None:
+    await engine.start("refund", {"orderId": "NOPE", "reason": "x"}, run_id="h-refund-failed")
+    await _replay_and_keep(engine, "h-refund-failed", "refund-failure-node")
+
+
+async def test_verification_history_replays(engine: Engine) -> None:
+    await engine.start("account-verification", {"accountId": "a1"}, run_id="h-verify")
+    await engine.utility("h-verify", "verifyCode", {"code": "1"})
+    await engine.utility("h-verify", "verifyCode", {"code": VALID_CODE})
+    await engine.resume("h-verify", {"code": [VALID_CODE], "outcome": ["verified"]})
+    await _replay_and_keep(engine, "h-verify", "account-verification")
+
+
+async def test_appointment_histories_replay(engine: Engine) -> None:
+    moment = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
+    params = {
+        "patientId": "P1",
+        "slot": "2026-12-01T09:30",
+        "fee": 5,
+        "remindAt": moment.isoformat(),
+    }
+    await engine.start("appointment", params, run_id="h-book")
+    await asyncio.sleep(1.5)
+    await engine.event("h-book", "documentsUploaded", {"files": 1})
+    await engine.result("h-book")
+    await _replay_and_keep(engine, "h-book", "appointment")
+    await _replay_and_keep(engine, "h-book.collectPayment.1", "collect-payment-child")
+
+
+async def test_terminated_history_replays(engine: Engine) -> None:
+    await engine.start("refund", {"orderId": "A-100", "reason": "x"}, run_id="h-term")
+    await engine.terminate("h-term", "customer left")
+    await _replay_and_keep(engine, "h-term", "refund-terminated")
