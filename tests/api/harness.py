@@ -67,9 +67,16 @@ class Api:
     def as_tenant(self, tenant: str, key: str | None = None) -> Api:
         return Api(http=self.http, tenant=tenant, key=key)
 
-    async def start(self, workflow: str, params: dict[str, Any], **extra: Any) -> httpx.Response:
+    async def start(
+        self,
+        workflow: str,
+        params: dict[str, Any],
+        *,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> httpx.Response:
         body = {"workflowDefinitionId": workflow, "params": params, **extra}
-        return await self.post("/v3/workflow/start", json=body)
+        return await self.post("/v3/workflow/start", json=body, headers=headers or {})
 
     async def resume(
         self, run_id: str, selected: dict[str, list[str]], **extra: Any

@@ -52,3 +52,20 @@ async def test_the_same_idempotency_key_is_one_run(examples: Api, services: Serv
 
     other = await examples.start("account-verification", {"accountId": "a"}, workflowId=run_id)
     assert other.status_code == 409, other.text
+
+
+async def test_the_idempotency_key_header_names_the_run(examples: Api) -> None:
+    run_id = new_run_id()
+    params = {"orderId": "A-100", "reason": "header"}
+    first = await examples.start("refund", params, headers={"Idempotency-Key": run_id})
+    assert first.status_code == 200, first.text
+    assert first.json()["workflowId"] == run_id
+    again = await examples.start(
+        "refund", params, workflowId=run_id, headers={"Idempotency-Key": run_id}
+    )
+    assert again.json()["createdAt"] == first.json()["createdAt"]
+    clash = await examples.start(
+        "refund", params, workflowId="another", headers={"Idempotency-Key": run_id}
+    )
+    assert clash.status_code == 422
+    assert clash.json()["errors"][0]["path"] == "$.workflowId"

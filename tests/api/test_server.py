@@ -110,6 +110,7 @@ async def test_schemathesis_finds_no_server_error(
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
         env={**os.environ, "NO_COLOR": "1", "SCHEMATHESIS_HOOKS": ""},
+        cwd=tmp_path,
     )
     output, _ = await process.communicate()
     text = output.decode(errors="replace")

@@ -9,17 +9,20 @@ from __future__ import annotations
 
 from typing import Annotated, Final, cast
 
+import msgspec
 from litestar import Controller, Response, delete, get, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.openapi import ResponseSpec
-from litestar.params import JSONBody, Parameter
+from litestar.params import HeaderParameter, JSONBody, Parameter
 
 from drift_api.auth import Caller
 from drift_api.bodies import EventRequest
 from drift_api.dependencies import provide_caller, provide_runs
 from drift_api.openapi import problems
+from drift_api.problems import ApiError
 from drift_api.runs import Answer, RunGateway
 from drift_models import (
+    Problem,
     ResumeRequest,
     StartRequest,
     TerminateRequest,
@@ -78,8 +81,30 @@ class RunController(Controller):
         data: JSONBody[StartRequest],
         caller: NamedDependency[Caller],
         runs: NamedDependency[RunGateway],
+        idempotency_key: Annotated[
+            str | None,
+            HeaderParameter(
+                name="Idempotency-Key",
+                description="The run's id, when the body names none (the body's workflowId "
+                "wins; the two must agree when both are given).",
+                pattern=RUN_ID_PATTERN,
+            ),
+        ] = None,
     ) -> Response[WorkflowResponse]:
         """Start a run."""
+        if idempotency_key is not None:
+            if data.workflow_id not in {None, idempotency_key}:
+                message = (
+                    f"Idempotency-Key {idempotency_key!r} differs from the body's workflowId "
+                    f"{data.workflow_id!r}; send one of them, or the same value"
+                )
+                raise ApiError(
+                    422,
+                    "Conflicting Run Ids",
+                    message,
+                    [Problem(path="$.workflowId", message=message, code="run-id-conflict")],
+                )
+            data = msgspec.structs.replace(data, workflow_id=idempotency_key)
         return _reply(await runs.start(caller, data))
 
     @put(
