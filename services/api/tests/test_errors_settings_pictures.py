@@ -8,8 +8,9 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from drift_api import ApiSettings
+from drift_api.engine_errors import refused as _refused
+from drift_api.engine_errors import rpc_error as _rpc_error
 from drift_api.pictures import PictureError, PictureFormat, render_dot
-from drift_api.runs import _refused, _rpc_error
 from drift_models.settings import SettingsError, load_settings
 
 

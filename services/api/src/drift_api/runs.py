@@ -19,9 +19,8 @@ import datetime as dt
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Final, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-import msgspec
 from temporalio.client import (
     Client,
     WithStartWorkflowOperation,
@@ -33,12 +32,13 @@ from temporalio.client import (
     WorkflowUpdateStage,
 )
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from drift_api.auth import Caller
 from drift_api.bodies import millis_to_datetime
 from drift_api.definitions import DefinitionService
+from drift_api.engine_errors import refusal_known, refused, rpc_error
 from drift_api.problems import ApiError
 from drift_models import (
     EventSignal,
@@ -70,13 +70,6 @@ from drift_store import ContextRecord, ContextStore
 __all__ = ["Answer", "RunGateway"]
 
 T = TypeVar("T")
-
-_REFUSALS: Final = {
-    "NotWaiting": (409, "Not Waiting"),
-    "WrongView": (409, "Wrong View"),
-    "NotStarted": (409, "Not Started"),
-    "AlreadyEnded": (409, "Run Ended"),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +168,7 @@ class RunGateway:
             # The run with this id has ended: the same start returns the same run.
             answer = await self.state(caller, run_id)
         except RPCError as error:
-            raise _rpc_error(error, run_id) from None
+            raise rpc_error(error, run_id) from None
         if answer.body.workflow_definition_id != workflow.id:
             raise ApiError(
                 409,
@@ -255,11 +248,11 @@ class RunGateway:
 
         if request.callback_url is not None:
             update = await self._accepted(run_id, begin)
-            if update is not None and _refusal_known(update):
+            if update is not None and refusal_known(update):
                 try:
                     await update.result()
                 except WorkflowUpdateFailedError as error:
-                    raise _refused(error, run_id) from None
+                    raise refused(error, run_id) from None
             return Answer(await self._running(caller, run_id), complete=False)
         return await self._sync(caller, run_id, begin)
 
@@ -317,7 +310,7 @@ class RunGateway:
         try:
             await handle.signal(SIGNAL_EVENT, EventSignal(name=name, payload=payload))
         except RPCError as error:
-            raise _rpc_error(error, run_id) from None
+            raise rpc_error(error, run_id) from None
 
     # -- reading ---------------------------------------------------------------------
 
@@ -396,9 +389,9 @@ class RunGateway:
         except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
             return None
         except WorkflowUpdateFailedError as error:
-            raise _refused(error, run_id) from None
+            raise refused(error, run_id) from None
         except RPCError as error:
-            raise _rpc_error(error, run_id) from None
+            raise rpc_error(error, run_id) from None
 
     async def _wait(
         self, run_id: str, begin: Callable[[], Awaitable[WorkflowUpdateHandle[T]]]
@@ -415,56 +408,9 @@ class RunGateway:
         except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
             return None
         except WorkflowUpdateFailedError as error:
-            raise _refused(error, run_id) from None
+            raise refused(error, run_id) from None
         except RPCError as error:
-            raise _rpc_error(error, run_id) from None
-
-
-def _refusal_known(handle: WorkflowUpdateHandle[Any]) -> bool:
-    """Whether the server already answered the update with a refusal (a validator's).
-
-    A rejected update comes back with its outcome, so no result needs to be awaited;
-    the SDK keeps that outcome on the handle without a public accessor.
-    """
-    outcome = getattr(handle, "_known_outcome", None)
-    return outcome is not None and bool(outcome.HasField("failure"))
-
-
-def _refused(error: WorkflowUpdateFailedError, run_id: str) -> ApiError:
-    """An update the run refused, as a precise problem."""
-    cause = error.cause
-    if not isinstance(cause, ApplicationError):
-        return ApiError(502, "Engine Error", f"run {run_id!r} could not handle the request")
-    if cause.type == "InvalidResume":
-        problems = [
-            msgspec.convert(detail, Problem) for detail in cause.details if isinstance(detail, dict)
-        ]
-        return ApiError(
-            422, "Invalid Answer", f"the answer does not fit the view: {cause.message}", problems
-        )
-    if cause.type == "UnknownState":
-        return ApiError(
-            422,
-            "Unknown State",
-            cause.message,
-            [Problem(path="$.node", message=cause.message, code="state-unknown")],
-        )
-    status, title = _REFUSALS.get(cause.type or "", (409, "Conflict"))
-    return ApiError(status, title, f"run {run_id!r}: {cause.message}")
-
-
-def _rpc_error(error: RPCError, run_id: str) -> ApiError:
-    """A failed Temporal call as a precise problem."""
-    if "already completed" in error.message:
-        return ApiError(409, "Run Ended", f"run {run_id!r} has already ended")
-    if error.status is RPCStatusCode.NOT_FOUND:
-        return ApiError(404, "Run Not Found", f"there is no run {run_id!r}")
-    return ApiError(
-        503,
-        "Engine Unavailable",
-        f"Temporal could not be reached: {error.message}",
-        headers={"Retry-After": "1"},
-    )
+            raise rpc_error(error, run_id) from None
 
 
 def _from_record(record: ContextRecord) -> WorkflowResponse:
