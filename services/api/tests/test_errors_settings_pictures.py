@@ -51,8 +51,11 @@ def test_settings_come_from_the_environment() -> None:
             "DRIFT_SYNC_TIMEOUT_SECONDS": "2.5",
             "DRIFT_API_KEYS": "acme:k1:abc,globex:k2:def",
             "DRIFT_AUTH": "false",
+            "DRIFT_TRACING": "false",
         },
     )
+    assert settings.tracing is False
+    assert settings.request_metrics is True
     assert settings.sync_timeout_seconds == 2.5
     assert settings.api_keys == ["acme:k1:abc", "globex:k2:def"]
     assert settings.auth is False

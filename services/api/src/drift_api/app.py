@@ -121,8 +121,8 @@ def create_app(
         exception_handlers={**exception_handlers(), PictureError: _picture_failed},
         openapi_config=openapi_config(_VERSION),
         request_max_body_size=settings.max_body_bytes,
-        middleware=[metrics.middleware],
-        plugins=[OpenTelemetryPlugin(tracing)],
+        middleware=[metrics.middleware] if settings.request_metrics else [],
+        plugins=[OpenTelemetryPlugin(tracing)] if settings.tracing else [],
         cors_config=CORSConfig(allow_origins=settings.cors_origins)
         if settings.cors_origins
         else None,

@@ -44,6 +44,9 @@ class ApiSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
             ``drift-api hash-key`` 's HMAC-SHA256 of the key under ``api_key_pepper``.
         api_key_pepper: the HMAC key the stored hashes are made with.
         cors_origins: origins allowed by CORS; empty turns CORS off.
+        tracing: OpenTelemetry spans for every request (exported wherever the process's
+            tracer provider sends them).
+        request_metrics: Prometheus counters and histograms of every request.
         default_page_size: items per page of a listing when the caller names none.
         log_level: the Python log level.
     """
@@ -68,5 +71,7 @@ class ApiSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     api_keys: list[str] = []
     api_key_pepper: str = ""
     cors_origins: list[str] = []
+    tracing: bool = True
+    request_metrics: bool = True
     default_page_size: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 50
     log_level: str = "INFO"
