@@ -26,23 +26,23 @@ def test_hashes_depend_on_the_pepper_and_keys_are_random() -> None:
     assert new_api_key().startswith("drift_")
 
 
-def test_a_tenant_key_acts_for_its_tenant_only() -> None:
+async def test_a_tenant_key_acts_for_its_tenant_only() -> None:
     accepted = keys()
-    caller = read_caller(
+    caller = await read_caller(
         headers(**{"X-Tenant-Id": "acme", "X-Client-Id": "ui", "X-Api-Key": "secret-acme"}),
         accepted,
     )
     assert (caller.tenant_id, caller.client_id, caller.user_id) == ("acme", "ui", None)
     with pytest.raises(ApiError) as foreign:
-        read_caller(
+        await read_caller(
             headers(**{"X-Tenant-Id": "globex", "X-Client-Id": "ui", "X-Api-Key": "secret-acme"}),
             accepted,
         )
     assert foreign.value.status == 403
 
 
-def test_the_bootstrap_key_acts_for_every_tenant() -> None:
-    caller = read_caller(
+async def test_the_bootstrap_key_acts_for_every_tenant() -> None:
+    caller = await read_caller(
         headers(
             X_TENANT_ID="globex",
             X_CLIENT_ID="batch",
@@ -56,29 +56,29 @@ def test_the_bootstrap_key_acts_for_every_tenant() -> None:
 
 
 @pytest.mark.parametrize("key", [None, "", "wrong"])
-def test_missing_or_unknown_keys_are_401(key: str | None) -> None:
+async def test_missing_or_unknown_keys_are_401(key: str | None) -> None:
     values = {"X-Tenant-Id": "acme", "X-Client-Id": "ui"}
     if key is not None:
         values["X-Api-Key"] = key
     with pytest.raises(ApiError) as refused:
-        read_caller(headers(**values), keys())
+        await read_caller(headers(**values), keys())
     assert refused.value.status == 401
     assert refused.value.headers == {"WWW-Authenticate": "Bearer"}
 
 
-def test_bad_headers_are_400_with_every_problem() -> None:
+async def test_bad_headers_are_400_with_every_problem() -> None:
     with pytest.raises(ApiError) as refused:
-        read_caller(headers(**{"X-Api-Key": "operator", "X-Tenant-Id": "a/b"}), keys())
+        await read_caller(headers(**{"X-Api-Key": "operator", "X-Tenant-Id": "a/b"}), keys())
     assert refused.value.status == 400
     assert [p.path for p in refused.value.errors] == ["header:X-Tenant-Id", "header:X-Client-Id"]
 
 
-def test_disabled_auth_still_needs_the_tenant() -> None:
+async def test_disabled_auth_still_needs_the_tenant() -> None:
     open_door = keys(enabled=False)
-    caller = read_caller(headers(**{"X-Tenant-Id": "acme", "X-Client-Id": "c"}), open_door)
+    caller = await read_caller(headers(**{"X-Tenant-Id": "acme", "X-Client-Id": "c"}), open_door)
     assert caller.tenant_id == "acme"
     with pytest.raises(ApiError):
-        read_caller(headers(**{"X-Client-Id": "c"}), open_door)
+        await read_caller(headers(**{"X-Client-Id": "c"}), open_door)
 
 
 def test_malformed_entries_are_refused_at_start() -> None:

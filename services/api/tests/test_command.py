@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -30,7 +31,7 @@ def test_new_key_prints_a_key_and_the_entry_that_accepts_it() -> None:
     key = lines[0].rsplit(" ", 1)[1]
     entry = lines[1].rsplit(" ", 1)[1]
     assert entry.startswith("acme:")
-    assert ApiKeys([entry], pepper="pepper").identify(key) == "acme"
+    assert asyncio.run(ApiKeys([entry], pepper="pepper").identify(key)) == "acme"
 
 
 def test_a_key_needs_the_pepper_and_bad_settings_are_named() -> None:

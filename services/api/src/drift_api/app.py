@@ -26,6 +26,7 @@ from drift_api.auth import ApiKeys
 from drift_api.definition_routes import definition_router
 from drift_api.definitions import DefinitionService
 from drift_api.dependencies import Services
+from drift_api.key_routes import ApiKeyController
 from drift_api.openapi import add_dsl_schemas, openapi_config, swagger_files
 from drift_api.pictures import PictureError
 from drift_api.problems import exception_handlers, problem_response
@@ -33,7 +34,7 @@ from drift_api.run_routes import RunController
 from drift_api.runs import RunGateway
 from drift_api.settings import ApiSettings
 from drift_nodes import check_script
-from drift_store import DefinitionCache, DefinitionKind, Store
+from drift_store import ApiKeyStore, DefinitionCache, DefinitionKind, Store, api_key_store
 
 __all__ = ["create_app"]
 
@@ -48,6 +49,13 @@ def _picture_failed(request: Request[Any, Any, Any], error: PictureError) -> Res
 async def _docs() -> Redirect:
     """The API docs page (Swagger UI, served offline)."""
     return Redirect("/schema/swagger")
+
+
+def _key_table(store: Store) -> ApiKeyStore | None:
+    try:
+        return api_key_store(store)
+    except TypeError:
+        return None
 
 
 def create_app(
@@ -92,6 +100,8 @@ def create_app(
             pepper=settings.api_key_pepper,
             bootstrap=settings.bootstrap_api_key,
             enabled=settings.auth,
+            store=_key_table(store),
+            cache_seconds=settings.api_key_cache_seconds,
         ),
         definitions=definitions,
         runs=runs,
@@ -112,6 +122,7 @@ def create_app(
     app = Litestar(
         route_handlers=[
             RunController,
+            ApiKeyController,
             definition_router(DefinitionKind.NODE),
             definition_router(DefinitionKind.WORKFLOW),
             swagger_files(),

@@ -3,9 +3,10 @@
 Every request names its tenant and client (``X-Tenant-Id``, ``X-Client-Id``; the
 original platform's ``X_TENANT_ID``, ``X_CLIENT_ID`` and ``X_USERNAME_ID`` are
 accepted too) and presents an API key (``X-Api-Key``, or ``Authorization: Bearer``).
-Keys are configured per tenant as HMAC-SHA256 hashes under a pepper, so the
-configuration never holds a usable key; the bootstrap key, from a secret, is valid for
-every tenant. A missing or unknown key is ``401``; a key of another tenant is ``403``.
+Keys are kept as HMAC-SHA256 hashes under a pepper — in the store's key table (made
+and revoked through the admin endpoints) or in the configuration — so neither holds a
+usable key; the bootstrap key, from a secret, is valid for every tenant. A missing or
+unknown key is ``401``; a key of another tenant is ``403``.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ import hashlib
 import hmac
 import re
 import secrets
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
 from drift_api.problems import ApiError
 from drift_models import Problem, ThreadContext
+from drift_store import ApiKeyStore
 
 __all__ = [
     "API_KEY_HEADER",
@@ -27,6 +30,7 @@ __all__ = [
     "Caller",
     "hash_api_key",
     "new_api_key",
+    "presented_key",
     "read_caller",
 ]
 
@@ -37,6 +41,7 @@ USER_HEADERS: Final = ("x-user-id", "x_username_id", "x_user_id")
 _TENANT: Final = re.compile(r"^[\w.\-]{1,128}(?!\n)$")
 _MAX_HEADER: Final = 256
 _ENTRY_PARTS: Final = 3
+_CACHE_LIMIT: Final = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +84,9 @@ class ApiKeys:
         pepper: the HMAC key the hashes were made with.
         bootstrap: a plain key valid for every tenant, or ``None``.
         enabled: ``False`` accepts every request (a developer's machine only).
+        store: the store's key table, if keys are kept there too.
+        cache_seconds: how long an answer of the key table is reused (a revocation
+            takes effect within this time).
 
     Raises:
         ValueError: naming an entry that is not ``tenant:keyId:hash``.
@@ -91,10 +99,15 @@ class ApiKeys:
         pepper: str,
         bootstrap: str | None = None,
         enabled: bool = True,
+        store: ApiKeyStore | None = None,
+        cache_seconds: float = 5.0,
     ) -> None:
         self._pepper = pepper
         self._bootstrap = bootstrap
         self.enabled = enabled
+        self.store = store
+        self._cache_seconds = cache_seconds
+        self._cache: dict[str, tuple[float, str | None]] = {}
         self._by_hash: dict[str, tuple[str, str]] = {}
         for entry in entries:
             parts = entry.strip().split(":")
@@ -104,7 +117,17 @@ class ApiKeys:
             tenant, key_id, digest = parts
             self._by_hash[digest.lower()] = (tenant, key_id)
 
-    def identify(self, presented: str | None) -> str | None:
+    def digest(self, key: str) -> str:
+        """The hash of ``key`` the configuration and the key table keep."""
+        return hash_api_key(key, self._pepper)
+
+    def is_bootstrap(self, presented: str | None) -> bool:
+        """Whether ``presented`` is the bootstrap (operator's) key."""
+        if not presented or not self._bootstrap:
+            return False
+        return hmac.compare_digest(presented.encode(), self._bootstrap.encode())
+
+    async def identify(self, presented: str | None) -> str | None:
         """The tenant ``presented`` belongs to (``None``: every tenant).
 
         Raises:
@@ -120,18 +143,38 @@ class ApiKeys:
                 "Authorization: Bearer <key>",
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        if self._bootstrap and hmac.compare_digest(presented.encode(), self._bootstrap.encode()):
+        if self.is_bootstrap(presented):
             return None
         # A lookup by HMAC leaks nothing about the key: the hash is keyed by the pepper.
-        owner = self._by_hash.get(hash_api_key(presented, self._pepper))
-        if owner is None:
+        digest = self.digest(presented)
+        owner = self._by_hash.get(digest)
+        tenant = owner[0] if owner is not None else await self._from_store(digest)
+        if tenant is None:
             raise ApiError(
                 401,
                 "Unauthorized",
                 "the API key is not valid",
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        return owner[0]
+        return tenant
+
+    async def _from_store(self, digest: str) -> str | None:
+        if self.store is None:
+            return None
+        now = time.monotonic()
+        cached = self._cache.get(digest)
+        if cached is not None and now - cached[0] < self._cache_seconds:
+            return cached[1]
+        record = await self.store.find(digest)
+        tenant = record.tenant if record is not None and record.valid else None
+        if len(self._cache) > _CACHE_LIMIT:
+            self._cache.clear()
+        self._cache[digest] = (now, tenant)
+        return tenant
+
+    def forget(self) -> None:
+        """Drop the cached answers of the key table (after a revocation here)."""
+        self._cache.clear()
 
 
 def _first(headers: Mapping[str, str], names: tuple[str, ...]) -> str | None:
@@ -142,7 +185,17 @@ def _first(headers: Mapping[str, str], names: tuple[str, ...]) -> str | None:
     return None
 
 
-def read_caller(headers: Mapping[str, str], keys: ApiKeys) -> Caller:
+def presented_key(headers: Mapping[str, str]) -> str | None:
+    """The API key a request presents (``X-Api-Key`` or a bearer token)."""
+    presented = headers.get(API_KEY_HEADER.lower())
+    if presented is None:
+        scheme, _, token = headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and token.strip():
+            presented = token.strip()
+    return presented
+
+
+async def read_caller(headers: Mapping[str, str], keys: ApiKeys) -> Caller:
     """The caller a request's headers name, once its API key vouches for the tenant.
 
     Args:
@@ -152,12 +205,7 @@ def read_caller(headers: Mapping[str, str], keys: ApiKeys) -> Caller:
     Raises:
         ApiError: 400 for missing or malformed tenant/client headers, 401/403 for keys.
     """
-    presented = headers.get(API_KEY_HEADER.lower())
-    if presented is None:
-        scheme, _, token = headers.get("authorization", "").partition(" ")
-        if scheme.lower() == "bearer" and token.strip():
-            presented = token.strip()
-    owner = keys.identify(presented)
+    owner = await keys.identify(presented_key(headers))
     tenant = _first(headers, TENANT_HEADERS)
     client = _first(headers, CLIENT_HEADERS)
     user = _first(headers, USER_HEADERS)

@@ -70,7 +70,7 @@ async def provide_caller(
 ) -> Caller:
     """The checked caller of the request (see :mod:`drift_api.auth`)."""
     del x_tenant_id, x_client_id, x_user_id  # documented here, read with their aliases below
-    return read_caller(request.headers, services_of(state).keys)
+    return await read_caller(request.headers, services_of(state).keys)
 
 
 async def provide_definitions(state: State) -> DefinitionService:

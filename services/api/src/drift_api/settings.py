@@ -42,7 +42,10 @@ class ApiSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         bootstrap_api_key: a key valid for every tenant (the operator's), from a secret.
         api_keys: per-tenant keys as ``tenant:keyId:hash`` entries, where ``hash`` is
             ``drift-api hash-key`` 's HMAC-SHA256 of the key under ``api_key_pepper``.
-        api_key_pepper: the HMAC key the stored hashes are made with.
+        api_key_pepper: the HMAC key the stored hashes are made with (configuration
+            entries and the store's key table alike).
+        api_key_cache_seconds: how long an answer of the store's key table is reused;
+            a revocation takes effect on every replica within this time.
         cors_origins: origins allowed by CORS; empty turns CORS off.
         tracing: OpenTelemetry spans for every request (exported wherever the process's
             tracer provider sends them).
@@ -70,6 +73,7 @@ class ApiSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     bootstrap_api_key: str | None = None
     api_keys: list[str] = []
     api_key_pepper: str = ""
+    api_key_cache_seconds: Annotated[float, msgspec.Meta(ge=0, le=3600)] = 5.0
     cors_origins: list[str] = []
     tracing: bool = True
     request_metrics: bool = True
