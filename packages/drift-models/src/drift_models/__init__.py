@@ -11,6 +11,7 @@ from __future__ import annotations
 from drift_models.context import RunContext, view_response_key
 from drift_models.decoding import DocumentError, convert_strict, decode_strict
 from drift_models.documents import DefinitionFiles, FileProblem, load_definitions
+from drift_models.dot import workflow_dot
 from drift_models.engine import (
     EventSignal,
     ResumeInput,
@@ -260,4 +261,5 @@ __all__ = [
     "validate_workflow",
     "verify_callback",
     "view_response_key",
+    "workflow_dot",
 ]

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+from drift_store.api_keys import ApiKeyRecord, ApiKeyStore, api_key_store
 from drift_store.backend import Backend, ContextBackend, DefinitionBackend
 from drift_store.cache import CacheStats, DefinitionCache
 from drift_store.contexts import ContextStore, UndecodableContextError
@@ -49,6 +50,8 @@ __version__ = "0.2.0"
 
 __all__ = [
     "AlreadyExistsError",
+    "ApiKeyRecord",
+    "ApiKeyStore",
     "Backend",
     "BackendUnavailableError",
     "CacheStats",
@@ -81,6 +84,7 @@ __all__ = [
     "UndecodableDefinitionError",
     "VersionInfo",
     "__version__",
+    "api_key_store",
     "connect_store",
     "open_store",
     "parse_store_url",

@@ -17,6 +17,7 @@ Numbers and timestamps are decimal text (epoch millis), readable in the HBase sh
 
 from __future__ import annotations
 
+from drift_store._hbase_api_keys import HBaseApiKeys
 from drift_store._hbase_client import HBaseClient
 from drift_store._hbase_contexts import HBaseContexts
 from drift_store._hbase_definitions import HBaseDefinitions
@@ -33,6 +34,7 @@ class HBaseBackend:
         self._client = client
         self._definitions = HBaseDefinitions(client)
         self._contexts = HBaseContexts(client)
+        self._api_keys = HBaseApiKeys(client)
 
     @classmethod
     async def open(cls, url: HBaseUrl) -> HBaseBackend:
@@ -58,6 +60,11 @@ class HBaseBackend:
     def contexts(self) -> HBaseContexts:
         """The context half."""
         return self._contexts
+
+    @property
+    def api_keys(self) -> HBaseApiKeys:
+        """The API keys of the REST API (see :mod:`drift_store.api_keys`)."""
+        return self._api_keys
 
     @property
     def description(self) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from drift_store._sqlite_api_keys import SqliteApiKeys
 from drift_store._sqlite_contexts import SqliteContexts
 from drift_store._sqlite_db import SqliteDatabase
 from drift_store._sqlite_definitions import SqliteDefinitions
@@ -26,6 +27,7 @@ class SqliteBackend:
         self._db = db
         self._definitions = SqliteDefinitions(db)
         self._contexts = SqliteContexts(db)
+        self._api_keys = SqliteApiKeys(db)
 
     @classmethod
     async def open(cls, path: Path | None, *, busy_timeout: float = 10.0) -> SqliteBackend:
@@ -55,6 +57,11 @@ class SqliteBackend:
     def contexts(self) -> SqliteContexts:
         """The context half."""
         return self._contexts
+
+    @property
+    def api_keys(self) -> SqliteApiKeys:
+        """The API keys of the REST API (see :mod:`drift_store.api_keys`)."""
+        return self._api_keys
 
     @property
     def description(self) -> str:

@@ -1,10 +1,31 @@
 """The Drift REST service: definitions, runs, sync and async modes.
 
-The Litestar application arrives with the API issue; this release holds the package in place.
+:func:`create_app` builds the Litestar application from a store, a Temporal client and
+:class:`ApiSettings`; :func:`connect_temporal` connects the client the way the API
+needs it; the ``drift-api`` command (:mod:`drift_api.main`) serves the app, the admin
+probes and the metrics.
 """
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from drift_api.admin import create_admin_app, create_metrics_app
+from drift_api.app import create_app
+from drift_api.auth import ApiKeys, Caller, hash_api_key, new_api_key
+from drift_api.settings import ApiSettings
+from drift_api.temporal import DATA_CONVERTER, connect_temporal
 
-__all__ = ["__version__"]
+__version__ = "0.2.0"
+
+__all__ = [
+    "DATA_CONVERTER",
+    "ApiKeys",
+    "ApiSettings",
+    "Caller",
+    "__version__",
+    "connect_temporal",
+    "create_admin_app",
+    "create_app",
+    "create_metrics_app",
+    "hash_api_key",
+    "new_api_key",
+]

@@ -1,0 +1,120 @@
+"""A workflow as a Graphviz DOT document, optionally coloured with one run's path.
+
+The API and the CLI draw workflows the same way: each state is a box labelled with its
+name and node type (diamonds for BRANCH, rounded boxes for terminals, green for
+SUCCESS, red for FAILURE), edges say why a state may follow another (solid for
+``nextNode``, labelled for config targets such as branch choices, dashed red for
+``onError``, dotted grey for the ``defaultFailureNode``). Given a run, the states it has
+visited are filled and its current state is outlined in the colour of its status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Final
+
+from drift_models.graph import EdgeKind, WorkflowGraph
+from drift_models.nodes import BranchNode, FailureNode, SuccessNode
+from drift_models.paths import format_path
+from drift_models.runs import RunStatus
+
+__all__ = ["workflow_dot"]
+
+_VISITED: Final = "#cfe3ff"
+_CURRENT: Final = {
+    RunStatus.COMPLETED: "#2e7d32",
+    RunStatus.FAILED: "#c62828",
+    RunStatus.TERMINATED: "#6d4c41",
+}
+_CURRENT_DEFAULT: Final = "#ef6c00"
+_EDGE_STYLE: Final[dict[EdgeKind, tuple[str, ...]]] = {
+    EdgeKind.NEXT: (),
+    EdgeKind.TARGET: (),
+    EdgeKind.ON_ERROR: ("style=dashed", 'color="#c62828"'),
+    EdgeKind.FAILURE: ("style=dotted", 'color="#9e9e9e"'),
+}
+
+
+def _quote(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'
+
+
+def workflow_dot(
+    graph: WorkflowGraph,
+    *,
+    visited: Collection[str] = (),
+    current: str | None = None,
+    status: RunStatus | None = None,
+) -> str:
+    """The DOT text of ``graph``.
+
+    Args:
+        graph: the workflow's graph (with the node definitions its states use).
+        visited: states a run has executed; they are filled.
+        current: the state the run is at (or ended at); it is outlined.
+        status: the run's status, which picks the outline's colour.
+    """
+    workflow = graph.workflow
+    reached = graph.reachable_from([workflow.start_node, *workflow.post_workflow_completion_nodes])
+    lines = [
+        f"digraph {_quote(workflow.id)} {{",
+        "  rankdir=TB;",
+        '  node [shape=box, style="rounded,filled", fillcolor="#ffffff", fontname="Helvetica"];',
+        '  edge [fontname="Helvetica", fontsize=10];',
+        '  "__start__" [shape=circle, label="", width=0.2, fillcolor="#000000"];',
+    ]
+    for name in workflow.states:
+        node = _node_attributes(
+            graph, name, visited=visited, current=current, status=status, reached=reached
+        )
+        lines.append(f"  {_quote(name)} [{node}];")
+    if workflow.start_node in workflow.states:
+        lines.append(f'  "__start__" -> {_quote(workflow.start_node)};')
+    drawn: set[tuple[str, str, EdgeKind]] = set()
+    for edge in graph.edges:
+        key = (edge.source, edge.target, edge.kind)
+        if edge.target not in workflow.states or key in drawn:
+            continue
+        drawn.add(key)
+        attributes = list(_EDGE_STYLE[edge.kind])
+        if edge.kind is EdgeKind.TARGET:
+            where = format_path(edge.path, rooted=False).removeprefix("config.")
+            attributes.append(f"label={_quote(where)}")
+        elif edge.kind is EdgeKind.ON_ERROR:
+            attributes.append('label="onError"')
+        if edge.source in visited and edge.target in visited:
+            attributes.append("penwidth=2")
+        suffix = f" [{', '.join(attributes)}]" if attributes else ""
+        lines.append(f"  {_quote(edge.source)} -> {_quote(edge.target)}{suffix};")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _node_attributes(
+    graph: WorkflowGraph,
+    name: str,
+    *,
+    visited: Collection[str],
+    current: str | None,
+    status: RunStatus | None,
+    reached: set[str],
+) -> str:
+    definition = graph.definitions.get(name)
+    kind = definition.type_name if definition is not None else "?"
+    label = _quote(name + "\n" + kind)
+    attributes = [f"label={label}"]
+    if isinstance(definition, BranchNode):
+        attributes.append("shape=diamond")
+    if isinstance(definition, SuccessNode):
+        attributes.append('color="#2e7d32"')
+    elif isinstance(definition, FailureNode):
+        attributes.append('color="#c62828"')
+    if name not in reached:
+        attributes.append('style="rounded,filled,dashed"')
+    if name in visited or name == current:
+        attributes.append(f'fillcolor="{_VISITED}"')
+    if name == current:
+        colour = _CURRENT.get(status, _CURRENT_DEFAULT) if status else _CURRENT_DEFAULT
+        attributes.append(f'color="{colour}", penwidth=3')
+    return ", ".join(attributes)

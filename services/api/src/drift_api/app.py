@@ -1,0 +1,143 @@
+"""The Litestar application of the REST API, composed from a store, a client and settings.
+
+:func:`create_app` is the one place where the API is assembled: the definition service
+and the run gateway over the given store and Temporal client, the API keys, the routes,
+the problem-details handlers, the OpenAPI document with its offline docs page, request
+metrics and OpenTelemetry traces. The ``drift-api`` command, the tests and the
+benchmarks all build the API through it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from litestar import Litestar, Request, Response, get
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
+from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
+from litestar.plugins.prometheus import PrometheusConfig
+from litestar.response import Redirect
+from opentelemetry.trace import TracerProvider
+from temporalio.client import Client
+
+from drift_api.auth import ApiKeys
+from drift_api.definition_routes import definition_router
+from drift_api.definitions import DefinitionService
+from drift_api.dependencies import Services
+from drift_api.key_routes import ApiKeyController
+from drift_api.openapi import add_dsl_schemas, openapi_config, swagger_files
+from drift_api.pictures import PictureError
+from drift_api.problems import exception_handlers, problem_response
+from drift_api.run_routes import RunController
+from drift_api.runs import RunGateway
+from drift_api.settings import ApiSettings
+from drift_nodes import check_script
+from drift_store import ApiKeyStore, DefinitionCache, DefinitionKind, Store, api_key_store
+
+__all__ = ["create_app"]
+
+_VERSION = "0.2.0"
+
+
+def _picture_failed(request: Request[Any, Any, Any], error: PictureError) -> Response[bytes]:
+    return problem_response(request, 503, f"the picture cannot be drawn: {error}")
+
+
+@get("/docs", include_in_schema=False)
+async def _docs() -> Redirect:
+    """The API docs page (Swagger UI, served offline)."""
+    return Redirect("/schema/swagger")
+
+
+def _key_table(store: Store) -> ApiKeyStore | None:
+    try:
+        return api_key_store(store)
+    except TypeError:
+        return None
+
+
+def create_app(
+    *,
+    store: Store,
+    client: Client,
+    settings: ApiSettings,
+    cache: DefinitionCache | None = None,
+    keys: ApiKeys | None = None,
+    tracer_provider: TracerProvider | None = None,
+) -> Litestar:
+    """The REST API over ``store`` and ``client``.
+
+    Args:
+        store: definitions and run contexts (its node types decode request bodies).
+        client: a Temporal client connected with
+            :data:`drift_api.temporal.DATA_CONVERTER` (see :func:`connect_temporal`).
+        settings: the API's settings.
+        cache: the definition cache to read through; by default one is made over the
+            store (with Redis invalidation when ``settings.redis_url`` is set) and
+            started and closed with the app.
+        keys: the API keys; by default read from ``settings``.
+        tracer_provider: where request spans go; the global provider by default.
+    """
+    own_cache = cache is None
+    definition_cache = cache or DefinitionCache(store.definitions, redis_url=settings.redis_url)
+    node_types = store.definitions.node_types
+    definitions = DefinitionService(store.definitions, definition_cache, node_types, check_script)
+    runs = RunGateway(
+        client,
+        task_queue=settings.task_queue,
+        definitions=definitions,
+        contexts=store.contexts,
+        sync_timeout=settings.sync_timeout_seconds,
+        query_timeout=settings.query_timeout_seconds,
+    )
+    services = Services(
+        settings=settings,
+        keys=keys
+        or ApiKeys(
+            settings.api_keys,
+            pepper=settings.api_key_pepper,
+            bootstrap=settings.bootstrap_api_key,
+            enabled=settings.auth,
+            store=_key_table(store),
+            cache_seconds=settings.api_key_cache_seconds,
+        ),
+        definitions=definitions,
+        runs=runs,
+    )
+
+    @contextlib.asynccontextmanager
+    async def cache_lifespan(_: Litestar) -> AsyncIterator[None]:
+        if own_cache:
+            await definition_cache.start()
+        try:
+            yield
+        finally:
+            if own_cache:
+                await definition_cache.close()
+
+    metrics = PrometheusConfig(app_name="drift_api", prefix="drift_api", group_path=True)
+    tracing = OpenTelemetryConfig(tracer_provider=tracer_provider)
+    app = Litestar(
+        route_handlers=[
+            RunController,
+            ApiKeyController,
+            definition_router(DefinitionKind.NODE),
+            definition_router(DefinitionKind.WORKFLOW),
+            swagger_files(),
+            _docs,
+        ],
+        state=State({"services": services}),
+        exception_handlers={**exception_handlers(), PictureError: _picture_failed},
+        openapi_config=openapi_config(_VERSION),
+        request_max_body_size=settings.max_body_bytes,
+        middleware=[metrics.middleware] if settings.request_metrics else [],
+        plugins=[OpenTelemetryPlugin(tracing)] if settings.tracing else [],
+        cors_config=CORSConfig(allow_origins=settings.cors_origins)
+        if settings.cors_origins
+        else None,
+        lifespan=[cache_lifespan],
+    )
+    add_dsl_schemas(app, node_types)
+    return app

@@ -1,0 +1,76 @@
+"""Temporal's refusals and failures as precise problem details.
+
+The run workflow refuses updates in its validators with typed ``ApplicationError`` s
+(``NotWaiting``, ``WrongView``, ``InvalidResume`` with every problem as details,
+``NotStarted``, ``UnknownState``, ``AlreadyEnded``); Temporal itself answers "already
+completed" for a run that has ended and ``NOT_FOUND`` for one that never was. Each
+becomes the 404, 409 or 422 a client can act on.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import msgspec
+from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateHandle
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from drift_api.problems import ApiError
+from drift_models import Problem
+
+__all__ = ["refusal_known", "refused", "rpc_error"]
+
+_REFUSALS: Final = {
+    "NotWaiting": (409, "Not Waiting"),
+    "WrongView": (409, "Wrong View"),
+    "NotStarted": (409, "Not Started"),
+    "AlreadyEnded": (409, "Run Ended"),
+}
+
+
+def refusal_known(handle: WorkflowUpdateHandle[Any]) -> bool:
+    """Whether the server already answered the update with a refusal (a validator's).
+
+    A rejected update comes back with its outcome, so no result needs to be awaited;
+    the SDK keeps that outcome on the handle without a public accessor.
+    """
+    outcome = getattr(handle, "_known_outcome", None)
+    return outcome is not None and bool(outcome.HasField("failure"))
+
+
+def refused(error: WorkflowUpdateFailedError, run_id: str) -> ApiError:
+    """An update the run refused, as a precise problem."""
+    cause = error.cause
+    if not isinstance(cause, ApplicationError):
+        return ApiError(502, "Engine Error", f"run {run_id!r} could not handle the request")
+    if cause.type == "InvalidResume":
+        problems = [
+            msgspec.convert(detail, Problem) for detail in cause.details if isinstance(detail, dict)
+        ]
+        return ApiError(
+            422, "Invalid Answer", f"the answer does not fit the view: {cause.message}", problems
+        )
+    if cause.type == "UnknownState":
+        return ApiError(
+            422,
+            "Unknown State",
+            cause.message,
+            [Problem(path="$.node", message=cause.message, code="state-unknown")],
+        )
+    status, title = _REFUSALS.get(cause.type or "", (409, "Conflict"))
+    return ApiError(status, title, f"run {run_id!r}: {cause.message}")
+
+
+def rpc_error(error: RPCError, run_id: str) -> ApiError:
+    """A failed Temporal call as a precise problem."""
+    if "already completed" in error.message:
+        return ApiError(409, "Run Ended", f"run {run_id!r} has already ended")
+    if error.status is RPCStatusCode.NOT_FOUND:
+        return ApiError(404, "Run Not Found", f"there is no run {run_id!r}")
+    return ApiError(
+        503,
+        "Engine Unavailable",
+        f"Temporal could not be reached: {error.message}",
+        headers={"Retry-After": "1"},
+    )

@@ -1,0 +1,425 @@
+"""Runs through Temporal: start, resume, utility calls, terminate, events, state.
+
+Every call speaks the engine contract of :mod:`drift_models.engine`. A sync call sends
+an update and waits for its answer — the run's next stable point — for at most the
+sync timeout; past it the call answers ``202`` with the run's current state and the
+run goes on. An async call (``callbackUrl``) answers ``202`` as soon as Temporal has
+the request, and the worker POSTs each stable point to the callback.
+
+A start is update-with-start of ``drift.state`` with ``USE_EXISTING`` and
+``REJECT_DUPLICATE``: the same run id (the idempotency key) always reaches the same
+run, running or ended, and the update cannot miss the first view because it is
+delivered with the start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from temporalio.client import (
+    Client,
+    WithStartWorkflowOperation,
+    WorkflowQueryFailedError,
+    WorkflowQueryRejectedError,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateHandle,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+    WorkflowUpdateStage,
+)
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from drift_api.auth import Caller
+from drift_api.bodies import millis_to_datetime
+from drift_api.definitions import DefinitionService
+from drift_api.engine_errors import refusal_known, refused, rpc_error
+from drift_api.problems import ApiError
+from drift_models import (
+    EventSignal,
+    Problem,
+    ResumeInput,
+    ResumeRequest,
+    RunInput,
+    RunStatus,
+    StartRequest,
+    TerminateInput,
+    TerminateRequest,
+    UtilityInput,
+    UtilityRequest,
+    UtilityResponse,
+    WorkflowResponse,
+    temporal_workflow_id,
+)
+from drift_models.engine import (
+    QUERY_STATE,
+    SIGNAL_EVENT,
+    UPDATE_RESUME,
+    UPDATE_STATE,
+    UPDATE_TERMINATE,
+    UPDATE_UTILITY,
+    WORKFLOW_NAME,
+)
+from drift_store import ContextRecord, ContextStore
+
+__all__ = ["Answer", "RunGateway"]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Answer(Generic[T]):
+    """What a run call answers.
+
+    Attributes:
+        body: the response body.
+        complete: ``True`` when the call reached its end (200); ``False`` when it
+            answers ``202`` (async mode, or the sync timeout passed).
+        source: where a state came from: ``engine`` (Temporal) or ``store``.
+    """
+
+    body: T
+    complete: bool = True
+    source: str = "engine"
+
+
+class RunGateway:
+    """Drives one tenant's runs at a time through Temporal.
+
+    Args:
+        client: the Temporal client (with :data:`drift_api.temporal.DATA_CONVERTER`).
+        task_queue: where runs are scheduled.
+        definitions: checks a workflow version before a run of it starts.
+        contexts: the stored contexts, read when Temporal cannot answer.
+        sync_timeout: seconds a sync call waits for the next stable point.
+        query_timeout: seconds reading a run waits for Temporal.
+    """
+
+    def __init__(
+        self,
+        client: Client,
+        *,
+        task_queue: str,
+        definitions: DefinitionService,
+        contexts: ContextStore,
+        sync_timeout: float,
+        query_timeout: float,
+    ) -> None:
+        self.client = client
+        self._queue = task_queue
+        self._definitions = definitions
+        self._contexts = contexts
+        self._sync_timeout = sync_timeout
+        self._query_timeout = query_timeout
+
+    # -- start -----------------------------------------------------------------------
+
+    async def start(self, caller: Caller, request: StartRequest) -> Answer[WorkflowResponse]:
+        """Start a run (or reach the existing one with the same id).
+
+        Raises:
+            ApiError: 404 for an unknown workflow or version, 422 for missing start
+                parameters, 409 when the run id belongs to a run of another workflow.
+        """
+        tenant = caller.tenant_id
+        stored = await self._definitions.workflow(
+            tenant, request.workflow_definition_id, request.version
+        )
+        workflow = stored.definition
+        missing = [name for name in workflow.parameters if name not in request.params]
+        if missing:
+            raise ApiError(
+                422,
+                "Missing Parameters",
+                f"workflow {workflow.id!r} needs the start parameters: {', '.join(missing)}",
+                [
+                    Problem(
+                        path=f"$.params.{name}",
+                        message=f"start parameter {name!r} is declared by the workflow and "
+                        "missing here",
+                        code="parameter-missing",
+                    )
+                    for name in missing
+                ],
+            )
+        number = workflow.version if isinstance(workflow.version, int) else request.version
+        run_id = request.workflow_id or uuid.uuid4().hex
+        run = RunInput(
+            tenant_id=tenant,
+            run_id=run_id,
+            workflow_definition_id=workflow.id,
+            version=number,
+            params=request.params,
+            thread_context=caller.thread_context,
+            callback_url=request.callback_url,
+        )
+        workflow_id = temporal_workflow_id(tenant, run_id)
+        try:
+            if request.callback_url is not None:
+                answer = await self._start_async(run, workflow_id)
+            else:
+                answer = await self._start_sync(caller, run, workflow_id)
+        except WorkflowAlreadyStartedError:
+            # The run with this id has ended: the same start returns the same run.
+            answer = await self.state(caller, run_id)
+        except RPCError as error:
+            raise rpc_error(error, run_id) from None
+        if answer.body.workflow_definition_id != workflow.id:
+            raise ApiError(
+                409,
+                "Run Id Taken",
+                f"run {run_id!r} already exists for workflow "
+                f"{answer.body.workflow_definition_id!r}, not {workflow.id!r}; choose another "
+                "workflowId",
+            )
+        return answer
+
+    async def _start_async(self, run: RunInput, workflow_id: str) -> Answer[WorkflowResponse]:
+        await self.client.start_workflow(
+            WORKFLOW_NAME,
+            run,
+            id=workflow_id,
+            task_queue=self._queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
+        body = WorkflowResponse(
+            workflow_id=run.run_id,
+            workflow_status=RunStatus.CREATED,
+            workflow_definition_id=run.workflow_definition_id,
+            workflow_version=run.version if isinstance(run.version, int) else None,
+            created_at=dt.datetime.now(dt.UTC),
+        )
+        return Answer(body, complete=False)
+
+    async def _start_sync(
+        self, caller: Caller, run: RunInput, workflow_id: str
+    ) -> Answer[WorkflowResponse]:
+        operation: WithStartWorkflowOperation[Any, Any] = WithStartWorkflowOperation(
+            WORKFLOW_NAME,
+            run,
+            id=workflow_id,
+            task_queue=self._queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
+
+        def begin() -> Awaitable[WorkflowUpdateHandle[WorkflowResponse]]:
+            return self.client.start_update_with_start_workflow(
+                UPDATE_STATE,
+                start_workflow_operation=operation,
+                wait_for_stage=WorkflowUpdateStage.ACCEPTED,
+                result_type=WorkflowResponse,
+            )
+
+        return await self._sync(caller, run.run_id, begin)
+
+    # -- updates on a running run -----------------------------------------------------
+
+    async def resume(
+        self, caller: Caller, run_id: str, request: ResumeRequest
+    ) -> Answer[WorkflowResponse]:
+        """Answer the view a run shows; sync unless the request has a ``callbackUrl``.
+
+        Raises:
+            ApiError: 404 unknown run, 409 not waiting / wrong view / ended, 422 an
+                answer that breaks the view's rules (every problem with its path).
+        """
+        answer = ResumeInput(
+            view_response=request.view_response,
+            node=request.node,
+            callback_url=request.callback_url,
+            thread_context=caller.thread_context,
+        )
+        handle = self.client.get_workflow_handle(temporal_workflow_id(caller.tenant_id, run_id))
+
+        def begin() -> Awaitable[WorkflowUpdateHandle[WorkflowResponse]]:
+            return handle.start_update(
+                UPDATE_RESUME,
+                answer,
+                wait_for_stage=WorkflowUpdateStage.ACCEPTED,
+                result_type=WorkflowResponse,
+            )
+
+        if request.callback_url is not None:
+            update = await self._accepted(run_id, begin)
+            if update is not None and refusal_known(update):
+                try:
+                    await update.result()
+                except WorkflowUpdateFailedError as error:
+                    raise refused(error, run_id) from None
+            return Answer(await self._running(caller, run_id), complete=False)
+        return await self._sync(caller, run_id, begin)
+
+    async def utility(
+        self, caller: Caller, run_id: str, request: UtilityRequest
+    ) -> Answer[UtilityResponse] | Answer[WorkflowResponse]:
+        """Run a disconnected state; the run stays where it was.
+
+        Raises:
+            ApiError: 404 unknown run, 409 ended or still starting, 422 unknown state.
+        """
+        call = UtilityInput(node=request.node, parameters=request.parameters)
+        handle = self.client.get_workflow_handle(temporal_workflow_id(caller.tenant_id, run_id))
+
+        def begin() -> Awaitable[WorkflowUpdateHandle[UtilityResponse]]:
+            return handle.start_update(
+                UPDATE_UTILITY,
+                call,
+                wait_for_stage=WorkflowUpdateStage.ACCEPTED,
+                result_type=UtilityResponse,
+            )
+
+        result = await self._wait(run_id, begin)
+        if result is None:
+            return Answer(await self._running(caller, run_id), complete=False)
+        return Answer(result)
+
+    async def terminate(
+        self, caller: Caller, run_id: str, request: TerminateRequest
+    ) -> Answer[WorkflowResponse]:
+        """Stop a run for good; answer its final state.
+
+        Raises:
+            ApiError: 404 unknown run, 409 when it has already ended.
+        """
+        handle = self.client.get_workflow_handle(temporal_workflow_id(caller.tenant_id, run_id))
+
+        def begin() -> Awaitable[WorkflowUpdateHandle[WorkflowResponse]]:
+            return handle.start_update(
+                UPDATE_TERMINATE,
+                TerminateInput(reason=request.reason),
+                wait_for_stage=WorkflowUpdateStage.ACCEPTED,
+                result_type=WorkflowResponse,
+            )
+
+        return await self._sync(caller, run_id, begin)
+
+    async def event(self, caller: Caller, run_id: str, name: str, payload: Any) -> None:
+        """Send an event to a run (a WAIT state may be waiting for it).
+
+        Raises:
+            ApiError: 404 unknown run, 409 ended run.
+        """
+        handle = self.client.get_workflow_handle(temporal_workflow_id(caller.tenant_id, run_id))
+        try:
+            await handle.signal(SIGNAL_EVENT, EventSignal(name=name, payload=payload))
+        except RPCError as error:
+            raise rpc_error(error, run_id) from None
+
+    # -- reading ---------------------------------------------------------------------
+
+    async def state(self, caller: Caller, run_id: str) -> Answer[WorkflowResponse]:
+        """The run's state: Temporal's answer, else the stored context's.
+
+        Temporal knows everything (the view, the output) while the run's history is
+        kept; the store knows the status, the current state and the pinned version
+        for good. A run neither knows is unknown to this tenant.
+
+        Raises:
+            ApiError: 404 when the tenant has no such run.
+        """
+        handle = self.client.get_workflow_handle(temporal_workflow_id(caller.tenant_id, run_id))
+        record = await self._contexts.get(caller.tenant_id, run_id)
+        try:
+            async with asyncio.timeout(self._query_timeout):
+                body: WorkflowResponse = await handle.query(
+                    QUERY_STATE, result_type=WorkflowResponse
+                )
+        except RPCError as error:
+            if error.status is RPCStatusCode.NOT_FOUND and record is None:
+                raise ApiError(
+                    404, "Run Not Found", f"tenant {caller.tenant_id!r} has no run {run_id!r}"
+                ) from None
+        except (TimeoutError, WorkflowQueryFailedError, WorkflowQueryRejectedError):
+            pass
+        else:
+            return Answer(body)
+        if record is None:
+            raise ApiError(
+                503,
+                "Engine Unavailable",
+                f"the state of run {run_id!r} cannot be read right now; try again",
+                headers={"Retry-After": "1"},
+            )
+        return Answer(_from_record(record), source="store")
+
+    async def record(self, caller: Caller, run_id: str) -> ContextRecord:
+        """The run's stored context.
+
+        Raises:
+            RunNotFoundError: when the tenant has no stored context for the run.
+        """
+        return await self._contexts.require(caller.tenant_id, run_id)
+
+    # -- helpers ---------------------------------------------------------------------
+
+    async def _running(self, caller: Caller, run_id: str) -> WorkflowResponse:
+        """The state for a ``202``: whatever is known now."""
+        try:
+            return (await self.state(caller, run_id)).body
+        except ApiError:
+            return WorkflowResponse(
+                workflow_id=run_id, workflow_status=RunStatus.RUNNING, workflow_definition_id=""
+            )
+
+    async def _sync(
+        self,
+        caller: Caller,
+        run_id: str,
+        begin: Callable[[], Awaitable[WorkflowUpdateHandle[WorkflowResponse]]],
+    ) -> Answer[WorkflowResponse]:
+        result = await self._wait(run_id, begin)
+        if result is None:
+            return Answer(await self._running(caller, run_id), complete=False)
+        return Answer(result)
+
+    async def _accepted(
+        self, run_id: str, begin: Callable[[], Awaitable[WorkflowUpdateHandle[T]]]
+    ) -> WorkflowUpdateHandle[T] | None:
+        """Send an update; ``None`` when it was not accepted within the sync timeout."""
+        try:
+            async with asyncio.timeout(self._sync_timeout):
+                return await begin()
+        except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+            return None
+        except WorkflowUpdateFailedError as error:
+            raise refused(error, run_id) from None
+        except RPCError as error:
+            raise rpc_error(error, run_id) from None
+
+    async def _wait(
+        self, run_id: str, begin: Callable[[], Awaitable[WorkflowUpdateHandle[T]]]
+    ) -> T | None:
+        """The update's answer, or ``None`` when the sync timeout passed first."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._sync_timeout
+        handle = await self._accepted(run_id, begin)
+        if handle is None:
+            return None
+        try:
+            async with asyncio.timeout_at(deadline):
+                return await handle.result()
+        except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+            return None
+        except WorkflowUpdateFailedError as error:
+            raise refused(error, run_id) from None
+        except RPCError as error:
+            raise rpc_error(error, run_id) from None
+
+
+def _from_record(record: ContextRecord) -> WorkflowResponse:
+    return WorkflowResponse(
+        workflow_id=record.run_id,
+        workflow_status=record.status,
+        workflow_definition_id=record.workflow_id or "",
+        workflow_version=record.workflow_version,
+        current_node=record.current_node,
+        created_at=millis_to_datetime(record.created_at),
+        updated_at=millis_to_datetime(record.updated_at),
+    )

@@ -1,0 +1,81 @@
+"""The API's settings: environment variables ``DRIFT_*`` and an optional file.
+
+See :func:`drift_models.settings.load_settings` for how they are read: the field
+``sync_timeout_seconds`` is the variable ``DRIFT_SYNC_TIMEOUT_SECONDS``, and so on. Every
+field is settable from the Helm chart's values.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+
+__all__ = ["ApiSettings"]
+
+Port = Annotated[int, msgspec.Meta(ge=0, le=65535)]
+
+
+class ApiSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """How the API connects and behaves.
+
+    Attributes:
+        temporal_address: the Temporal frontend, ``host:port``.
+        temporal_namespace: the Temporal namespace.
+        task_queue: the task queue runs are started on (the workers' queue).
+        store_url: ``sqlite:///path``, ``sqlite://:memory:`` or ``hbase://host:port``.
+        redis_url: a plain Redis for the definition cache's invalidation, if any.
+        redis_sentinels: Sentinel addresses (``host:port``), instead of ``redis_url``
+            (declared for the chart; not wired yet).
+        redis_master: the Sentinel master's name.
+        redis_password: the Redis password, if any.
+        host: the address the three servers listen on.
+        app_port: the REST API.
+        admin_port: liveness and readiness (``/healthz``, ``/readyz``).
+        metrics_port: Prometheus metrics (``/metrics``); 0 turns the server off.
+        sync_timeout_seconds: how long a sync call waits for the next stable point
+            before it answers ``202`` with the run's current state.
+        query_timeout_seconds: how long reading a run waits for Temporal's answer
+            before it falls back to the stored context.
+        max_body_bytes: the largest request body accepted (``413`` beyond).
+        auth: whether requests need an API key; turn off only on a developer's machine.
+        bootstrap_api_key: a key valid for every tenant (the operator's), from a secret.
+        api_keys: per-tenant keys as ``tenant:keyId:hash`` entries, where ``hash`` is
+            ``drift-api hash-key`` 's HMAC-SHA256 of the key under ``api_key_pepper``.
+        api_key_pepper: the HMAC key the stored hashes are made with (configuration
+            entries and the store's key table alike).
+        api_key_cache_seconds: how long an answer of the store's key table is reused;
+            a revocation takes effect on every replica within this time.
+        cors_origins: origins allowed by CORS; empty turns CORS off.
+        tracing: OpenTelemetry spans for every request (exported wherever the process's
+            tracer provider sends them).
+        request_metrics: Prometheus counters and histograms of every request.
+        default_page_size: items per page of a listing when the caller names none.
+        log_level: the Python log level.
+    """
+
+    temporal_address: str = "127.0.0.1:7233"
+    temporal_namespace: str = "default"
+    task_queue: str = "drift"
+    store_url: str = "sqlite:///.drift/drift.db"
+    redis_url: str | None = None
+    redis_sentinels: list[str] = []
+    redis_master: str = "mymaster"
+    redis_password: str | None = None
+    host: str = "0.0.0.0"  # noqa: S104 - a service in a container listens on every address
+    app_port: Port = 8000
+    admin_port: Port = 8001
+    metrics_port: Port = 9090
+    sync_timeout_seconds: Annotated[float, msgspec.Meta(gt=0, le=3600)] = 10.0
+    query_timeout_seconds: Annotated[float, msgspec.Meta(gt=0, le=600)] = 5.0
+    max_body_bytes: Annotated[int, msgspec.Meta(ge=1024)] = 4 * 1024 * 1024
+    auth: bool = True
+    bootstrap_api_key: str | None = None
+    api_keys: list[str] = []
+    api_key_pepper: str = ""
+    api_key_cache_seconds: Annotated[float, msgspec.Meta(ge=0, le=3600)] = 5.0
+    cors_origins: list[str] = []
+    tracing: bool = True
+    request_metrics: bool = True
+    default_page_size: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 50
+    log_level: str = "INFO"
