@@ -86,7 +86,13 @@ from drift_models.requests import (
     UtilityRequest,
     UtilityResponse,
 )
-from drift_models.runs import NodeStatus, RunStatus, WorkflowResponse
+from drift_models.runs import (
+    NodeStatus,
+    RunHistory,
+    RunHistoryEntry,
+    RunStatus,
+    WorkflowResponse,
+)
 from drift_models.signatures import (
     SIGNATURE_HEADER,
     SignatureError,
@@ -199,6 +205,8 @@ __all__ = [
     "ResumeRules",
     "RetryPolicy",
     "RunContext",
+    "RunHistory",
+    "RunHistoryEntry",
     "RunId",
     "RunInput",
     "RunStatus",

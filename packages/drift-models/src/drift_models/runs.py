@@ -15,7 +15,7 @@ from typing import Any
 from drift_models._base import ApiStruct
 from drift_models.views import View
 
-__all__ = ["NodeStatus", "RunStatus", "WorkflowResponse"]
+__all__ = ["NodeStatus", "RunHistory", "RunHistoryEntry", "RunStatus", "WorkflowResponse"]
 
 
 class RunStatus(enum.StrEnum):
@@ -86,3 +86,35 @@ class WorkflowResponse(ApiStruct, kw_only=True):
     output: Any = None
     created_at: dt.datetime | None = None
     updated_at: dt.datetime | None = None
+
+
+class RunHistoryEntry(ApiStruct, kw_only=True):
+    """One thing that happened to a run.
+
+    Attributes:
+        at: when.
+        event: what: ``STARTED``, ``STEP`` (states ran), ``FAILED`` (an attempt failed),
+            ``RESUMED``, ``UTILITY``, ``TERMINATE``, ``EVENT``, ``TIMER``, ``CHILD``,
+            ``CONTINUED`` or ``ENDED``.
+        nodes: the states that ran, in order (``STEP``, ``UTILITY``).
+        outcome: where a step left the run (``NEXT``, ``VIEW``, ``WAIT``, ``CHILD``, ``END``).
+        detail: more, for people (an error, the next state, an event's name).
+    """
+
+    at: dt.datetime
+    event: str
+    nodes: list[str] = []
+    outcome: str | None = None
+    detail: str | None = None
+
+
+class RunHistory(ApiStruct, kw_only=True):
+    """A run's node-by-node history, oldest first.
+
+    Attributes:
+        workflow_id: the run's id.
+        entries: what happened.
+    """
+
+    workflow_id: str
+    entries: list[RunHistoryEntry] = []

@@ -20,10 +20,12 @@ from drift_api.bodies import EventRequest
 from drift_api.dependencies import provide_caller, provide_runs
 from drift_api.openapi import problems
 from drift_api.problems import ApiError
+from drift_api.run_history import read_history
 from drift_api.runs import Answer, RunGateway
 from drift_models import (
     Problem,
     ResumeRequest,
+    RunHistory,
     StartRequest,
     TerminateRequest,
     UtilityRequest,
@@ -154,6 +156,24 @@ class RunController(Controller):
     ) -> Response[WorkflowResponse]:
         """The run's status, current node, view, disposition and error."""
         return _reply(await runs.state(caller, run_id))
+
+    @get(
+        "/{run_id:str}/history",
+        summary="Read a run's node-by-node history",
+        responses=problems(404, 503),
+    )
+    async def history(
+        self,
+        run_id: RunIdParameter,
+        caller: NamedDependency[Caller],
+        runs: NamedDependency[RunGateway],
+    ) -> RunHistory:
+        """What happened to the run, oldest first.
+
+        Steps (with the states they ran), answers, utility calls, events, timers,
+        failures and the end.
+        """
+        return await read_history(runs.client, caller.tenant_id, run_id)
 
     @post(
         "/{run_id:str}/disconnected-node/execute",

@@ -1,0 +1,172 @@
+"""A run's node-by-node history, read from its Temporal history.
+
+Temporal keeps every step the engine took: local-activity markers and activity
+completions carry the step's result (which states ran, where the run went), updates
+carry resumes and utility calls, signals carry events. This module turns those events
+into a short list people (and ``drift logs``) can read. It needs no store: the history
+is the record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from typing import Any, Final
+
+from temporalio.api.common.v1 import Payloads
+from temporalio.api.history.v1 import HistoryEvent
+from temporalio.client import Client
+from temporalio.service import RPCError
+
+from drift_api.engine_errors import rpc_error
+from drift_models import RunHistory, RunHistoryEntry, temporal_workflow_id
+
+__all__ = ["read_history"]
+
+_UPDATES: Final = {
+    "drift.resume": "RESUMED",
+    "drift.utility": "UTILITY",
+    "drift.terminate": "TERMINATE",
+}
+
+
+async def read_history(client: Client, tenant: str, run_id: str) -> RunHistory:
+    """The node-by-node history of a tenant's run.
+
+    Raises:
+        ApiError: 404 when the tenant has no such run (or its history is gone).
+    """
+    handle = client.get_workflow_handle(temporal_workflow_id(tenant, run_id))
+    try:
+        history = await handle.fetch_history()
+    except RPCError as error:
+        raise rpc_error(error, run_id) from None
+    scheduled: dict[int, str] = {}
+    entries: list[RunHistoryEntry] = []
+    for event in history.events:
+        entry = _entry(event, scheduled)
+        if entry is not None:
+            entries.append(entry)
+    return RunHistory(workflow_id=run_id, entries=entries)
+
+
+def _entry(event: HistoryEvent, scheduled: dict[int, str]) -> RunHistoryEntry | None:
+    at = event.event_time.ToDatetime(tzinfo=dt.UTC)
+    if event.HasField("activity_task_scheduled_event_attributes"):
+        attributes = event.activity_task_scheduled_event_attributes
+        scheduled[event.event_id] = attributes.activity_type.name
+        return None
+    if event.HasField("activity_task_completed_event_attributes"):
+        completed = event.activity_task_completed_event_attributes
+        kind = scheduled.get(completed.scheduled_event_id, "")
+        return _activity(at, kind, _first(completed.result))
+    read = _READERS.get(event.WhichOneof("attributes") or "")
+    return None if read is None else read(at, event)
+
+
+def _started(at: dt.datetime, event: HistoryEvent) -> RunHistoryEntry:
+    run = _first(event.workflow_execution_started_event_attributes.input) or {}
+    detail = f"{run.get('workflowDefinitionId')} ({run.get('version', 'ACTIVE')})"
+    return RunHistoryEntry(at=at, event="STARTED", detail=detail)
+
+
+def _marker(at: dt.datetime, event: HistoryEvent) -> RunHistoryEntry | None:
+    attributes = event.marker_recorded_event_attributes
+    details = attributes.details
+    data = _first(details["data"]) if "data" in details else None
+    kind = data.get("activity_type") if isinstance(data, dict) else None
+    if "result" in details and kind is not None:
+        return _activity(at, kind, _first(details["result"]))
+    if attributes.failure.message:
+        return RunHistoryEntry(at=at, event="FAILED", detail=attributes.failure.message)
+    return None
+
+
+def _failed(at: dt.datetime, event: HistoryEvent) -> RunHistoryEntry:
+    message = event.activity_task_failed_event_attributes.failure.message
+    return RunHistoryEntry(at=at, event="FAILED", detail=message)
+
+
+def _update(at: dt.datetime, event: HistoryEvent) -> RunHistoryEntry | None:
+    request = event.workflow_execution_update_accepted_event_attributes.accepted_request
+    name = _UPDATES.get(request.input.name)
+    if name is None:
+        return None
+    argument = _first(request.input.args)
+    detail: str | None = None
+    if isinstance(argument, dict):
+        shown = argument.get("viewResponse") or argument.get("node") or argument.get("reason")
+        detail = json.dumps(shown, ensure_ascii=False)
+    return RunHistoryEntry(at=at, event=name, detail=detail)
+
+
+def _signal(at: dt.datetime, event: HistoryEvent) -> RunHistoryEntry:
+    signal = _first(event.workflow_execution_signaled_event_attributes.input)
+    name = signal.get("name") if isinstance(signal, dict) else None
+    return RunHistoryEntry(at=at, event="EVENT", detail=name)
+
+
+def _timer(at: dt.datetime, _: HistoryEvent) -> RunHistoryEntry:
+    return RunHistoryEntry(at=at, event="TIMER", detail="a timer fired")
+
+
+def _child(at: dt.datetime, event: HistoryEvent) -> RunHistoryEntry:
+    child = event.start_child_workflow_execution_initiated_event_attributes.workflow_id
+    return RunHistoryEntry(at=at, event="CHILD", detail=child.split("/", 1)[-1])
+
+
+def _continued(at: dt.datetime, _: HistoryEvent) -> RunHistoryEntry:
+    return RunHistoryEntry(at=at, event="CONTINUED", detail="continued as new")
+
+
+def _ended(at: dt.datetime, event: HistoryEvent) -> RunHistoryEntry:
+    result = _first(event.workflow_execution_completed_event_attributes.result)
+    status = result.get("workflowStatus") if isinstance(result, dict) else None
+    return RunHistoryEntry(at=at, event="ENDED", detail=status)
+
+
+_READERS: Final[dict[str, Callable[[dt.datetime, HistoryEvent], RunHistoryEntry | None]]] = {
+    "workflow_execution_started_event_attributes": _started,
+    "marker_recorded_event_attributes": _marker,
+    "activity_task_failed_event_attributes": _failed,
+    "workflow_execution_update_accepted_event_attributes": _update,
+    "workflow_execution_signaled_event_attributes": _signal,
+    "timer_fired_event_attributes": _timer,
+    "start_child_workflow_execution_initiated_event_attributes": _child,
+    "workflow_execution_continued_as_new_event_attributes": _continued,
+    "workflow_execution_completed_event_attributes": _ended,
+}
+
+
+def _activity(at: dt.datetime, kind: str, result: Any) -> RunHistoryEntry | None:
+    if not isinstance(result, dict):
+        return None
+    if kind == "drift.step":
+        return RunHistoryEntry(
+            at=at,
+            event="STEP",
+            nodes=list(result.get("executed") or []),
+            outcome=result.get("outcome"),
+            detail=result.get("error") or f"at {result.get('state')}",
+        )
+    if kind == "drift.utility":
+        return RunHistoryEntry(
+            at=at, event="UTILITY", nodes=[str(result.get("node"))], outcome=result.get("status")
+        )
+    if kind == "drift.begin":
+        plan = result.get("plan") or {}
+        version = plan.get("workflow_version")
+        return RunHistoryEntry(
+            at=at, event="PINNED", detail=f"{plan.get('workflow_id')} v{version}"
+        )
+    return None
+
+
+def _first(payloads: Payloads) -> Any:
+    if not payloads.payloads:
+        return None
+    try:
+        return json.loads(payloads.payloads[0].data)
+    except ValueError:
+        return None
