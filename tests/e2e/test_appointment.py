@@ -24,6 +24,7 @@ async def test_booking_waits_then_takes_the_event_then_pays_in_a_child_run(engin
     assert first.workflow_status is RunStatus.SCHEDULER_WAITING
     assert first.current_node == "waitForReminder"
 
+    state: dict[str, object] = {}
     for _ in range(100):
         state = await engine.handle("b-1").query("drift.state")
         if (
