@@ -29,7 +29,7 @@ from drift_cli.seed import seed_definitions
 from drift_models import load_definitions
 from drift_nodes import discover_nodes
 from drift_store import open_store
-from drift_worker.devserver import DevServer, DevServerError, port_is_free
+from drift_worker.devserver import DevServer, DevServerError, die_with_parent, port_is_free
 
 __all__ = ["DevError", "DevOptions", "run_dev"]
 
@@ -200,7 +200,12 @@ class _Spawn:
         log = logs / f"{name}.log"
         with log.open("ab") as output:
             child = subprocess.Popen(  # noqa: S603 - our own interpreter and modules
-                command, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+                command,
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=die_with_parent,  # noqa: PLW1509 - only a prctl call
             )
         self.children.append((name, child, log))
         self._options._children.append(child)  # noqa: SLF001 - the options own the list

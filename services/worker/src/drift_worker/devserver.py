@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import os
 import shutil
 import signal
@@ -20,8 +21,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, Self
 
-__all__ = ["DevServer", "DevServerError", "find_temporal_binary", "free_port", "port_is_free"]
+__all__ = [
+    "DevServer",
+    "DevServerError",
+    "die_with_parent",
+    "find_temporal_binary",
+    "free_port",
+    "port_is_free",
+]
 
+_PR_SET_PDEATHSIG: Final = 1
 THROTTLE_FIX: Final = "history.transferProcessorMaxPollRPS=1000"
 """The dev server throttles task dispatch by default (~50 ms per step); this lifts it."""
 
@@ -36,6 +45,19 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def die_with_parent() -> None:
+    """In a child process: ask Linux to SIGTERM it when its parent dies.
+
+    Pass as ``preexec_fn`` so a server started by a test session or by ``drift dev``
+    never outlives it, even when the parent is killed without a chance to clean up.
+    Elsewhere than Linux it does nothing.
+    """
+    if sys.platform != "linux":
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def port_is_free(port: int) -> bool:
@@ -141,6 +163,7 @@ class DevServer:
                 stdout=output,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=die_with_parent,  # noqa: PLW1509 - only async-signal-safe work
             )
         finally:
             if self.log_file and not isinstance(output, int):
