@@ -23,7 +23,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 EXAMPLE_FOLDERS = ("refund", "account-verification", "appointment")
 PEPPER = "test-pepper"
 BOOTSTRAP_KEY = "bootstrap-key-for-tests"
-CALLBACK_SECRET = "callback-secret-for-tests"  # noqa: S105 - a test secret
+CALLBACK_SECRET = "callback-secret-for-tests"
 
 
 def tenant_key(tenant: str) -> tuple[str, str]:

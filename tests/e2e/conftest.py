@@ -17,7 +17,7 @@ from drift_worker.settings import WorkerSettings
 from tests.e2e.engine import Engine, publish_examples
 from tests.e2e.services import CallbackReceiver, Services
 
-SECRET = "callback-secret"  # noqa: S105 - a test key
+SECRET = "callback-secret"
 
 
 @pytest.fixture

@@ -43,6 +43,7 @@ from drift_store.records import (
     StoredDefinition,
     VersionInfo,
 )
+from drift_store.redis import RedisAddressError, connect_redis, redis_address
 from drift_store.store import Store, connect_store, open_store
 from drift_store.urls import HBaseUrl, SqliteUrl, parse_store_url
 
@@ -73,6 +74,7 @@ __all__ = [
     "NotFoundError",
     "Page",
     "Pointers",
+    "RedisAddressError",
     "RevisionConflict",
     "RunNotFoundError",
     "SqliteUrl",
@@ -85,7 +87,9 @@ __all__ = [
     "VersionInfo",
     "__version__",
     "api_key_store",
+    "connect_redis",
     "connect_store",
     "open_store",
     "parse_store_url",
+    "redis_address",
 ]

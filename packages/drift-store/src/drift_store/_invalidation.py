@@ -21,6 +21,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from drift_store.records import DefinitionKind
+from drift_store.redis import connect_redis
 
 _log = logging.getLogger("drift_store.cache")
 
@@ -43,7 +44,7 @@ class RedisInvalidation:
     """Publishes and receives invalidations on one Redis channel.
 
     Args:
-        url: ``redis://host:port/db``.
+        url: ``redis://host:port/db`` or ``redis+sentinel://host:port,…/master``.
         channel: the pub/sub channel every replica shares.
         on_message: called with ``(tenant, kind, id)`` for other replicas' changes.
         on_state: called with ``True`` once subscribed and ``False`` when Redis is lost.
@@ -64,9 +65,7 @@ class RedisInvalidation:
         self._on_message = on_message
         self._on_state = on_state
         self._timeout = timeout
-        self._client = aioredis.Redis.from_url(
-            url, socket_timeout=timeout, socket_connect_timeout=timeout
-        )
+        self._client = connect_redis(url, timeout=timeout)
         self._task: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
         self._decoder = msgspec.json.Decoder(Invalidation)

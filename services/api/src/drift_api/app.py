@@ -34,7 +34,14 @@ from drift_api.run_routes import RunController
 from drift_api.runs import RunGateway
 from drift_api.settings import ApiSettings
 from drift_nodes import check_script
-from drift_store import ApiKeyStore, DefinitionCache, DefinitionKind, Store, api_key_store
+from drift_store import (
+    ApiKeyStore,
+    DefinitionCache,
+    DefinitionKind,
+    Store,
+    api_key_store,
+    redis_address,
+)
 
 __all__ = ["create_app"]
 
@@ -81,7 +88,13 @@ def create_app(
         tracer_provider: where request spans go; the global provider by default.
     """
     own_cache = cache is None
-    definition_cache = cache or DefinitionCache(store.definitions, redis_url=settings.redis_url)
+    redis = redis_address(
+        url=settings.redis_url,
+        sentinels=settings.redis_sentinels,
+        master=settings.redis_master,
+        password=settings.redis_password,
+    )
+    definition_cache = cache or DefinitionCache(store.definitions, redis_url=redis)
     node_types = store.definitions.node_types
     definitions = DefinitionService(store.definitions, definition_cache, node_types, check_script)
     runs = RunGateway(

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from redis.asyncio import Redis
 from temporalio.client import Client
 from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.worker import Worker
@@ -26,7 +25,7 @@ from drift_nodes import (
     discover_auth_providers,
     discover_nodes,
 )
-from drift_store import DefinitionCache, Store, open_store
+from drift_store import DefinitionCache, Store, connect_redis, open_store, redis_address
 from drift_worker.activities import EngineActivities
 from drift_worker.callbacks import CallbackSender
 from drift_worker.converter import DATA_CONVERTER
@@ -102,20 +101,26 @@ async def running_worker(
         else EnumStore()
     )
     metrics = Metrics()
+    redis_target = redis_address(
+        url=settings.redis_url,
+        sentinels=settings.redis_sentinels,
+        master=settings.redis_master,
+        password=settings.redis_password,
+    )
     temporal = client or await connect_temporal(settings)
     async with contextlib.AsyncExitStack() as stack:
         store = await stack.enter_async_context(
             open_store(settings.store_url, node_types=registry.node_types)
         )
         cache = await stack.enter_async_context(
-            DefinitionCache(store.definitions, redis_url=_redis_url(settings))
+            DefinitionCache(store.definitions, redis_url=redis_target)
         )
         resources = await stack.enter_async_context(
             NodeResources(nodes, auth_providers=discover_auth_providers())
         )
         events = None
-        if settings.redis_url:
-            redis = Redis.from_url(settings.redis_url, password=settings.redis_password)
+        if redis_target is not None:
+            redis = connect_redis(redis_target, timeout=1.0)
             stack.push_async_callback(redis.aclose)
             events = RunEvents(redis)
         activities = EngineActivities(
@@ -154,7 +159,3 @@ async def running_worker(
         async with worker:
             _LOG.info("worker polling %s on %s", settings.task_queue, settings.temporal_address)
             yield running
-
-
-def _redis_url(settings: WorkerSettings) -> str | None:
-    return settings.redis_url

@@ -26,7 +26,8 @@ class WorkerSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         task_queue: the task queue runs are scheduled on.
         store_url: ``sqlite:///path``, ``sqlite://:memory:`` or ``hbase://host:port``.
         redis_url: a plain Redis for the definition cache and run events, if any.
-        redis_sentinels: Sentinel addresses (``host:port``), instead of ``redis_url``.
+        redis_sentinels: Sentinel addresses (``host:port``); when set they win over
+            ``redis_url`` and the client follows the master through failovers.
         redis_master: the Sentinel master's name.
         redis_password: the Redis password, if any.
         app_port: the worker's own port (reserved for a future data-plane endpoint).

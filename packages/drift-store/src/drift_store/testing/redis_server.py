@@ -14,11 +14,12 @@ import signal
 import socket
 import subprocess
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Final
 
 from drift_store.testing._processes import free_port, stop_process, wait_until
 
-__all__ = ["RedisServer", "RedisStartError", "unavailable_reason"]
+__all__ = ["RedisServer", "RedisStartError", "SentinelServer", "unavailable_reason"]
 
 ENABLE_HINT: Final = (
     "install Redis (apt-get update && apt-get install -y redis-server) to run the cache's "
@@ -108,3 +109,66 @@ class RedisServer:
     def stop(self) -> None:
         """Stop the server by pid."""
         stop_process(self._process)
+
+
+@dataclass
+class SentinelServer:
+    """A Redis Sentinel watching one master (``redis-server --sentinel``).
+
+    Attributes:
+        port: its port on 127.0.0.1.
+        master: the monitored master's name.
+    """
+
+    port: int
+    master: str
+    _process: subprocess.Popen[bytes] = field(repr=False)
+
+    @property
+    def address(self) -> str:
+        """The ``redis+sentinel://`` address of the master behind this sentinel."""
+        return f"redis+sentinel://127.0.0.1:{self.port}/{self.master}"
+
+    @classmethod
+    def start(
+        cls, master: RedisServer, directory: Path, *, name: str = "mymaster", timeout: float = 10.0
+    ) -> SentinelServer:
+        """Start a sentinel for ``master`` and wait until it knows the master.
+
+        Raises:
+            RedisStartError: when it does not come up.
+        """
+        port = free_port()
+        config = directory / f"sentinel-{port}.conf"
+        config.write_text(
+            f"port {port}\n"
+            "bind 127.0.0.1\n"
+            f"sentinel monitor {name} 127.0.0.1 {master.port} 1\n"
+            f"sentinel down-after-milliseconds {name} 2000\n"
+        )
+        process = subprocess.Popen(  # noqa: S603
+            [shutil.which("redis-server") or "redis-server", str(config), "--sentinel"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        sentinel = cls(port, name, process)
+        if not wait_until(lambda: _knows_master(port, name), timeout=timeout):
+            sentinel.stop()
+            msg = f"the sentinel on port {port} did not learn master {name!r} within {timeout:g} s"
+            raise RedisStartError(msg)
+        return sentinel
+
+    def stop(self) -> None:
+        """Stop the sentinel by pid."""
+        stop_process(self._process)
+
+
+def _knows_master(port: int, name: str) -> bool:
+    command = f"SENTINEL get-master-addr-by-name {name}\r\n".encode()
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as connection:
+            connection.sendall(command)
+            return connection.recv(64).startswith(b"*2")
+    except OSError:
+        return False
