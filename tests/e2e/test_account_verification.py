@@ -25,6 +25,8 @@ async def test_codes_are_checked_repeatedly_before_the_resume(
         "before confirming."
     )
 
+    assert code.meta_data == {"utilityNode": "verifyCode", "resendNode": "sendCode"}
+
     wrong = await engine.utility("v-1", "verifyCode", {"code": "000000"})
     assert wrong.status is NodeStatus.COMPLETED
     assert wrong.response == {"valid": False, "attemptsLeft": 2}

@@ -140,7 +140,7 @@ from drift_models.workflow import (
     parameter_ref,
 )
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "ACTIVE",

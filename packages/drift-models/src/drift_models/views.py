@@ -85,6 +85,7 @@ class ViewOption(ApiStruct, kw_only=True):
         possible_values: the fixed choices.
         possible_dynamic_values: choices computed from an earlier node's output.
         possible_dependent_values: choices per value of the parent widget (cascades).
+        meta_data: what the author attached to the widget for the client, passed through.
     """
 
     id: str
@@ -95,6 +96,7 @@ class ViewOption(ApiStruct, kw_only=True):
     possible_values: list[PossibleValue] = []
     possible_dynamic_values: list[PossibleValue] = []
     possible_dependent_values: dict[str, list[PossibleValue]] = {}
+    meta_data: dict[str, Any] = {}
 
 
 class View(ApiStruct, kw_only=True):

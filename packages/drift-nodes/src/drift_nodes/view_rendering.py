@@ -97,6 +97,7 @@ async def _render_option(option: InputOption, call: NodeCall, where: str) -> Vie
         possible_dependent_values={
             key: list(values) for key, values in option.possible_dependent_values.items()
         },
+        meta_data=dict(option.meta_data),
     )
 
 

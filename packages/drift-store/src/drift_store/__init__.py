@@ -47,7 +47,7 @@ from drift_store.redis import RedisAddressError, connect_redis, redis_address
 from drift_store.store import Store, connect_store, open_store
 from drift_store.urls import HBaseUrl, SqliteUrl, parse_store_url
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 __all__ = [
     "AlreadyExistsError",
