@@ -54,7 +54,7 @@ from drift_nodes.resume import validate_resume
 from drift_nodes.scripting import ScriptEngine
 from drift_nodes.settings import HttpSettings, NodeSettings, ScriptSettings
 
-__version__ = "0.2.0"
+__version__ = "0.2.1"
 
 __all__ = [
     "AUTH_ENTRY_POINT_GROUP",
