@@ -25,7 +25,8 @@ Component templates receive a dict: "root" (the chart's top context), "component
 
 {{/* A component's resource name: "<fullname>-api", "<fullname>-worker-…". */}}
 {{- define "drift.componentName" -}}
-{{- printf "%s-%s" (include "drift.fullname" .root) .component | trunc 63 | trimSuffix "-" -}}
+{{- $room := sub 62 (len .component) | int -}}
+{{- printf "%s-%s" (include "drift.fullname" .root | trunc $room | trimSuffix "-") .component -}}
 {{- end -}}
 
 {{- define "drift.chart" -}}
