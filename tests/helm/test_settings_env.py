@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -21,6 +22,7 @@ from drift_models.settings import CONFIG_FILE_VARIABLE, environment_names, load_
 from drift_nodes import NodeSettings
 from drift_nodes.settings import HttpSettings, ScriptSettings
 from drift_store.urls import HBaseUrl, parse_store_url
+from drift_worker.enum_store import EnumStore
 from drift_worker.settings import WorkerSettings
 from tests.helm.chart import container_env, render
 from tests.helm.value_sets import (
@@ -289,3 +291,14 @@ def test_extra_env_wins_over_the_config_map() -> None:
     env = container_env(render(values), "api")
     assert env["DRIFT_LOG_LEVEL"] == "ERROR"
     assert load_settings(ApiSettings, env).log_level == "ERROR"
+
+
+def test_the_enum_store_file_reads_as_the_values(tmp_path: Path) -> None:
+    rendered = render(EVERYTHING)
+    env = container_env(rendered, "worker")
+    name = Path(env["DRIFT_ENUM_STORE_FILE"]).name
+    path = tmp_path / name
+    path.write_text(rendered.one("ConfigMap", "drift-worker-enum-store")["data"][name])
+    store = EnumStore.from_file(path)
+    assert store.for_tenant("acme") == {"crmUrl": "http://crm.internal", "tier": 2}
+    assert store.for_tenant("globex") == {"crmUrl": "http://crm.internal"}
