@@ -184,6 +184,7 @@ def test_builds_exactly_the_wheels_the_service_needs(component: str) -> None:
     assert built == _workspace_closure(distribution)
     assert f"uv export --package {distribution} --frozen --no-dev --no-emit-workspace" in runs
     assert "--require-hashes" in runs
+    assert "--only-binary :all:" in runs
 
 
 def test_the_closures_are_what_the_services_declare() -> None:
