@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Mapping
 from typing import Any
 
 import jsonschema
 import kubernetes_validate  # type: ignore[import-untyped]
 import pytest
+import yaml
 from kubernetes_validate import utils as kubernetes_versions
 
 from tests.helm.chart import (
+    CHART,
     NAMESPACE,
+    ROOT,
     Manifest,
     Rendered,
     container,
@@ -513,3 +517,12 @@ def test_notes_tell_how_to_reach_the_api() -> None:
     assert "service drift-api" in notes
     assert "WARNING" not in notes
     assert "api.config.auth is false" in render(EVERYTHING).notes
+
+
+def test_app_version_is_the_services_version() -> None:
+    chart = yaml.safe_load((CHART / "Chart.yaml").read_text())
+    for service in ("api", "worker"):
+        pyproject = tomllib.loads((ROOT / "services" / service / "pyproject.toml").read_text())
+        assert chart["appVersion"] == pyproject["project"]["version"], service
+    # The oldest Kubernetes validated above is the oldest the chart accepts.
+    assert chart["kubeVersion"] == f">={KUBERNETES[0]}-0"
