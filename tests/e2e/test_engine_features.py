@@ -22,7 +22,9 @@ from tests.e2e.engine import Engine, publish_examples
 from tests.e2e.services import Services
 
 
-def _node(kind: str, name: str, config: dict[str, Any] | None = None, params: tuple[str, ...] = ()) -> dict[str, Any]:
+def _node(
+    kind: str, name: str, config: dict[str, Any] | None = None, params: tuple[str, ...] = ()
+) -> dict[str, Any]:
     node: dict[str, Any] = {"type": kind, "id": name, "name": name, "parameters": list(params)}
     if config is not None:
         node["config"] = config
@@ -35,7 +37,9 @@ LOOP = {
     "startNode": "fetch",
     "states": {
         "fetch": {
-            "nodeDefinition": _node("HTTP", "fetch", {"url": "{{ _enum_store.ordersServiceUrl }}/orders/A-100"}),
+            "nodeDefinition": _node(
+                "HTTP", "fetch", {"url": "{{ _enum_store.ordersServiceUrl }}/orders/A-100"}
+            ),
             "nextNode": "count",
         },
         "count": {
@@ -46,7 +50,10 @@ LOOP = {
         },
         "again": {
             "nodeDefinition": _node(
-                "BRANCH", "again", {"choices": [{"rule": f"n < {LOOPS}", "nextNode": "fetch"}], "defaultNode": "done"}, ("n",)
+                "BRANCH",
+                "again",
+                {"choices": [{"rule": f"n < {LOOPS}", "nextNode": "fetch"}], "defaultNode": "done"},
+                ("n",),
             ),
             "parameters": {"n": "$.count.n"},
         },
@@ -73,10 +80,21 @@ PARENT = {
     "startNode": "spawn",
     "states": {
         "spawn": {
-            "nodeDefinition": _node("CHILD", "spawn", {"workflowId": "refund", "mode": "ASYNC", "parameters": {"orderId": "A-100", "reason": "async"}}),
+            "nodeDefinition": _node(
+                "CHILD",
+                "spawn",
+                {
+                    "workflowId": "refund",
+                    "mode": "ASYNC",
+                    "parameters": {"orderId": "A-100", "reason": "async"},
+                },
+            ),
             "nextNode": "pause",
         },
-        "pause": {"nodeDefinition": _node("WAIT", "pause", {"durationSeconds": 1}), "nextNode": "done"},
+        "pause": {
+            "nodeDefinition": _node("WAIT", "pause", {"durationSeconds": 1}),
+            "nextNode": "done",
+        },
         "done": {"nodeDefinition": _node("SUCCESS", "done", {"disposition": "SPAWNED"})},
     },
 }
@@ -92,9 +110,12 @@ async def _publish(engine: Engine, document: dict[str, Any]) -> None:
     await store.definitions.activate(engine.tenant, DefinitionKind.WORKFLOW, workflow.id, number)
 
 
-async def test_a_long_loop_continues_as_new_and_keeps_its_context(engine: Engine, services: Services) -> None:
+async def test_a_long_loop_continues_as_new_and_keeps_its_context(
+    engine: Engine, services: Services
+) -> None:
     await _publish(engine, LOOP)
-    final = await engine.start("loop", {}, run_id="loop-1")
+    await engine.begin("loop", {}, run_id="loop-1")  # no caller waits: free to continue
+    final = await engine.result("loop-1")
     assert final.workflow_status is RunStatus.COMPLETED, final
     assert final.output == LOOPS
     assert services.calls.count("GET /orders/A-100") == LOOPS
@@ -136,18 +157,32 @@ async def test_an_async_child_runs_on_after_its_parent_ended(engine: Engine) -> 
 
 @pytest.fixture
 async def redis_engine(
-    temporal_client: Client, task_queue: str, tmp_path: Any, services: Services, redis: redis_server.RedisServer
+    temporal_client: Client,
+    task_queue: str,
+    tmp_path: Any,
+    services: Services,
+    redis: redis_server.RedisServer,
 ) -> AsyncIterator[tuple[Engine, redis_server.RedisServer]]:
-    settings = WorkerSettings(store_url=f"sqlite:///{tmp_path / 'drift.db'}", task_queue=task_queue, redis_url=redis.url)
+    settings = WorkerSettings(
+        store_url=f"sqlite:///{tmp_path / 'drift.db'}", task_queue=task_queue, redis_url=redis.url
+    )
     nodes = NodeSettings(http=HttpSettings(allow_hosts=("127.0.0.1",)))
     async with running_worker(
-        settings, client=temporal_client, node_settings=nodes, enum_store=EnumStore({"*": {"ordersServiceUrl": services.url}})
+        settings,
+        client=temporal_client,
+        node_settings=nodes,
+        enum_store=EnumStore({"*": {"ordersServiceUrl": services.url}}),
     ) as worker:
         await publish_examples(worker.store, "t1", worker.registry.node_types)
-        yield Engine(client=temporal_client, task_queue=task_queue, store=worker.store, tenant="t1"), redis
+        yield (
+            Engine(client=temporal_client, task_queue=task_queue, store=worker.store, tenant="t1"),
+            redis,
+        )
 
 
-async def test_progress_events_reach_redis(redis_engine: tuple[Engine, redis_server.RedisServer]) -> None:
+async def test_progress_events_reach_redis(
+    redis_engine: tuple[Engine, redis_server.RedisServer],
+) -> None:
     from drift_store import connect_redis  # noqa: PLC0415
 
     engine, redis = redis_engine

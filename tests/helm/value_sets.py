@@ -6,8 +6,8 @@ from typing import Any, Final
 
 API_KEY_ENTRY: Final = "acme:k1:" + "ab" * 32
 # Stand-ins for secrets: they must never show up outside the Secret.
-REDIS_PASSWORD: Final = "hunter2-redis"  # noqa: S105 - a test value
-CALLBACK_SECRET: Final = "callback-secret-value"  # noqa: S105 - a test value
+REDIS_PASSWORD: Final = "hunter2-redis"
+CALLBACK_SECRET: Final = "callback-secret-value"
 
 SENTINEL: Final[dict[str, Any]] = {
     "redis": {
@@ -30,7 +30,7 @@ AUTOSCALING_OFF: Final[dict[str, Any]] = {
     "worker": {"autoscaling": {"enabled": False}, "replicaCount": 4},
 }
 
-EXISTING_SECRET_NAME: Final = "drift-credentials"  # noqa: S105 - a name, not a secret
+EXISTING_SECRET_NAME: Final = "drift-credentials"
 EXISTING_SECRET: Final[dict[str, Any]] = {
     "secrets": {"existingSecret": EXISTING_SECRET_NAME},
     "store": {"fromSecret": True},

@@ -14,6 +14,7 @@ from collections import OrderedDict
 from typing import Any, Final, Literal
 
 import msgspec
+from msgspec import UNSET, UnsetType
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -245,18 +246,43 @@ class EngineActivities:
         for item in request.records:
             context.global_[item.key] = item.value
         executed: list[str] = []
-        disposition: str | None = None
+        dispositions: list[str] = []
+        outcome = await self._chain(request, workflow, context, executed, dispositions)
+        status = _status_after(outcome)
+        if request.after_end:
+            written = await self._write(tenant, request.run_id, record, context)
+        else:
+            written = await self._write(
+                tenant, request.run_id, record, context, current_node=outcome.state, status=status
+            )
+        if self._events is not None:
+            await self._events.progress(tenant, request.run_id, executed, outcome.outcome, status)
+        disposition = outcome.disposition or (dispositions[-1] if dispositions else None)
+        return msgspec.structs.replace(
+            outcome, revision=written.revision, executed=executed, disposition=disposition
+        )
+
+    async def _chain(
+        self,
+        request: StepRequest,
+        workflow: WorkflowDefinition,
+        context: RunContext,
+        executed: list[str],
+        dispositions: list[str],
+    ) -> StepResult:
+        """Run states from ``request.state`` until one stops the chain; return the outcome.
+
+        ``executed`` and ``dispositions`` collect the states run and the dispositions set.
+        """
         name = request.state
-        outcome: StepResult | None = None
-        while outcome is None:
+        while True:
             definition = await self._definition(request, workflow, name)
             node_type = self._node_type(name, definition)
             first = not executed
             if not first and (
                 not node_type.pure or not request.chain or len(executed) >= CHAIN_LIMIT
             ):
-                outcome = StepResult(revision=0, outcome=Outcome.NEXT, state=name)
-                break
+                return StepResult(revision=0, outcome=Outcome.NEXT, state=name)
             try:
                 result = await self._execute(
                     request,
@@ -271,35 +297,22 @@ class EngineActivities:
                     raise _node_failure(error) from None
                 # A later state failed: keep what ran, and let the workflow run the failing
                 # state on its own, with its own retry policy and failure routing.
-                outcome = StepResult(revision=0, outcome=Outcome.NEXT, state=name)
-                break
+                return StepResult(revision=0, outcome=Outcome.NEXT, state=name)
             executed.append(name)
             context.set_output(name, result.output)
             if result.disposition is not None:
-                disposition = result.disposition
+                dispositions.append(result.disposition)
             outcome, following = self._outcome(workflow, name, definition, result)
-            if outcome is None:
-                if following is None:
-                    outcome = StepResult(
-                        revision=0,
-                        outcome=Outcome.FAILED,
-                        state=name,
-                        error=f"{name!r} has no nextNode, so the run cannot go on",
-                    )
-                else:
-                    name = following
-        status = _status_after(outcome)
-        written = await self._write(
-            tenant, request.run_id, record, context, current_node=outcome.state, status=status
-        )
-        if self._events is not None:
-            await self._events.progress(tenant, request.run_id, executed, outcome.outcome, status)
-        return msgspec.structs.replace(
-            outcome,
-            revision=written.revision,
-            executed=executed,
-            disposition=outcome.disposition or disposition,
-        )
+            if outcome is not None:
+                return outcome
+            if following is None:
+                return StepResult(
+                    revision=0,
+                    outcome=Outcome.FAILED,
+                    state=name,
+                    error=f"{name!r} has no nextNode, so the run cannot go on",
+                )
+            name = following
 
     async def _execute(
         self,
@@ -495,9 +508,10 @@ class EngineActivities:
         record: ContextRecord,
         context: RunContext,
         *,
-        current_node: str | None,
-        status: RunStatus,
+        current_node: str | UnsetType | None = UNSET,
+        status: RunStatus | UnsetType = UNSET,
     ) -> ContextRecord:
+        """Write the context (and, when given, the current state and status) by CAS."""
         try:
             written = await self._contexts.update(
                 tenant,
@@ -516,7 +530,7 @@ class EngineActivities:
             msg = f"run {run_id!r}: the context cannot be written: {error}"
             raise ApplicationError(msg, type="StoreUnavailable") from None
         self._remember(tenant, run_id, msgspec.structs.replace(written, context=context))
-        if status.is_final:
+        if isinstance(status, RunStatus) and status.is_final:
             self._metrics.run_ended(record.workflow_id or "", status.value)
             self._forget(tenant, run_id)
         return written

@@ -161,6 +161,8 @@ class StepRequest(_Struct, kw_only=True):
         records: values to write into the context before running it.
         revision: the context's revision the workflow last saw.
         chain: whether to go on into following pure states in the same step.
+        after_end: a post-completion state: the run's status and current state stay as
+            the end left them.
     """
 
     tenant_id: str
@@ -172,6 +174,7 @@ class StepRequest(_Struct, kw_only=True):
     records: list[Record] = []
     revision: int
     chain: bool = True
+    after_end: bool = False
 
 
 class Outcome(enum.StrEnum):

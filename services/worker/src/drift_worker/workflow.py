@@ -269,7 +269,9 @@ class DriftRunWorkflow:
 
     # ------------------------------------------------------------------ steps
 
-    async def _step(self, state: str, records: list[Record], *, chain: bool = True) -> StepResult:
+    async def _step(
+        self, state: str, records: list[Record], *, chain: bool = True, after_end: bool = False
+    ) -> StepResult:
         plan = self._require_plan()
         planned = plan.states[state]
         request = StepRequest(
@@ -282,6 +284,7 @@ class DriftRunWorkflow:
             records=records,
             revision=self._revision,
             chain=chain,
+            after_end=after_end,
         )
         timeout = timedelta(seconds=planned.timeout_seconds)
         retry = _retry(planned.retry, non_retryable=["PermanentNodeError"])
@@ -447,7 +450,7 @@ class DriftRunWorkflow:
             return
         for state in plan.post_nodes:
             try:
-                result = await self._step(state, [], chain=False)
+                result = await self._step(state, [], chain=False, after_end=True)
                 self._revision = result.revision
             except (_Failed, FailureError) as error:
                 workflow.logger.warning("post-completion state %s failed: %s", state, error)
@@ -518,6 +521,10 @@ class DriftRunWorkflow:
         raise _Terminated
 
     def _should_continue_as_new(self) -> bool:
+        # An update still waiting for a stable point cannot cross into a new run, so a
+        # long stretch without one keeps its history until the caller has its answer.
+        if not workflow.all_handlers_finished():
+            return False
         plan = self._plan
         info = workflow.info()
         too_long = plan is not None and info.get_current_history_length() >= plan.history_limit
