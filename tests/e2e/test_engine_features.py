@@ -201,7 +201,7 @@ async def test_progress_events_reach_redis(
                 break
             await asyncio.sleep(0)
     finally:
-        await pubsub.aclose()
+        await pubsub.aclose()  # type: ignore[no-untyped-call]
         await client.aclose()
     assert [(e["nodes"], e["outcome"], e["workflowStatus"]) for e in events] == [
         (["lookupOrder", "computeRefund", "routeRefund", "confirmRefund"], "VIEW", "WAITING"),

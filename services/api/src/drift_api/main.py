@@ -32,6 +32,7 @@ from drift_api.app import create_app
 from drift_api.auth import hash_api_key, new_api_key
 from drift_api.settings import ApiSettings
 from drift_api.temporal import connect_temporal
+from drift_api.tracing import install_tracer_provider
 from drift_models.settings import SettingsError, load_settings
 from drift_nodes import NodeSettings, discover_nodes
 from drift_store import open_store
@@ -66,6 +67,7 @@ class ApiServers:
 @contextlib.asynccontextmanager
 async def serving(settings: ApiSettings) -> AsyncIterator[ApiServers]:
     """Serve the API, the probes and the metrics until the block ends."""
+    install_tracer_provider()
     registry = discover_nodes(allow=NodeSettings.from_env().allow)
     client = await connect_temporal(settings)
     async with open_store(settings.store_url, node_types=registry.node_types) as store:
