@@ -20,60 +20,20 @@ from litestar import Litestar
 from temporalio.client import Client
 
 from drift_api import ApiSettings, connect_temporal, create_app
-from drift_nodes import HttpSettings, NodeSettings
 from drift_worker.devserver import DevServer
-from drift_worker.enum_store import EnumStore
-from drift_worker.runtime import RunningWorker, running_worker
-from drift_worker.settings import WorkerSettings
+from drift_worker.runtime import RunningWorker
 from tests.api.harness import (
     BOOTSTRAP_KEY,
-    CALLBACK_SECRET,
     PEPPER,
     Api,
-    CallbackReceiver,
     publish_examples,
     tenant_key,
 )
-from tests.e2e.services import Services
-
-
-@pytest.fixture
-async def services() -> AsyncIterator[Services]:
-    running = Services()
-    await running.start()
-    yield running
-    await running.stop()
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[CallbackReceiver]:
-    running = CallbackReceiver()
-    await running.start()
-    yield running
-    await running.stop()
 
 
 @pytest.fixture
 def store_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'drift.db'}"
-
-
-@pytest.fixture
-async def worker(
-    temporal_client: Client, task_queue: str, store_url: str, services: Services
-) -> AsyncIterator[RunningWorker]:
-    settings = WorkerSettings(
-        store_url=store_url,
-        task_queue=task_queue,
-        history_limit=200,
-        callback_secret=CALLBACK_SECRET,
-    )
-    nodes = NodeSettings(http=HttpSettings(allow_hosts=("127.0.0.1",)))
-    urls = {"ordersServiceUrl": services.url, "accountsServiceUrl": services.url}
-    async with running_worker(
-        settings, client=temporal_client, node_settings=nodes, enum_store=EnumStore({"*": urls})
-    ) as running:
-        yield running
 
 
 @pytest.fixture

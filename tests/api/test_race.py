@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from tests.api.harness import Api, new_run_id
-from tests.e2e.services import Services
+from tests.peers import Services
 
 STARTS = 100
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from drift_models import SignatureError, verify_callback
-from tests.api.harness import CALLBACK_SECRET, Api, CallbackReceiver, new_run_id
+from tests.api.harness import Api, new_run_id
+from tests.peers import CALLBACK_SECRET, CallbackReceiver
 
 
 async def test_refund_in_async_mode(examples: Api, receiver: CallbackReceiver) -> None:

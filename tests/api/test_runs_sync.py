@@ -8,7 +8,7 @@ from typing import Any
 from drift_models import RunContext, RunStatus
 from drift_worker.runtime import RunningWorker
 from tests.api.harness import Api, new_run_id, tenant_key
-from tests.e2e.services import VALID_CODE, Services
+from tests.peers import VALID_CODE, Services
 
 
 async def test_refund_from_view_to_end(examples: Api, services: Services) -> None:

@@ -8,7 +8,7 @@ from temporalio.client import WorkflowUpdateFailedError
 
 from drift_models import NodeStatus, RunStatus
 from tests.e2e.engine import Engine
-from tests.e2e.services import VALID_CODE, Services
+from tests.peers import VALID_CODE, Services
 
 
 async def test_codes_are_checked_repeatedly_before_the_resume(

@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import msgspec
 
-from drift_models import SIGNATURE_HEADER, RunStatus, WorkflowResponse, verify_callback
-from tests.e2e.conftest import SECRET
+from drift_models import RunStatus, WorkflowResponse
 from tests.e2e.engine import Engine
-from tests.e2e.services import CallbackReceiver
-
-
-async def _wait_for(receiver: CallbackReceiver, count: int) -> None:
-    for _ in range(200):
-        if len(receiver.received) >= count:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{len(receiver.received)} callbacks arrived, expected {count}")
+from tests.peers import CallbackReceiver
 
 
 async def test_each_stable_point_is_posted_and_signed(
@@ -28,13 +17,13 @@ async def test_each_stable_point_is_posted_and_signed(
     )
     assert first.workflow_status is RunStatus.WAITING
     await engine.resume("cb-1", {"decision": ["decline"]})
-    await _wait_for(receiver, 2)
-    bodies = []
-    for sequence, (headers, body) in enumerate(receiver.received, start=1):
-        verify_callback(SECRET, body, headers[SIGNATURE_HEADER])
-        assert headers["X-Drift-Sequence"] == str(sequence)
-        assert headers["X-Drift-Run-Id"] == "cb-1"
-        bodies.append(msgspec.json.decode(body, type=WorkflowResponse))
+    await receiver.wait_for("cb-1", "COMPLETED")
+    assert receiver.rejected == []  # every signature checked out
+    assert [(item["sequence"], item["runId"]) for item in receiver.received] == [
+        ("1", "cb-1"),
+        ("2", "cb-1"),
+    ]
+    bodies = [msgspec.convert(item["body"], WorkflowResponse) for item in receiver.received]
     assert [b.workflow_status for b in bodies] == [RunStatus.WAITING, RunStatus.COMPLETED]
     assert bodies[0].view == first.view
     assert bodies[1].disposition == "DECLINED"

@@ -19,7 +19,7 @@ from drift_worker.enum_store import EnumStore
 from drift_worker.runtime import running_worker
 from drift_worker.settings import WorkerSettings
 from tests.e2e.engine import Engine, publish_examples
-from tests.e2e.services import Services
+from tests.peers import Services
 
 
 def _node(

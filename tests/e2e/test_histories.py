@@ -20,7 +20,7 @@ from drift_worker.converter import DATA_CONVERTER
 from drift_worker.sandbox import workflow_runner
 from drift_worker.workflow import DriftRunWorkflow
 from tests.e2e.engine import Engine
-from tests.e2e.services import VALID_CODE
+from tests.peers import VALID_CODE
 
 HISTORIES = Path(__file__).resolve().parents[2] / "services/worker/tests/histories"
 

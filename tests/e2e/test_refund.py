@@ -7,7 +7,7 @@ from temporalio.client import WorkflowUpdateFailedError
 
 from drift_models import RunStatus
 from tests.e2e.engine import Engine
-from tests.e2e.services import Services
+from tests.peers import Services
 
 
 async def test_refund_is_approved(engine: Engine, services: Services) -> None:

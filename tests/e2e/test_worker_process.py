@@ -22,7 +22,7 @@ from drift_nodes import discover_nodes
 from drift_store import open_store
 from drift_worker.devserver import DevServer, free_port
 from tests.e2e.engine import Engine, publish_examples
-from tests.e2e.services import Services
+from tests.peers import Services
 
 
 class WorkerProcess:
