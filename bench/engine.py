@@ -32,8 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from engine_baseline import BaselineActivities, PureFive, RefundByHand, Step
 from tests.e2e.engine import Engine, publish_examples
-from tests.e2e.services import Services
 
+from drift_cli.demo import DemoServices as Services
 from drift_models import DefinitionVersion, NodeTypes, RunStatus
 from drift_nodes import HttpSettings, NodeSettings
 from drift_store import DefinitionKind
