@@ -96,3 +96,14 @@ def test_the_drift_command_answers() -> None:
         check=True,
     )
     assert result.stdout.startswith("drift ")
+
+
+def test_the_readme_commands_are_installed_console_scripts() -> None:
+    bin_dir = Path(sys.executable).parent
+    for script in ("drift", "drift-api", "drift-worker"):
+        assert (bin_dir / script).is_file(), f"{script} is not installed"
+    help_text = subprocess.run(
+        [str(bin_dir / "drift"), "dev", "--help"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "--data-dir" in help_text
+    assert "--api-port" in help_text
