@@ -96,8 +96,8 @@ def _strategy(info: msgspec.inspect.Type) -> st.SearchStrategy[Any]:  # noqa: C9
         return st.datetimes(timezones=st.just(dt.UTC))
     if isinstance(info, msgspec.inspect.AnyType):
         return json_values()
-    msg = f"no strategy for {info!r}"
-    raise NotImplementedError(msg)
+    msg = f"drift_models.testing cannot draw values of {info!r}; use JSON-like types"
+    raise TypeError(msg)
 
 
 def _struct_strategy(info: msgspec.inspect.StructType) -> st.SearchStrategy[Any]:
