@@ -10,6 +10,7 @@ from typing import Any
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
+from drift_cli.seed import seed_definitions
 from drift_models import (
     EventSignal,
     NodeTypes,
@@ -32,7 +33,7 @@ from drift_models.engine import (
     UPDATE_UTILITY,
     WORKFLOW_NAME,
 )
-from drift_store import ContextRecord, DefinitionKind, Store
+from drift_store import ContextRecord, Store
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 EXAMPLE_FOLDERS = ("refund", "account-verification", "appointment")
@@ -42,15 +43,7 @@ async def publish_examples(store: Store, tenant: str, node_types: NodeTypes) -> 
     """Put, publish and (for workflows) activate every example definition."""
     files = load_definitions([EXAMPLES / name for name in EXAMPLE_FOLDERS], node_types)
     assert files.problems == [], files.problems
-    for _, node in files.nodes:
-        await store.definitions.put(tenant, node)
-        await store.definitions.publish(tenant, DefinitionKind.NODE, node.id)
-    for _, workflow in files.workflows:
-        await store.definitions.put(tenant, workflow)
-        published = await store.definitions.publish(tenant, DefinitionKind.WORKFLOW, workflow.id)
-        number = published.definition.version
-        assert isinstance(number, int)
-        await store.definitions.activate(tenant, DefinitionKind.WORKFLOW, workflow.id, number)
+    await seed_definitions(store.definitions, tenant, files)
 
 
 @dataclass
