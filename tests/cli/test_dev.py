@@ -276,7 +276,7 @@ def test_a_killed_worker_is_reported_and_restarted_and_then_given_up_on(tmp_path
         assert dev.process.wait(60) == 1
         output = dev.banner()
         assert f"drift dev: the worker (pid {second}) was killed by SIGKILL" in output
-        assert "the worker died 2 times within 5 minutes; giving up" in output
+        assert "the worker died again after 1 restart within 5 minutes; giving up" in output
         assert "stopping: API, worker, demo back ends, Temporal" in output
     assert _processes_mentioning(str(data)) == []
     assert all(port_is_free(port) for port in ports.values())

@@ -287,10 +287,17 @@ async def _revive(
         f"last lines of {child.log}:\n{log_tail(child.log)}\n"
     )
     if not supervisor.may_restart(child):
+        minutes = f"{policy.window_seconds / 60:g} minutes"
+        count = policy.max_restarts
+        why = (
+            "restarts are off (--max-restarts 0)"
+            if count == 0
+            else f"the {child.name} died again after {count} "
+            f"restart{'s' if count > 1 else ''} within {minutes}"
+        )
         output.warn(
-            f"drift dev: the {child.name} died {policy.max_restarts + 1} times within "
-            f"{policy.window_seconds / 60:g} minutes; giving up and stopping everything "
-            "(exit code 1). Fix what its log says, then start drift dev again.\n"
+            f"drift dev: {why}; giving up and stopping everything (exit code 1). "
+            "Fix what its log says, then start drift dev again.\n"
         )
         return False
     output.warn(
