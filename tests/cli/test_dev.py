@@ -117,7 +117,8 @@ def _processes_mentioning(marker: str) -> list[str]:
             command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
         except OSError:
             continue
-        if marker in command and "pytest" not in command:
+        # (Not "pytest" in the command: every tmp_path holds "pytest-of-…".)
+        if marker in command and int(entry.name) != os.getpid():
             found.append(f"{entry.name}: {command}")
     return found
 
@@ -337,3 +338,19 @@ async def test_callbacks_are_signed_with_the_data_folders_secret(
         if dev.process is not None and dev.process.poll() is None:
             dev.process.send_signal(signal.SIGINT)
             await asyncio.to_thread(dev.process.wait, 60)
+
+
+def test_drift_dev_exits_1_when_temporal_dies(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    dev = Dev(data, _free_ports())
+    with running(dev):
+        database = f"{data.resolve()}/temporal.db"
+        servers = [line for line in _processes_mentioning(database) if "start-dev" in line]
+        assert len(servers) == 1, servers
+        os.kill(int(servers[0].split(":", 1)[0]), signal.SIGKILL)
+        assert dev.process is not None
+        assert dev.process.wait(60) == 1
+        output = dev.banner()
+        assert "drift dev: Temporal was killed by SIGKILL; last lines of" in output
+        assert "drift dev cannot go on without it and stops (exit code 1)." in output
+    assert _processes_mentioning(str(data)) == []
