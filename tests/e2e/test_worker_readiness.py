@@ -104,6 +104,7 @@ async def test_readiness_follows_the_temporal_worker_not_its_dependencies() -> N
         host="127.0.0.1", admin_port=port, metrics_port=0, registry=CollectorRegistry()
     )
     admin.add_readiness(lambda: None if polling["running"] else "the Temporal worker stopped")
+    admin.add_liveness(lambda: None if polling["running"] else "the Temporal worker stopped")
     admin.add_dependency("store", refused)
     url = f"http://127.0.0.1:{port}/readyz"
     await admin.start()
@@ -118,9 +119,13 @@ async def test_readiness_follows_the_temporal_worker_not_its_dependencies() -> N
                 body = await answer.json()
             assert body["status"] == "degraded"
             assert body["checks"]["store"] == "down: ConnectionRefusedError: connection refused"
+            async with session.get(url.replace("/readyz", "/healthz")) as answer:
+                assert answer.status == 200
             polling["running"] = False
             async with session.get(url) as answer:
                 assert answer.status == 503
                 assert (await answer.json())["reason"] == "the Temporal worker stopped"
+            async with session.get(url.replace("/readyz", "/healthz")) as answer:
+                assert answer.status == 503
     finally:
         await admin.stop()

@@ -1,6 +1,7 @@
 """The worker's admin and metrics endpoints.
 
-``/healthz`` says the process is alive. ``/readyz`` says the worker finished starting and
+``/healthz`` says the process is alive (503 once its Temporal worker stopped by itself, so
+the kubelet restarts it). ``/readyz`` says the worker finished starting and
 its Temporal worker runs (polls its task queue); it answers ``503`` before that, while
 draining and after the Temporal worker stopped. Temporal's, the store's and Redis'
 health does not fail readiness: a worker receives no traffic through a Service, so
@@ -64,6 +65,7 @@ class AdminServer:
         self._timeout = timeout_seconds
         self._interval = interval_seconds
         self._readiness: list[ReadinessCheck] = []
+        self._liveness: list[ReadinessCheck] = []
         self._probes: dict[str, DependencyProbe] = {}
         self._runners: list[web.AppRunner] = []
         self._monitor: asyncio.Task[None] | None = None
@@ -79,6 +81,10 @@ class AdminServer:
     def add_readiness(self, check: ReadinessCheck) -> None:
         """Add a condition of readiness (checked on every ``/readyz``, so it must be cheap)."""
         self._readiness.append(check)
+
+    def add_liveness(self, check: ReadinessCheck) -> None:
+        """Add a condition of liveness: when it fails, ``/healthz`` answers 503 (restart me)."""
+        self._liveness.append(check)
 
     def add_dependency(self, name: str, probe: DependencyProbe) -> None:
         """Add a dependency whose health is probed and reported (never failing readiness)."""
@@ -143,6 +149,10 @@ class AdminServer:
         self._runners.append(runner)
 
     async def _health(self, _: web.Request) -> web.Response:
+        for check in self._liveness:
+            reason = check()
+            if reason is not None:
+                return web.json_response({"status": "failed", "reason": reason}, status=503)
         return web.json_response({"status": "ok"})
 
     async def _ready(self, _: web.Request) -> web.Response:

@@ -45,6 +45,8 @@ async def serve(
             registry=running.metrics.registry,
         )
         admin.add_readiness(lambda: _polling(running))
+        # Outside a drain, a Temporal worker that stopped will not come back: restart.
+        admin.add_liveness(lambda: _polling(running) if admin.started else None)
         admin.add_dependency("temporal", lambda: _temporal_answers(running))
         admin.add_dependency("store", lambda: _store_answers(running))
         if ping is not None:
