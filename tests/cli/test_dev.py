@@ -1,8 +1,10 @@
 """``drift dev`` as a user runs it: a subprocess on free ports, the refund example through
-the CLI, Ctrl-C without orphans, and a restart that keeps definitions and waiting runs."""
+the CLI, Ctrl-C without orphans, a restart that keeps definitions and waiting runs, a dead
+child noticed and restarted (then given up on), and callbacks signed with its secret."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -13,7 +15,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
+
 from drift_worker.devserver import free_port, port_is_free
+from tests.peers import CallbackReceiver
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,9 +26,10 @@ ROOT = Path(__file__).resolve().parents[2]
 class Dev:
     """One ``drift dev`` process and the CLI pointed at it."""
 
-    def __init__(self, data: Path, ports: dict[str, int]) -> None:
+    def __init__(self, data: Path, ports: dict[str, int], *extra: str) -> None:
         self.data = data
         self.ports = ports
+        self.extra = list(extra)
         self.log = data.parent / f"dev-{time.monotonic_ns()}.log"
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -31,7 +37,7 @@ class Dev:
         args = [sys.executable, "-m", "drift_cli.main", "dev", "--data-dir", str(self.data)]
         for flag, port in self.ports.items():
             args += [flag, str(port)]
-        args += ["--examples", str(ROOT / "examples")]
+        args += ["--examples", str(ROOT / "examples"), *self.extra]
         with self.log.open("wb") as output:
             self.process = subprocess.Popen(args, stdout=output, stderr=subprocess.STDOUT, cwd=ROOT)
         deadline = time.monotonic() + 180
@@ -45,6 +51,38 @@ class Dev:
 
     def banner(self) -> str:
         return self.log.read_text()
+
+    def wait_for_output(self, text: str, seconds: float = 120) -> str:
+        """The output once ``text`` appeared in it (whether or not drift dev still runs)."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            output = self.log.read_text()
+            if text in output:
+                return output
+            time.sleep(0.2)
+        raise AssertionError(f"{text!r} never appeared in:\n{self.log.read_text()}")
+
+    def child_pid(self, module: str) -> int:
+        """The pid of this drift dev's child running ``python -m module``."""
+        store = f"DRIFT_STORE_URL=sqlite:///{self.data.resolve()}/drift.db".encode()
+        found = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                command = (entry / "cmdline").read_bytes().split(b"\0")
+                environ = (entry / "environ").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if module.encode() in command and store in environ:
+                found.append(int(entry.name))
+        assert len(found) == 1, f"{module}: {found}"
+        return found[0]
+
+    def child_environ(self, module: str) -> dict[str, str]:
+        raw = Path(f"/proc/{self.child_pid(module)}/environ").read_bytes().split(b"\0")
+        pairs = (item.decode().partition("=") for item in raw if item)
+        return {key: value for key, _, value in pairs}
 
     def interrupt(self) -> int:
         assert self.process is not None
@@ -79,7 +117,8 @@ def _processes_mentioning(marker: str) -> list[str]:
             command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
         except OSError:
             continue
-        if marker in command and "pytest" not in command:
+        # (Not "pytest" in the command: every tmp_path holds "pytest-of-…".)
+        if marker in command and int(entry.name) != os.getpid():
             found.append(f"{entry.name}: {command}")
     return found
 
@@ -95,9 +134,8 @@ def running(dev: Dev) -> Iterator[Dev]:
             dev.process.wait(30)
 
 
-def test_drift_dev_runs_the_refund_through_the_cli_and_stops_cleanly(tmp_path: Path) -> None:
-    data = tmp_path / "data"
-    ports = {
+def _free_ports() -> dict[str, int]:
+    return {
         flag: free_port()
         for flag in (
             "--api-port",
@@ -108,6 +146,11 @@ def test_drift_dev_runs_the_refund_through_the_cli_and_stops_cleanly(tmp_path: P
             "--demo-port",
         )
     }
+
+
+def test_drift_dev_runs_the_refund_through_the_cli_and_stops_cleanly(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    ports = _free_ports()
     dev = Dev(data, ports)
     with running(dev):
         banner = dev.banner()
@@ -166,9 +209,11 @@ def test_drift_dev_runs_the_refund_through_the_cli_and_stops_cleanly(tmp_path: P
     assert _processes_mentioning(str(data)) == []
     assert all(port_is_free(port) for port in ports.values())
 
+    secret = (data / "callback-secret").read_text()
     again = Dev(data, ports)
     with running(again):
         assert "examples:     0 written, 0 published, 0 activated, 27 unchanged" in again.banner()
+        assert (data / "callback-secret").read_text() == secret  # kept across restarts
         status = again.cli("status", "tour-2")
         assert status.returncode == 0, status.stderr
         assert status.stdout.splitlines()[0] == "run tour-2: WAITING at confirmRefund"
@@ -204,3 +249,108 @@ def test_a_taken_port_is_named(tmp_path: Path) -> None:
         )
     assert result.returncode == 2
     assert f"ports already in use: --api-port {taken}" in result.stderr
+
+
+def test_a_killed_worker_is_reported_and_restarted_and_then_given_up_on(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    ports = _free_ports()
+    dev = Dev(data, ports, "--max-restarts", "1")
+    with running(dev):
+        first = dev.child_pid("drift_worker.main")
+        os.kill(first, signal.SIGKILL)
+        output = dev.wait_for_output("the worker is running again")
+        log = data.resolve() / "logs" / "worker.log"
+        assert f"drift dev: the worker (pid {first}) was killed by SIGKILL" in output
+        assert f"last lines of {log}:" in output
+        assert "drift-worker" in output.split(f"last lines of {log}:", 1)[1]  # the tail itself
+        assert "drift dev: restarting the worker (restart 1 of 1 within 5 minutes)" in output
+        second = dev.child_pid("drift_worker.main")
+        assert second != first
+        assert f"the worker is running again (pid {second})" in output
+
+        started = dev.cli("start", "refund", "--param", "orderId=A-100", "--param", "reason=x")
+        assert started.returncode == 0, started.stderr  # the new worker runs it
+        assert "WAITING at confirmRefund" in started.stdout
+
+        os.kill(second, signal.SIGKILL)
+        assert dev.process is not None
+        assert dev.process.wait(60) == 1
+        output = dev.banner()
+        assert f"drift dev: the worker (pid {second}) was killed by SIGKILL" in output
+        assert "the worker died again after 1 restart within 5 minutes; giving up" in output
+        assert "stopping: API, worker, demo back ends, Temporal" in output
+    assert _processes_mentioning(str(data)) == []
+    assert all(port_is_free(port) for port in ports.values())
+
+
+def test_a_killed_api_is_restarted(tmp_path: Path) -> None:
+    dev = Dev(tmp_path / "data", _free_ports())
+    with running(dev):
+        first = dev.child_pid("drift_api.main")
+        os.kill(first, signal.SIGKILL)
+        output = dev.wait_for_output("the API is running again")
+        assert f"drift dev: the API (pid {first}) was killed by SIGKILL" in output
+        assert "restarting the API (restart 1 of 3 within 5 minutes)" in output
+        listed = dev.cli("status", "no-such-run")
+        assert listed.returncode == 1, listed.stderr  # 3 would mean the API is unreachable
+        assert "no-such-run" in listed.stderr
+        assert dev.interrupt() == 0
+
+
+async def test_callbacks_are_signed_with_the_data_folders_secret(
+    tmp_path: Path, receiver: CallbackReceiver
+) -> None:
+    data = tmp_path / "data"
+    ports = _free_ports()
+    dev = Dev(data, ports, "--verbose")
+    await asyncio.to_thread(dev.start)
+    try:
+        secret_file = data.resolve() / "callback-secret"
+        assert secret_file.stat().st_mode & 0o777 == 0o600
+        secret = secret_file.read_text().strip()
+        assert len(secret) == 64
+        assert f"callbacks:    signed (X-Drift-Signature) with the secret in {secret_file}" in (
+            dev.banner()
+        )
+        assert "processes: Temporal " in dev.banner()
+        assert dev.child_environ("drift_worker.main")["DRIFT_CALLBACK_SECRET"] == secret
+
+        receiver.secret = secret
+        async with httpx.AsyncClient(timeout=60) as http:
+            answer = await http.post(
+                f"http://127.0.0.1:{ports['--api-port']}/v3/workflow/start",
+                headers={
+                    "X-Tenant-Id": "demo",
+                    "X-Client-Id": "test",
+                    "Authorization": "Bearer drift-dev-key",
+                },
+                json={
+                    "workflowDefinitionId": "refund",
+                    "workflowId": "signed-1",
+                    "params": {"orderId": "A-100", "reason": "damaged"},
+                    "callbackUrl": receiver.url,
+                },
+            )
+        assert answer.status_code == 202, answer.text  # a callback URL makes it async
+        await receiver.wait_for("signed-1", "WAITING", seconds=60)
+        assert receiver.rejected == []  # the signature checked out with the file's secret
+    finally:
+        if dev.process is not None and dev.process.poll() is None:
+            dev.process.send_signal(signal.SIGINT)
+            await asyncio.to_thread(dev.process.wait, 60)
+
+
+def test_drift_dev_exits_1_when_temporal_dies(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    dev = Dev(data, _free_ports())
+    with running(dev):
+        database = f"{data.resolve()}/temporal.db"
+        servers = [line for line in _processes_mentioning(database) if "start-dev" in line]
+        assert len(servers) == 1, servers
+        os.kill(int(servers[0].split(":", 1)[0]), signal.SIGKILL)
+        assert dev.process is not None
+        assert dev.process.wait(60) == 1
+        output = dev.banner()
+        assert "drift dev: Temporal was killed by SIGKILL; last lines of" in output
+        assert "drift dev cannot go on without it and stops (exit code 1)." in output
+    assert _processes_mentioning(str(data)) == []

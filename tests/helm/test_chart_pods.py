@@ -244,7 +244,8 @@ def test_notes_tell_how_to_reach_the_api() -> None:
     notes = render().notes
     assert "kubectl --namespace workflows rollout status deployment/drift-api" in notes
     assert "service drift-api" in notes
-    assert "WARNING" not in notes
+    keyed = render({"secrets": {"values": {"bootstrapApiKey": "operator-key"}}}).notes
+    assert "WARNING" not in keyed
     assert "api.config.auth is false" in render(EVERYTHING).notes
 
 

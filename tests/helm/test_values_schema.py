@@ -97,6 +97,16 @@ SCHEMA_REFUSALS: dict[str, tuple[dict[str, Any], str, str]] = {
         "/worker/service/type",
         "value must be 'ClusterIP'",
     ),
+    "network policy port as text": (
+        {"networkPolicy": {"temporal": {"port": "temporal"}}},
+        "/networkPolicy/temporal/port",
+        "oneOf",
+    ),
+    "network policy misspelt key": (
+        {"networkPolicy": {"worker": {"httpTO": []}}},
+        "/networkPolicy/worker",
+        "additional properties 'httpTO' not allowed",
+    ),
     "resource quantity": (
         {"api": {"resources": {"limits": {"memory": "lots"}}}},
         "/api/resources/limits/memory",

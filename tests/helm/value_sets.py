@@ -118,6 +118,41 @@ EVERYTHING: Final[dict[str, Any]] = {
     },
 }
 
+# Every NetworkPolicy setting in use: peers, narrowed HTTP egress, overrides, extra rules.
+NETWORK_NARROWED: Final[dict[str, Any]] = {
+    "redis": {"mode": "plain", "url": "redis://cache.data:6390/1"},
+    "otel": {"endpoint": "https://collector.observability"},
+    "networkPolicy": {
+        "api": {
+            "appFrom": [{"ipBlock": {"cidr": "10.20.0.0/16", "except": ["10.20.9.0/24"]}}],
+            "adminFrom": [
+                {
+                    "namespaceSelector": {
+                        "matchLabels": {"kubernetes.io/metadata.name": "monitoring"}
+                    }
+                }
+            ],
+        },
+        "worker": {
+            "adminFrom": [{"podSelector": {"matchLabels": {"app": "prometheus"}}}],
+            "httpTo": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8"]}}],
+            "httpPorts": [{"port": 443, "protocol": "TCP"}, {"port": 8000, "endPort": 8100}],
+        },
+        "dns": {
+            "to": [
+                {"namespaceSelector": {}, "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}
+            ]
+        },
+        "temporal": {"port": 7300, "to": [{"ipBlock": {"cidr": "10.30.0.0/16"}}]},
+        "hbase": {"to": [{"ipBlock": {"cidr": "10.40.0.0/16"}}]},
+        "redis": {"ports": [6390, 26390], "to": [{"ipBlock": {"cidr": "10.50.0.0/16"}}]},
+        "otel": {"port": 4318, "to": [{"ipBlock": {"cidr": "10.60.0.0/16"}}]},
+        "extraEgress": [
+            {"to": [{"ipBlock": {"cidr": "192.0.2.10/32"}}], "ports": [{"port": 8200}]}
+        ],
+    },
+}
+
 VALUE_SETS: Final[dict[str, dict[str, Any]]] = {
     "defaults": {},
     "sentinel": SENTINEL,
@@ -125,6 +160,7 @@ VALUE_SETS: Final[dict[str, dict[str, Any]]] = {
     "autoscaling-off": AUTOSCALING_OFF,
     "existing-secret": EXISTING_SECRET,
     "everything": EVERYTHING,
+    "network-narrowed": NETWORK_NARROWED,
     "lean": {
         "metrics": {"enabled": False},
         "serviceAccount": {"create": False},

@@ -121,3 +121,80 @@ never becomes 4.194304e+06), maps as JSON.
 {{- define "drift.envName" -}}
 {{- printf "DRIFT_%s" (snakecase . | upper) -}}
 {{- end -}}
+
+{{/*
+NetworkPolicy helpers. An ingress rule (argument: "from" peers, "ports" port names,
+"anyone": whether no peers means anyone, else pods of this namespace).
+*/}}
+{{- define "drift.ingressRule" -}}
+- ports:
+    {{- range .ports }}
+    - port: {{ . }}
+      protocol: TCP
+    {{- end }}
+  {{- if .from }}
+  from:
+    {{- toYaml .from | nindent 4 }}
+  {{- else if not .anyone }}
+  from:
+    - podSelector: {}
+  {{- end }}
+{{- end -}}
+
+{{/* An egress rule (argument: "to" peers, empty for any address; "ports" numbers; "udp" also UDP). */}}
+{{- define "drift.egressRule" -}}
+- ports:
+    {{- range .ports }}
+    - port: {{ . | int }}
+      protocol: TCP
+    {{- if $.udp }}
+    - port: {{ . | int }}
+      protocol: UDP
+    {{- end }}
+    {{- end }}
+  {{- with .to }}
+  to:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+{{- end -}}
+
+{{/* The port at the end of "host:port" (or of a URL's authority), else the default given. */}}
+{{- define "drift.portOf" -}}
+{{- $found := regexFind ":[0-9]+$" (regexReplaceAll "^[a-z+]+://(?:[^@/]*@)?([^/?#]*).*$" .address "${1}") -}}
+{{- if $found -}}{{ trimPrefix ":" $found }}{{- else -}}{{ .default }}{{- end -}}
+{{- end -}}
+
+{{/* The egress rules both components need: DNS, Temporal, the store, Redis, OTLP, extra. */}}
+{{- define "drift.dependencyEgress" -}}
+{{- $np := .Values.networkPolicy -}}
+{{- include "drift.egressRule" (dict "to" $np.dns.to "ports" (list 53) "udp" true) }}
+{{- $temporal := $np.temporal.port | default (include "drift.portOf" (dict "address" .Values.temporal.address "default" 7233)) }}
+{{ include "drift.egressRule" (dict "to" $np.temporal.to "ports" (list $temporal)) }}
+{{- $store := include "drift.storeUrl" . -}}
+{{- if or $np.hbase.port (hasPrefix "hbase://" $store) }}
+{{- $hbase := $np.hbase.port | default (include "drift.portOf" (dict "address" $store "default" .Values.hbase.thrift.port)) }}
+{{ include "drift.egressRule" (dict "to" $np.hbase.to "ports" (list $hbase)) }}
+{{- end }}
+{{- $redis := $np.redis.ports -}}
+{{- if not $redis -}}
+{{- if eq .Values.redis.mode "plain" -}}
+{{- $redis = list (include "drift.portOf" (dict "address" .Values.redis.url "default" 6379)) -}}
+{{- else if eq .Values.redis.mode "sentinel" -}}
+{{- $redis = list 6379 -}}
+{{- range .Values.redis.sentinel.hosts -}}
+{{- $redis = append $redis (include "drift.portOf" (dict "address" . "default" 26379) | int) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- if and $redis (ne .Values.redis.mode "none") }}
+{{ include "drift.egressRule" (dict "to" $np.redis.to "ports" (uniq $redis)) }}
+{{- end }}
+{{- with .Values.otel.endpoint }}
+{{- $default := ternary 443 4318 (hasPrefix "https://" .) }}
+{{- $otel := $np.otel.port | default (include "drift.portOf" (dict "address" . "default" $default)) }}
+{{ include "drift.egressRule" (dict "to" $np.otel.to "ports" (list $otel)) }}
+{{- end }}
+{{- with $np.extraEgress }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}

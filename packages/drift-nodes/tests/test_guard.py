@@ -41,6 +41,13 @@ def node(url: str) -> HttpNode:
         "[fe80::1]",
         "[fd00:ec2::254]",
         "[::ffff:127.0.0.1]",
+        "[2002:7f00:1::]",
+        "[64:ff9b::a9fe:a9fe]",
+        "[2001:0:808:808::80ff:fffe]",
+        "[fec0::1]",
+        "2130706433",
+        "0x7f.1",
+        "0177.0.0.1",
         "localhost",
         "metadata.google.internal",
     ],
@@ -109,3 +116,33 @@ async def test_names_resolving_to_internal_addresses_are_refused_unless_listed()
     assert answers[0]["host"] == "10.0.0.5"
     public = GuardedResolver(OutboundGuard(), _FixedResolver("93.184.216.34"))
     assert (await public.resolve("example.org", 443))[0]["host"] == "93.184.216.34"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["2002:7f00:1::", "64:ff9b::a9fe:a9fe", "2001:0:808:808::80ff:fffe", "fec0::1"],
+)
+async def test_the_http_node_refuses_a_name_resolving_to_an_ipv6_form_of_an_internal_address(
+    monkeypatch: pytest.MonkeyPatch, guarded: NodeResources, answer: str
+) -> None:
+    # The worker's own resolver is replaced by a hostile DNS answer; everything from the
+    # node down to the guarded connector is the real one.
+    monkeypatch.setattr("drift_nodes.guard.DefaultResolver", lambda: _FixedResolver(answer))
+    with pytest.raises(OutboundBlockedError, match="outbound guard refused") as caught:
+        await run_node(HTTP, node("http://orders.example:9/x"), guarded)
+    assert f"orders.example ({answer}) is " in caught.value.message
+
+
+async def test_an_allowed_network_reached_through_its_ipv4_mapped_form(
+    monkeypatch: pytest.MonkeyPatch, server: LocalHttpServer, resources: NodeResources
+) -> None:
+    async def hello(_: web.Request) -> web.Response:
+        return web.json_response({"hello": "mapped"})
+
+    server.route("GET", "/hello", hello)
+    await server.start()
+    monkeypatch.setattr(
+        "drift_nodes.guard.DefaultResolver", lambda: _FixedResolver("::ffff:127.0.0.1")
+    )
+    answered = await run_node(HTTP, node(f"http://orders.example:{server.port}/hello"), resources)
+    assert answered.output["body"] == {"hello": "mapped"}

@@ -3,8 +3,13 @@
 A workflow author controls URLs (often through templates), so without a guard any
 author could make the worker call its metadata service or an internal admin port. The
 guard refuses loopback, private, link-local (169.254.169.254 included), carrier-grade
-NAT, multicast, reserved and unspecified addresses, and the well-known metadata host
-names — unless the operator allow-lists a host name or a network.
+NAT, multicast, reserved, documentation and unspecified addresses, IPv6 unique-local and
+site-local addresses, every IPv6 form that carries a refused IPv4 address (IPv4-mapped,
+NAT64, 6to4, Teredo, ISATAP, ...), and the well-known metadata host names — unless the
+operator allow-lists a host name or a network. The address rules are in
+:mod:`drift_nodes._address_rules`. Legacy numeric host names (``2130706433``,
+``0x7f.1``, ``0177.0.0.1``) are read the way C resolvers read them and judged as the
+address they mean.
 
 It checks the addresses a name *resolves to*, inside the HTTP client's resolver, so
 the address checked is the address connected to (no DNS-rebinding gap), and it checks
@@ -21,10 +26,15 @@ from typing import Any, Final
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 
-__all__ = ["BlockedAddressError", "GuardedResolver", "OutboundGuard"]
+from drift_nodes._address_rules import (
+    IPAddress,
+    IPNetwork,
+    embedded_ipv4,
+    legacy_ipv4_literal,
+    refusal_reason,
+)
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+__all__ = ["BlockedAddressError", "GuardedResolver", "OutboundGuard"]
 
 _METADATA_HOSTS: Final = frozenset(
     {
@@ -34,12 +44,6 @@ _METADATA_HOSTS: Final = frozenset(
         "instance-data",
         "instance-data.ec2.internal",
     }
-)
-_EXTRA_BLOCKED: Final[tuple[IPNetwork, ...]] = (
-    ipaddress.ip_network("100.64.0.0/10"),  # carrier-grade NAT (not "private" to ipaddress)
-    ipaddress.ip_network("100.100.100.200/32"),  # Alibaba Cloud metadata
-    ipaddress.ip_network("fd00:ec2::254/128"),  # AWS metadata over IPv6
-    ipaddress.ip_network("192.0.0.0/24"),  # IETF protocol assignments
 )
 
 
@@ -83,47 +87,38 @@ class OutboundGuard:
         """
         bare = host.strip("[]")
         try:
-            address = ipaddress.ip_address(bare.split("%", 1)[0])
+            address: IPAddress | None = ipaddress.ip_address(bare.split("%", 1)[0])
         except ValueError:
-            name = bare.lower().rstrip(".")
-            if name in _METADATA_HOSTS and not self.host_allowed(name):
-                return f"{host} is a cloud metadata host"
-            if (name == "localhost" or name.endswith(".localhost")) and not self.host_allowed(name):
-                return f"{host} is the loopback host"
-            return None
-        return self.address_refusal(address)
+            address = legacy_ipv4_literal(bare.rstrip("."))
+        if address is not None:
+            return self.address_refusal(address, None if address.compressed == bare else host)
+        name = bare.lower().rstrip(".")
+        if name in _METADATA_HOSTS and not self.host_allowed(name):
+            return f"{host} is a cloud metadata host"
+        if (name == "localhost" or name.endswith(".localhost")) and not self.host_allowed(name):
+            return f"{host} is the loopback host"
+        return None
 
     def address_refusal(self, address: IPAddress, host: str | None = None) -> str | None:
-        """Why connecting to ``address`` (that ``host`` resolved to) is refused, or ``None``."""
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-            address = address.ipv4_mapped
-        if any(address in network for network in self._networks):
+        """Why connecting to ``address`` (that ``host`` resolved to) is refused, or ``None``.
+
+        An allow-listed network admits an address in it, and an IPv6 address that
+        carries an IPv4 address in it.
+        """
+        if isinstance(address, ipaddress.IPv6Address) and address.scope_id:
+            address = ipaddress.IPv6Address(int(address))
+        candidates: list[IPAddress] = [address]
+        if isinstance(address, ipaddress.IPv6Address):
+            candidates.extend(embedded_ipv4(address)[1])
+        if any(each in network for each in candidates for network in self._networks):
             return None
         if host is not None and self.host_allowed(host):
             return None
-        reason = _classify(address)
+        reason = refusal_reason(address)
         if reason is None:
             return None
         shown = str(address) if host is None or host == str(address) else f"{host} ({address})"
         return f"{shown} is {reason}"
-
-
-def _classify(address: IPAddress) -> str | None:  # noqa: PLR0911 - one answer per kind
-    if address.is_loopback:
-        return "a loopback address"
-    if address.is_link_local:
-        return "a link-local address (cloud metadata lives there)"
-    if any(address in network for network in _EXTRA_BLOCKED):
-        return "an internal or metadata address"
-    if address.is_private:
-        return "a private address"
-    if address.is_multicast:
-        return "a multicast address"
-    if address.is_unspecified:
-        return "the unspecified address"
-    if address.is_reserved:
-        return "a reserved address"
-    return None
 
 
 class GuardedResolver(AbstractResolver):

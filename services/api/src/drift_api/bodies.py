@@ -166,8 +166,9 @@ class HealthBody(Body, kw_only=True):
     """The answer of the admin probes.
 
     Attributes:
-        status: ``ok`` or ``unavailable``.
-        checks: each dependency and what its check said.
+        status: ``ok``, or ``degraded`` when a dependency did not answer its last probe
+            (readiness is ``200`` either way).
+        checks: each dependency and what its last probe said (``ok`` or ``down: why``).
     """
 
     status: str

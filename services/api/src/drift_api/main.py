@@ -35,7 +35,7 @@ from drift_api.temporal import connect_temporal
 from drift_api.tracing import install_tracer_provider
 from drift_models.settings import SettingsError, load_settings
 from drift_nodes import NodeSettings, discover_nodes
-from drift_store import open_store
+from drift_store import open_store, redis_address
 
 __all__ = ["ApiServers", "main", "serving"]
 
@@ -72,7 +72,13 @@ async def serving(settings: ApiSettings) -> AsyncIterator[ApiServers]:
     client = await connect_temporal(settings)
     async with open_store(settings.store_url, node_types=registry.node_types) as store:
         app = create_app(store=store, client=client, settings=settings)
-        admin = create_admin_app(store, client)
+        redis = redis_address(
+            url=settings.redis_url,
+            sentinels=settings.redis_sentinels,
+            master=settings.redis_master,
+            password=settings.redis_password,
+        )
+        admin = create_admin_app(store, client, redis_address=redis)
         metrics = create_metrics_app() if settings.metrics_port else None
         running = ApiServers(app=app, admin=admin, metrics=metrics)
         targets = [(app, settings.app_port), (admin, settings.admin_port)]

@@ -5,6 +5,12 @@ of the examples, a worker and the API (each a child process with its log under
 ``<data>/logs``), loads ``examples/`` into the embedded store, and prints where
 everything is. Ctrl-C stops every child by its process group; definitions, runs and
 Temporal's history survive in the data folder for the next start.
+
+It watches what it started: a worker or API that dies is reported with the tail of its
+log and restarted (at most ``max_restarts`` times in five minutes; then ``drift dev``
+stops everything and exits 1). If Temporal dies, ``drift dev`` reports it and exits 1.
+Callbacks are signed with a secret kept in ``<data>/callback-secret`` (mode 0600),
+made on the first start and kept for the next ones.
 """
 
 from __future__ import annotations
@@ -13,12 +19,12 @@ import asyncio
 import contextlib
 import json
 import os
+import secrets
 import signal
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, TextIO
 
@@ -26,10 +32,11 @@ import aiohttp
 
 from drift_cli.demo import DemoServices
 from drift_cli.seed import seed_definitions
+from drift_cli.supervisor import Child, RestartPolicy, Supervisor, describe_exit, log_tail
 from drift_models import load_definitions
 from drift_nodes import discover_nodes
 from drift_store import open_store
-from drift_worker.devserver import DevServer, DevServerError, die_with_parent, port_is_free
+from drift_worker.devserver import DevServer, DevServerError, port_is_free
 
 __all__ = ["DevError", "DevOptions", "run_dev"]
 
@@ -38,6 +45,15 @@ DEV_KEY: Final = "drift-dev-key"
 
 DEV_FILE: Final = "dev.json"
 """Where ``drift dev`` tells the CLI how to reach it (inside the data folder)."""
+
+SECRET_FILE: Final = "callback-secret"  # noqa: S105 - a file name, not a secret
+"""The HMAC key of callback signatures (inside the data folder, mode 0600)."""
+
+EXIT_CHILD_DIED: Final = 1
+"""``drift dev``'s exit code when a part died for good (restarts spent, or Temporal)."""
+
+_WATCH_SECONDS: Final = 0.5
+_PRIVATE: Final = 0o600
 
 
 class DevError(RuntimeError):
@@ -58,6 +74,9 @@ class DevOptions:
         ui_port: the Temporal web UI.
         worker_admin_port: the worker's probes.
         demo_port: the examples' demo back ends.
+        max_restarts: how often a dead worker or API is restarted within five minutes
+            before ``drift dev`` gives up and exits 1.
+        verbose: print more (where the callback secret is, every child's pid).
     """
 
     data_dir: Path = Path(".drift")
@@ -69,7 +88,8 @@ class DevOptions:
     ui_port: int = 8233
     worker_admin_port: int = 7201
     demo_port: int = 18080
-    _children: list[subprocess.Popen[bytes]] = field(default_factory=list, repr=False)
+    max_restarts: int = 3
+    verbose: bool = False
 
     def ports(self) -> dict[str, int]:
         """Every port, by what it is for."""
@@ -83,8 +103,32 @@ class DevOptions:
         }
 
 
-def run_dev(options: DevOptions, out: TextIO = sys.stdout) -> int:
+def callback_secret(data: Path) -> tuple[str, Path]:
+    """The callback secret of this data folder and its file, made (mode 0600) if missing.
+
+    A file another mode was given is set back to 0600: the secret is a key.
+    """
+    path = data / SECRET_FILE
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _PRIVATE)
+    except FileExistsError:
+        if path.stat().st_mode & 0o777 != _PRIVATE:
+            path.chmod(_PRIVATE)
+        secret = path.read_text().strip()
+        if secret:
+            return secret, path
+        descriptor = os.open(path, os.O_WRONLY | os.O_TRUNC)
+    secret = secrets.token_hex(32)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(secret + "\n")
+    return secret, path
+
+
+def run_dev(options: DevOptions, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     """Run the platform until SIGINT or SIGTERM; return the exit code.
+
+    ``0`` after a stop asked for, ``1`` when a part died for good (the report is on
+    ``err``).
 
     Raises:
         DevError: when a port is taken or a part does not start.
@@ -107,12 +151,26 @@ def run_dev(options: DevOptions, out: TextIO = sys.stdout) -> int:
     except DevServerError as error:
         raise DevError(str(error)) from None
     try:
-        return asyncio.run(_serve(options, server, data, out))
+        return asyncio.run(_serve(options, server, data, _Output(out, err)))
     finally:
         server.stop()
 
 
-async def _serve(options: DevOptions, server: DevServer, data: Path, out: TextIO) -> int:
+@dataclass(frozen=True)
+class _Output:
+    out: TextIO
+    err: TextIO
+
+    def say(self, text: str) -> None:
+        self.out.write(text)
+        self.out.flush()
+
+    def warn(self, text: str) -> None:
+        self.err.write(text)
+        self.err.flush()
+
+
+async def _serve(options: DevOptions, server: DevServer, data: Path, output: _Output) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -126,6 +184,8 @@ async def _serve(options: DevOptions, server: DevServer, data: Path, out: TextIO
     enum_file.write_text(
         f'"*":\n  ordersServiceUrl: "{demo.url}"\n  accountsServiceUrl: "{demo.url}"\n'
     )
+    own_secret = os.environ.get("DRIFT_CALLBACK_SECRET")
+    secret, secret_file = (own_secret, None) if own_secret else callback_secret(data)
     env = {
         **os.environ,
         "DRIFT_TEMPORAL_ADDRESS": server.address,
@@ -140,6 +200,7 @@ async def _serve(options: DevOptions, server: DevServer, data: Path, out: TextIO
         "DRIFT_METRICS_PORT": "0",
         "DRIFT_ENUM_STORE_FILE": str(enum_file),
         "DRIFT_SHUTDOWN_GRACE_SECONDS": "5",
+        "DRIFT_CALLBACK_SECRET": secret,
     }
     api_env = {
         **env,
@@ -149,21 +210,114 @@ async def _serve(options: DevOptions, server: DevServer, data: Path, out: TextIO
         "DRIFT_BOOTSTRAP_API_KEY": DEV_KEY,
         "DRIFT_HOST": "127.0.0.1",
     }
-    with _children(options) as spawn:
-        spawn("worker", [sys.executable, "-m", "drift_worker.main"], worker_env, data / "logs")
-        spawn("api", [sys.executable, "-m", "drift_api.main"], api_env, data / "logs")
-        await _ready(f"http://127.0.0.1:{options.worker_admin_port}/readyz", "worker", options)
-        await _ready(f"http://127.0.0.1:{options.api_admin_port}/readyz", "API", options)
+    logs = data / "logs"
+    python = sys.executable
+    worker = Child(
+        "worker",
+        [python, "-m", "drift_worker.main"],
+        worker_env,
+        logs / "worker.log",
+        f"http://127.0.0.1:{options.worker_admin_port}/readyz",
+    )
+    api_child = Child(
+        "API",
+        [python, "-m", "drift_api.main"],
+        api_env,
+        logs / "api.log",
+        f"http://127.0.0.1:{options.api_admin_port}/readyz",
+    )
+    with _supervised(options) as supervisor:
+        for child in (supervisor.start(worker), supervisor.start(api_child)):
+            if not await _ready(child, supervisor, stop):
+                dead = supervisor.dead()[0]
+                msg = (
+                    f"the {dead.name} {_ended(dead)} before it was ready; "
+                    f"last lines of {dead.log}:\n{log_tail(dead.log)}"
+                )
+                raise DevError(msg)
         api = f"http://127.0.0.1:{options.api_port}"
         (data / DEV_FILE).write_text(
             json.dumps({"api": api, "apiKey": DEV_KEY, "tenant": options.tenant}, indent=2)
         )
-        _banner(out, options, api, loaded)
-        await stop.wait()
-        out.write("\nstopping: API, worker, demo back ends, Temporal…\n")
-        out.flush()
+        _banner(output, options, api, loaded, secret_file)
+        if options.verbose:
+            pids = ", ".join(f"{c.name} {c.pid}" for c in supervisor.children)
+            output.say(f"processes: Temporal {server.pid}, {pids}\n")
+        code = await _watch(supervisor, server, stop, output)
+        output.say("\nstopping: API, worker, demo back ends, Temporal…\n")
     await demo.stop()
+    return code
+
+
+def _ended(child: Child) -> str:
+    code = child.exit_code()
+    return "ended" if code is None else describe_exit(code)
+
+
+async def _watch(
+    supervisor: Supervisor, server: DevServer, stop: asyncio.Event, output: _Output
+) -> int:
+    """Wait for a stop, restarting dead children within their budget; the exit code."""
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), _WATCH_SECONDS)
+        if stop.is_set():
+            break
+        if server.returncode is not None:
+            output.warn(
+                f"\ndrift dev: Temporal {describe_exit(server.returncode)}; "
+                f"last lines of {server.log_file}:\n"
+                f"{log_tail(server.log_file) if server.log_file else ''}\n"
+                "drift dev cannot go on without it and stops (exit code 1).\n"
+            )
+            return EXIT_CHILD_DIED
+        for child in supervisor.dead():
+            if not await _revive(child, supervisor, stop, output):
+                return EXIT_CHILD_DIED
     return 0
+
+
+async def _revive(
+    child: Child, supervisor: Supervisor, stop: asyncio.Event, output: _Output
+) -> bool:
+    """Report a dead child and restart it if its budget allows; whether it runs again."""
+    policy = supervisor.policy
+    output.warn(
+        f"\ndrift dev: the {child.name} (pid {child.pid}) {_ended(child)}; "
+        f"last lines of {child.log}:\n{log_tail(child.log)}\n"
+    )
+    if not supervisor.may_restart(child):
+        minutes = f"{policy.window_seconds / 60:g} minutes"
+        count = policy.max_restarts
+        why = (
+            "restarts are off (--max-restarts 0)"
+            if count == 0
+            else f"the {child.name} died again after {count} "
+            f"restart{'s' if count > 1 else ''} within {minutes}"
+        )
+        output.warn(
+            f"drift dev: {why}; giving up and stopping everything (exit code 1). "
+            "Fix what its log says, then start drift dev again.\n"
+        )
+        return False
+    output.warn(
+        f"drift dev: restarting the {child.name} "
+        f"(restart {len(child.restarts)} of {policy.max_restarts} within "
+        f"{policy.window_seconds / 60:g} minutes)…\n"
+    )
+    child.start()
+    if await _ready(child, supervisor, stop):
+        output.warn(f"drift dev: the {child.name} is running again (pid {child.pid}).\n")
+    return True
+
+
+@contextlib.contextmanager
+def _supervised(options: DevOptions) -> Iterator[Supervisor]:
+    supervisor = Supervisor(RestartPolicy(max_restarts=options.max_restarts))
+    try:
+        yield supervisor
+    finally:
+        supervisor.stop_all()
 
 
 async def _load_examples(options: DevOptions, store_url: str) -> str:
@@ -180,70 +334,41 @@ async def _load_examples(options: DevOptions, store_url: str) -> str:
     return report.summary()
 
 
-@contextlib.contextmanager
-def _children(options: DevOptions) -> Iterator[_Spawn]:
-    spawn = _Spawn(options)
-    try:
-        yield spawn
-    finally:
-        spawn.stop_all()
+async def _ready(
+    child: Child, supervisor: Supervisor, stop: asyncio.Event, seconds: float = 90.0
+) -> bool:
+    """Wait until ``child`` answers its readiness URL (or a stop is asked for).
 
+    ``False`` if a child died first.
 
-class _Spawn:
-    """Starts child processes in their own process groups and stops them all."""
-
-    def __init__(self, options: DevOptions) -> None:
-        self._options = options
-        self.children: list[tuple[str, subprocess.Popen[bytes], Path]] = []
-
-    def __call__(self, name: str, command: list[str], env: dict[str, str], logs: Path) -> None:
-        log = logs / f"{name}.log"
-        with log.open("ab") as output:
-            child = subprocess.Popen(  # noqa: S603 - our own interpreter and modules
-                command,
-                env=env,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                preexec_fn=die_with_parent,  # noqa: PLW1509 - only a prctl call
-            )
-        self.children.append((name, child, log))
-        self._options._children.append(child)  # noqa: SLF001 - the options own the list
-
-    def stop_all(self, grace_seconds: float = 15.0) -> None:
-        for _, child, _ in reversed(self.children):
-            if child.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(child.pid, signal.SIGTERM)
-        deadline = time.monotonic() + grace_seconds
-        for _, child, _ in reversed(self.children):
-            try:
-                child.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(child.pid, signal.SIGKILL)
-                child.wait(5)
-
-
-async def _ready(url: str, name: str, options: DevOptions, timeout: float = 90.0) -> None:  # noqa: ASYNC109
-    deadline = time.monotonic() + timeout
+    Raises:
+        DevError: it neither became ready nor died within ``seconds``.
+    """
+    deadline = time.monotonic() + seconds
     async with aiohttp.ClientSession() as session:
-        while time.monotonic() < deadline:
-            for child in options._children:  # noqa: SLF001
-                if child.poll() is not None:
-                    logs = options.data_dir / "logs"
-                    msg = f"a child process exited (code {child.returncode}); see {logs}"
-                    raise DevError(msg)
+        while time.monotonic() < deadline and not stop.is_set():
+            if supervisor.dead():
+                return False
             with contextlib.suppress(aiohttp.ClientError, TimeoutError):
-                async with session.get(url, timeout=aiohttp.ClientTimeout(total=2)) as answer:
+                timeout_one = aiohttp.ClientTimeout(total=2)
+                async with session.get(child.ready_url, timeout=timeout_one) as answer:
                     if answer.status == 200:  # noqa: PLR2004 - ready
-                        return
+                        return True
             await asyncio.sleep(0.2)
-    msg = f"the {name} did not become ready within {timeout:.0f} s; see {options.data_dir / 'logs'}"
+    if stop.is_set():
+        return True
+    msg = f"the {child.name} did not become ready within {seconds:.0f} s; see {child.log}"
     raise DevError(msg)
 
 
-def _banner(out: TextIO, options: DevOptions, api: str, loaded: str) -> None:
+def _banner(
+    output: _Output, options: DevOptions, api: str, loaded: str, secret_file: Path | None
+) -> None:
+    signed = (
+        f"the secret in {secret_file}"
+        if secret_file
+        else "DRIFT_CALLBACK_SECRET (your environment)"
+    )
     start = (
         f"curl -s -X POST {api}/v3/workflow/start -H 'Content-Type: application/json' "
         f"-H 'X-Tenant-Id: {options.tenant}' -H 'X-Client-Id: quickstart' "
@@ -251,16 +376,16 @@ def _banner(out: TextIO, options: DevOptions, api: str, loaded: str) -> None:
         '-d \'{"workflowDefinitionId": "refund", "params": {"orderId": "A-100", '
         '"reason": "damaged"}}\''
     )
-    out.write(
+    output.say(
         "Drift is running.\n"
         f"  API:          {api}   (key {DEV_KEY}, tenant {options.tenant})\n"
         f"  API docs:     {api}/schema/swagger\n"
         f"  Temporal UI:  http://127.0.0.1:{options.ui_port}\n"
         f"  examples:     {loaded}\n"
         f"  data and logs: {options.data_dir.resolve()}\n"
+        f"  callbacks:    signed (X-Drift-Signature) with {signed}\n"
         "Start a refund:\n"
         f"  {start}\n"
         "or: uv run drift start refund --param orderId=A-100 --param reason=damaged\n"
         "Press Ctrl-C to stop.\n"
     )
-    out.flush()

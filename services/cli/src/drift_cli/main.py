@@ -53,6 +53,15 @@ def build_parser() -> argparse.ArgumentParser:
     dev.add_argument("--tenant", default=defaults.tenant, help="the tenant the examples belong to")
     for flag, port in defaults.ports().items():
         dev.add_argument(flag, type=int, default=port, metavar="PORT")
+    dev.add_argument(
+        "--max-restarts",
+        type=int,
+        default=defaults.max_restarts,
+        metavar="N",
+        help="restarts of a dead worker or API within five minutes before drift dev exits 1 "
+        f"(default: {defaults.max_restarts}; 0: exit at the first death)",
+    )
+    dev.add_argument("--verbose", action="store_true", help="also print every process id at start")
     _remote_commands(commands)
     validate = commands.add_parser(
         "validate", help="check definition files locally (no server needed)"
@@ -138,6 +147,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             ui_port=args.ui_port,
             worker_admin_port=args.worker_admin_port,
             demo_port=args.demo_port,
+            max_restarts=max(0, args.max_restarts),
+            verbose=args.verbose,
         )
         try:
             return run_dev(options)

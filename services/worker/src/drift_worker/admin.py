@@ -1,25 +1,38 @@
 """The worker's admin and metrics endpoints.
 
-``/healthz`` says the process is alive; ``/readyz`` says the worker polls Temporal and
-can reach the store (Kubernetes probes use them). ``/metrics`` on the metrics port serves
-Prometheus' text format.
+``/healthz`` says the process is alive (503 once its Temporal worker stopped by itself, so
+the kubelet restarts it). ``/readyz`` says the worker finished starting and
+its Temporal worker runs (polls its task queue); it answers ``503`` before that, while
+draining and after the Temporal worker stopped. Temporal's, the store's and Redis'
+health does not fail readiness: a worker receives no traffic through a Service, so
+readiness only gates rollouts and disruption budgets, and failing it on a shared
+dependency's outage would mark every worker unready at once, stall rollouts and block
+node drains while the workers wait out the outage on their own (the SDK keeps polling,
+activities retry). Each dependency is probed in the background, shown in ``/readyz``'s
+body and exported as ``drift_worker_dependency_up{dependency=...}``. ``/metrics`` on
+the metrics port serves Prometheus' text format.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
 
-__all__ = ["AdminServer", "ReadinessCheck"]
+__all__ = ["AdminServer", "DependencyProbe", "ReadinessCheck"]
 
 _LOG = logging.getLogger(__name__)
+_UP = "ok"
 
-ReadinessCheck = Callable[[], Awaitable[str | None]]
-"""A check that answers ``None`` when ready, else why not."""
+ReadinessCheck = Callable[[], str | None]
+"""Whether the process can do its work: ``None`` when it can, else why not."""
+
+DependencyProbe = Callable[[], Awaitable[object]]
+"""A dependency check: returns when the dependency answered, raises otherwise."""
 
 
 class AdminServer:
@@ -29,8 +42,10 @@ class AdminServer:
         host: the address to bind.
         admin_port: the port of ``/healthz`` and ``/readyz``.
         metrics_port: the port of ``/metrics`` (0: no metrics server).
-        registry: the Prometheus registry to expose.
-        timeout_seconds: the most a readiness check may take.
+        registry: the Prometheus registry to expose (``drift_worker_dependency_up``
+            is added to it).
+        timeout_seconds: the most one dependency probe may take.
+        interval_seconds: the pause between two rounds of dependency probes.
     """
 
     def __init__(
@@ -41,22 +56,56 @@ class AdminServer:
         metrics_port: int,
         registry: CollectorRegistry,
         timeout_seconds: float = 2.0,
+        interval_seconds: float = 5.0,
     ) -> None:
         self._host = host
         self._admin_port = admin_port
         self._metrics_port = metrics_port
         self._registry = registry
         self._timeout = timeout_seconds
-        self._checks: list[tuple[str, ReadinessCheck]] = []
+        self._interval = interval_seconds
+        self._readiness: list[ReadinessCheck] = []
+        self._liveness: list[ReadinessCheck] = []
+        self._probes: dict[str, DependencyProbe] = {}
         self._runners: list[web.AppRunner] = []
+        self._monitor: asyncio.Task[None] | None = None
+        self._gauge = Gauge(
+            "drift_worker_dependency_up",
+            "1 when the dependency answered the worker's last probe, 0 when it did not.",
+            ["dependency"],
+            registry=registry,
+        )
+        self.states: dict[str, str] = {}
         self.started = False
 
-    def add_check(self, name: str, check: ReadinessCheck) -> None:
-        """Add a readiness check."""
-        self._checks.append((name, check))
+    def add_readiness(self, check: ReadinessCheck) -> None:
+        """Add a condition of readiness (checked on every ``/readyz``, so it must be cheap)."""
+        self._readiness.append(check)
+
+    def add_liveness(self, check: ReadinessCheck) -> None:
+        """Add a condition of liveness: when it fails, ``/healthz`` answers 503 (restart me)."""
+        self._liveness.append(check)
+
+    def add_dependency(self, name: str, probe: DependencyProbe) -> None:
+        """Add a dependency whose health is probed and reported (never failing readiness)."""
+        self._probes[name] = probe
+        self.states[name] = "unknown: not probed yet"
+
+    async def probe_dependencies(self) -> dict[str, str]:
+        """Probe every dependency once; update :attr:`states` and the gauge."""
+        names = list(self._probes)
+        answers = await asyncio.gather(*(self._probe(name) for name in names))
+        for name, state in zip(names, answers, strict=True):
+            if state != self.states.get(name):
+                level = logging.INFO if state == _UP else logging.WARNING
+                _LOG.log(level, "dependency %s: %s", name, state)
+            self.states[name] = state
+            self._gauge.labels(dependency=name).set(1 if state == _UP else 0)
+        return dict(self.states)
 
     async def start(self) -> None:
-        """Bind the ports and start serving."""
+        """Probe the dependencies once, bind the ports, start serving and probing."""
+        await self.probe_dependencies()
         admin = web.Application()
         admin.router.add_get("/healthz", self._health)
         admin.router.add_get("/readyz", self._ready)
@@ -65,12 +114,33 @@ class AdminServer:
             metrics = web.Application()
             metrics.router.add_get("/metrics", self._metrics)
             await self._serve(metrics, self._metrics_port)
+        self._monitor = asyncio.create_task(self._keep_probing())
 
     async def stop(self) -> None:
-        """Stop serving."""
+        """Stop probing and serving."""
+        if self._monitor is not None:
+            self._monitor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._monitor
+            self._monitor = None
         for runner in self._runners:
             await runner.cleanup()
         self._runners.clear()
+
+    async def _probe(self, name: str) -> str:
+        try:
+            async with asyncio.timeout(self._timeout):
+                await self._probes[name]()
+        except TimeoutError:
+            return f"down: no answer within {self._timeout:g} s"
+        except Exception as error:  # noqa: BLE001 - any failure means the dependency is down
+            return f"down: {type(error).__name__}: {error}"[:300]
+        return _UP
+
+    async def _keep_probing(self) -> None:
+        while True:
+            await asyncio.sleep(self._interval)
+            await self.probe_dependencies()
 
     async def _serve(self, app: web.Application, port: int) -> None:
         runner = web.AppRunner(app, access_log=None)
@@ -79,22 +149,23 @@ class AdminServer:
         self._runners.append(runner)
 
     async def _health(self, _: web.Request) -> web.Response:
+        for check in self._liveness:
+            reason = check()
+            if reason is not None:
+                return web.json_response({"status": "failed", "reason": reason}, status=503)
         return web.json_response({"status": "ok"})
 
     async def _ready(self, _: web.Request) -> web.Response:
+        checks = dict(self.states)
         if not self.started:
-            return web.json_response({"status": "starting"}, status=503)
-        problems: dict[str, str] = {}
-        for name, check in self._checks:
-            try:
-                reason = await asyncio.wait_for(check(), self._timeout)
-            except Exception as error:  # noqa: BLE001 - any failure means not ready
-                reason = f"{type(error).__name__}: {error}"
+            return web.json_response({"status": "starting", "checks": checks}, status=503)
+        for check in self._readiness:
+            reason = check()
             if reason is not None:
-                problems[name] = reason
-        if problems:
-            return web.json_response({"status": "not ready", "checks": problems}, status=503)
-        return web.json_response({"status": "ready"})
+                body = {"status": "not ready", "reason": reason, "checks": checks}
+                return web.json_response(body, status=503)
+        healthy = all(state == _UP for state in checks.values())
+        return web.json_response({"status": "ready" if healthy else "degraded", "checks": checks})
 
     async def _metrics(self, _: web.Request) -> web.Response:
         body = generate_latest(self._registry)

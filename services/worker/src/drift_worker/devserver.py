@@ -117,6 +117,11 @@ class DevServer:
         """The server's process id while it runs."""
         return self._process.pid if self._process else None
 
+    @property
+    def returncode(self) -> int | None:
+        """The server's exit code if it ended by itself, ``None`` while it runs."""
+        return None if self._process is None else self._process.poll()
+
     def command(self) -> list[str]:
         """The command line that starts this server."""
         command = [

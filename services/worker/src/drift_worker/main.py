@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import signal
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
+
 from drift_models.settings import CONFIG_FILE_VARIABLE, SettingsError, load_settings
+from drift_store import connect_redis, redis_address
 from drift_worker import __version__
-from drift_worker.admin import AdminServer
+from drift_worker.admin import AdminServer, DependencyProbe
 from drift_worker.runtime import RunningWorker, running_worker
 from drift_worker.settings import WorkerSettings
 from drift_worker.tracing import configure_tracing
@@ -32,15 +37,20 @@ async def serve(
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     configure_tracing("drift-worker")
-    async with running_worker(settings) as running:
+    async with running_worker(settings) as running, _redis_probe(settings) as ping:
         admin = AdminServer(
             host=host,
             admin_port=settings.admin_port,
             metrics_port=settings.metrics_port,
             registry=running.metrics.registry,
         )
-        admin.add_check("store", lambda: _store_ready(running))
-        admin.add_check("temporal", lambda: _temporal_ready(running))
+        admin.add_readiness(lambda: _polling(running))
+        # Outside a drain, a Temporal worker that stopped will not come back: restart.
+        admin.add_liveness(lambda: _polling(running) if admin.started else None)
+        admin.add_dependency("temporal", lambda: _temporal_answers(running))
+        admin.add_dependency("store", lambda: _store_answers(running))
+        if ping is not None:
+            admin.add_dependency("redis", ping)
         await admin.start()
         admin.started = True
         _LOG.info(
@@ -61,14 +71,36 @@ async def serve(
             await admin.stop()
 
 
-async def _store_ready(running: RunningWorker) -> str | None:
-    await running.store.contexts.get("drift-health", "readiness-probe")
-    return None
+def _polling(running: RunningWorker) -> str | None:
+    if running.worker.is_running:
+        return None
+    return "the Temporal worker is not running (it failed or is shutting down)"
 
 
-async def _temporal_ready(running: RunningWorker) -> str | None:
-    await running.client.count_workflows("WorkflowId = 'drift-readiness-probe'")
-    return None
+async def _temporal_answers(running: RunningWorker) -> object:
+    return await running.client.workflow_service.get_system_info(GetSystemInfoRequest())
+
+
+async def _store_answers(running: RunningWorker) -> object:
+    return await running.store.contexts.get("drift-health", "readiness-probe")
+
+
+@contextlib.asynccontextmanager
+async def _redis_probe(settings: WorkerSettings) -> AsyncIterator[DependencyProbe | None]:
+    address = redis_address(
+        url=settings.redis_url,
+        sentinels=settings.redis_sentinels,
+        master=settings.redis_master,
+        password=settings.redis_password,
+    )
+    if address is None:
+        yield None
+        return
+    redis = connect_redis(address, timeout=2.0)
+    try:
+        yield redis.ping
+    finally:
+        await redis.aclose()
 
 
 def main(argv: list[str] | None = None) -> int:
