@@ -33,10 +33,15 @@ class SandboxDiedError(Exception):
 
     Attributes:
         timed_out: whether the parent killed it for not answering in time.
+        exit_status: how it ended when known: its exit code, or minus the signal that
+            ended it (``-11`` for SIGSEGV), as :attr:`asyncio.subprocess.Process.returncode`.
     """
 
-    def __init__(self, message: str, *, timed_out: bool = False) -> None:
+    def __init__(
+        self, message: str, *, timed_out: bool = False, exit_status: int | None = None
+    ) -> None:
         self.timed_out = timed_out
+        self.exit_status = exit_status
         super().__init__(message)
 
 
@@ -95,7 +100,7 @@ class _Sandbox:
             self.kill()
             code = await self._exit_code()
             msg = f"the script sandbox process died (exit status {code})"
-            raise SandboxDiedError(msg) from None
+            raise SandboxDiedError(msg, exit_status=code) from None
 
     async def _exit_code(self) -> int | None:
         with contextlib.suppress(TimeoutError):

@@ -9,10 +9,17 @@ processes with an address-space limit (see ``_sandbox_pool``); only scripts that
 provably bounded — one expression without loops or repetition, see ``_bounded`` — run
 in the worker process itself, with the same time limit. docs/decisions.md gives the
 measured cost of each path.
+
+Nesting is bounded before anything parses: Starlark overflows the native stack on
+trees deep enough, which kills the process. A script nested deeper than
+``_shape.MAX_SCRIPT_DEPTH`` fails its node without being parsed; only scripts within
+``_shape.IN_PROCESS_MAX_DEPTH`` may take the in-process path. A sandbox that dies
+anyway (a crash, the kernel's OOM killer) is replaced and fails only its node.
 """
 
 from __future__ import annotations
 
+import signal
 import time
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -34,7 +41,13 @@ from drift_nodes._sandbox_child import (
     script_names,
 )
 from drift_nodes._sandbox_pool import SandboxDiedError, SandboxPool
-from drift_nodes.errors import ScriptError, ScriptMemoryError, ScriptTimeoutError
+from drift_nodes._shape import IN_PROCESS_MAX_DEPTH, depth_refusal, measure_script
+from drift_nodes.errors import (
+    ScriptCrashError,
+    ScriptError,
+    ScriptMemoryError,
+    ScriptTimeoutError,
+)
 from drift_nodes.settings import ScriptSettings
 
 __all__ = ["CompiledScript", "ScriptEngine"]
@@ -110,18 +123,27 @@ class ScriptEngine:
         """Parse ``source`` once (cached by its text).
 
         Raises:
-            ScriptError: when it does not compile, with its line and column.
+            ScriptError: when it does not compile, with its line and column, or nests too
+                deeply to be parsed safely (code ``script-too-deep``).
         """
         compiled = self._cache.get(source)
         if compiled is not None:
             self._cache.move_to_end(source)
             return compiled
+        refusal = depth_refusal(source)
+        if refusal is not None:
+            message, line = refusal
+            raise ScriptError(message, line=line, column=1, code="script-too-deep")
         try:
             ast = starlark.parse(FILE_NAME, source.rstrip(), self._dialect)
         except starlark.StarlarkError as error:
             message, line, column = describe_error(str(error))
             raise _script_error("the script does not compile", message, line, column) from None
-        bounded = self.settings.in_process_fast_path and is_provably_bounded(source)
+        bounded = (
+            self.settings.in_process_fast_path
+            and measure_script(source).depth <= IN_PROCESS_MAX_DEPTH
+            and is_provably_bounded(source)
+        )
         compiled = CompiledScript(source, script_names(source), ast if bounded else None)
         self._cache[source] = compiled
         if len(self._cache) > self.settings.cache_size:
@@ -178,8 +200,8 @@ class ScriptEngine:
         if ast is None:  # callers check; kept for the type checker
             msg = "this script must run in a sandbox"
             raise RuntimeError(msg)
-        module = new_module(dict(scope), compiled.names)
         try:
+            module = new_module(dict(scope), compiled.names)
             return starlark.eval_with(options, module, ast, self._globals).value
         except starlark.StarlarkError as error:
             if timed_out:
@@ -209,6 +231,8 @@ class ScriptEngine:
         except SandboxDiedError as error:
             if error.timed_out:
                 raise self._timeout(0) from None
+            if error.exit_status is not None and error.exit_status < 0:
+                raise self._crash(error.exit_status) from None
             message = (
                 f"{error}; the script most likely needed more than the "
                 f"{self.settings.memory_bytes // (1024 * 1024)} MiB it may use"
@@ -225,6 +249,24 @@ class ScriptEngine:
         limit = self.settings.timeout_seconds
         return ScriptTimeoutError(
             f"{_which('ran past its time limit', index)} of {limit:g} s and was stopped"
+        )
+
+    def _crash(self, exit_status: int) -> ScriptError:
+        number = -exit_status
+        try:
+            name = signal.Signals(number).name
+        except ValueError:
+            name = f"signal {number}"
+        if number == signal.SIGKILL:  # the kernel's OOM killer, or an operator
+            limit = self.settings.memory_bytes // (1024 * 1024)
+            return ScriptMemoryError(
+                f"the script's sandbox process was killed ({name}) while evaluating it; "
+                f"the script most likely needed more than the {limit} MiB it may use"
+            )
+        return ScriptCrashError(
+            f"the script crashed the sandbox process evaluating it ({name}) and was "
+            "stopped; this happens when it nests or recurses too deeply for the script "
+            "engine: simplify it (fewer nested brackets, lambdas or calls)"
         )
 
     def _from_failure(self, failure: ScriptFailure, *, several: bool) -> ScriptError:
