@@ -6,7 +6,8 @@ compile is refused when it is saved, not when a run reaches it.
 
 It runs in the API process, so it parses only what cannot crash that process: a script
 nested deeper than ``_shape.MAX_SCRIPT_DEPTH`` (measured from its tokens, without
-parsing) is refused as it is, with code ``script-too-deep``.
+parsing) is refused as it is, with code ``script-too-deep``; one longer than
+``_shape.MAX_SCRIPT_CHARS`` with ``script-too-long``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import starlark
 
 from drift_models import ScriptIssue
 from drift_nodes._sandbox_child import FILE_NAME, describe_error, dialect
-from drift_nodes._shape import depth_refusal
+from drift_nodes._shape import screen_script
 
 __all__ = ["check_script"]
 
@@ -44,10 +45,9 @@ def _check_cached(source: str) -> ScriptIssue | None:
 
 
 def _check(source: str) -> ScriptIssue | None:
-    refusal = depth_refusal(source)
+    _, refusal = screen_script(source)
     if refusal is not None:
-        message, line = refusal
-        return ScriptIssue(line=line, column=1, message=message, code="script-too-deep")
+        return ScriptIssue(line=refusal.line, column=1, message=refusal.message, code=refusal.code)
     try:
         starlark.parse(FILE_NAME, source.rstrip(), dialect())
     except starlark.StarlarkError as error:

@@ -41,7 +41,7 @@ from drift_nodes._sandbox_child import (
     script_names,
 )
 from drift_nodes._sandbox_pool import SandboxDiedError, SandboxPool
-from drift_nodes._shape import IN_PROCESS_MAX_DEPTH, depth_refusal, measure_script
+from drift_nodes._shape import IN_PROCESS_MAX_DEPTH, screen_script
 from drift_nodes.errors import (
     ScriptCrashError,
     ScriptError,
@@ -115,6 +115,11 @@ class ScriptEngine:
         await self._pool.close()
 
     @property
+    def sandbox_deaths(self) -> int:
+        """How many sandbox processes died (or were killed) before answering."""
+        return self._pool.deaths
+
+    @property
     def sandbox_pids(self) -> list[int]:
         """Process ids of the live sandbox processes."""
         return self._pool.pids()
@@ -123,17 +128,17 @@ class ScriptEngine:
         """Parse ``source`` once (cached by its text).
 
         Raises:
-            ScriptError: when it does not compile, with its line and column, or nests too
-                deeply to be parsed safely (code ``script-too-deep``).
+            ScriptError: when it does not compile, with its line and column, or is too
+                long or nests too deeply to be parsed safely (``script-too-long``,
+                ``script-too-deep``).
         """
         compiled = self._cache.get(source)
         if compiled is not None:
             self._cache.move_to_end(source)
             return compiled
-        refusal = depth_refusal(source)
+        shape, refusal = screen_script(source)
         if refusal is not None:
-            message, line = refusal
-            raise ScriptError(message, line=line, column=1, code="script-too-deep")
+            raise ScriptError(refusal.message, line=refusal.line, column=1, code=refusal.code)
         try:
             ast = starlark.parse(FILE_NAME, source.rstrip(), self._dialect)
         except starlark.StarlarkError as error:
@@ -141,7 +146,7 @@ class ScriptEngine:
             raise _script_error("the script does not compile", message, line, column) from None
         bounded = (
             self.settings.in_process_fast_path
-            and measure_script(source).depth <= IN_PROCESS_MAX_DEPTH
+            and shape.depth <= IN_PROCESS_MAX_DEPTH
             and is_provably_bounded(source)
         )
         compiled = CompiledScript(source, script_names(source), ast if bounded else None)
@@ -260,7 +265,7 @@ class ScriptEngine:
         if number == signal.SIGKILL:  # the kernel's OOM killer, or an operator
             limit = self.settings.memory_bytes // (1024 * 1024)
             return ScriptMemoryError(
-                f"the script's sandbox process was killed ({name}) while evaluating it; "
+                f"the script's sandbox process died ({name}) while evaluating it; "
                 f"the script most likely needed more than the {limit} MiB it may use"
             )
         return ScriptCrashError(
