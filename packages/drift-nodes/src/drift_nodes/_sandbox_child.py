@@ -206,13 +206,10 @@ class _Evaluator:
             return starlark.eval_with(options, module, ast, self._globals)
         except starlark.StarlarkError as error:
             return _failure("timeout" if deadline.expired else "runtime", str(error), index)
-        except MemoryError:
-            return ScriptFailure("memory", "out of memory", index)
         except (KeyboardInterrupt, SystemExit):
             raise
         except BaseException as error:  # noqa: BLE001 - a Rust panic is a BaseException
-            kind = "memory" if "memory" in str(error) else "runtime"
-            return ScriptFailure(kind, f"the script engine stopped: {error}", index)
+            return _engine_failure(error, index)
 
     def _encode(self, reply: EvalReply, max_bytes: int) -> bytes:
         try:
@@ -236,6 +233,18 @@ class _Deadline:
     def cancelled(self) -> bool:
         self.expired = time.monotonic() > self._at
         return self.expired
+
+
+def _engine_failure(error: BaseException, index: int) -> ScriptFailure:
+    """What to say about an exception of the engine itself (not of the script)."""
+    if isinstance(error, MemoryError) or "memory" in str(error):
+        return ScriptFailure("memory", "out of memory", index)
+    if isinstance(error, ValueError | OverflowError):
+        # Python refuses to convert an integer of more than 4,300 digits (and the like).
+        message = "its result cannot be turned into a JSON value (a number too large?)"
+        return ScriptFailure("runtime", message, index)
+    message = "the script engine stopped on it (an internal fault of the engine)"
+    return ScriptFailure("runtime", message, index)
 
 
 def _failure(kind: str, text: str, index: int) -> ScriptFailure:

@@ -215,6 +215,10 @@ class ScriptEngine:
             raise _script_error(_which("failed", index), message, line, column) from None
         except TypeError as error:
             raise _script_error(_which("failed", index), str(error), None, None) from None
+        except (ValueError, OverflowError):
+            # Python refuses to convert an integer of more than 4,300 digits (and the like).
+            message = "its result cannot be turned into a JSON value (a number too large?)"
+            raise _script_error(_which("failed", index), message, None, None) from None
 
     async def _evaluate_in_sandbox(
         self, compiled: list[CompiledScript], scope: Mapping[str, Any], *, stop_at_truthy: bool
