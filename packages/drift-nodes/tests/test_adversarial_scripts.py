@@ -23,7 +23,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from drift_nodes import ScriptCrashError, ScriptEngine, ScriptSettings
-from drift_nodes._shape import IN_PROCESS_MAX_DEPTH, MAX_SCRIPT_DEPTH, measure_script
+from drift_nodes._shape import (
+    IN_PROCESS_MAX_DEPTH,
+    MAX_SCRIPT_CHARS,
+    MAX_SCRIPT_DEPTH,
+    measure_script,
+)
 from drift_nodes.testing import BINARY_OPERATORS, SHAPES, WRAPPERS, huge_cases, nest
 
 BODY_LIMIT = 4 * 1024 * 1024  # the API's default max_body_bytes
@@ -126,6 +131,30 @@ def test_the_issue_strings_are_refused_and_the_engine_goes_on(harness: Harness) 
 def test_huge_scripts_of_every_shape(harness: Harness, name: str, source: str) -> None:
     ran = _check_and_run(harness, source, name)
     assert ran["sandboxDeaths"] == 0, (name, ran)
+
+
+def _largest_accepted(name: str) -> int:
+    """The largest size of shape ``name`` that the depth and size screens let through."""
+    low, high = 0, 400_000 if not name.startswith("nested ") else 1_400
+    while low < high:
+        middle = (low + high + 1) // 2
+        source = SHAPES[name](middle)
+        shape = measure_script(source)
+        if len(source) <= MAX_SCRIPT_CHARS and shape.complete and shape.depth <= MAX_SCRIPT_DEPTH:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+@pytest.mark.parametrize("name", sorted(SHAPES))
+def test_the_largest_accepted_script_of_each_shape_does_not_crash_a_sandbox(
+    harness: Harness, name: str
+) -> None:
+    """The margin of the depth limit: what the checker accepts, the evaluator survives."""
+    size = _largest_accepted(name)
+    ran = _check_and_run(harness, SHAPES[name](size), f"{name} x{size}")
+    assert ran["sandboxDeaths"] == 0, (name, size, ran)
 
 
 @st.composite

@@ -39,6 +39,8 @@ FILE_NAME: Final = "script"
 reports a fault at the very end of a source that ends in a newline at line 1, column 1."""
 HEADER: Final = struct.Struct(">I")
 EXIT_AFTER_MEMORY_FAILURE: Final = 3
+CACHED_SOURCE_CHARS: Final = 64 * 1024
+"""Longer scripts are parsed again for each evaluation instead of being cached."""
 _IDENTIFIER: Final = re.compile(r"[A-Za-z_]\w*")
 _LOCATION: Final = re.compile(r"-->\s*[^\n]*?:(\d+):(\d+)")
 _ERROR_LINE: Final = re.compile(r"^error: (.*)$", re.MULTILINE)
@@ -165,6 +167,8 @@ class _Evaluator:
                 starlark.parse(FILE_NAME, source.rstrip(), self._dialect),
                 script_names(source),
             )
+            if len(source) > CACHED_SOURCE_CHARS:
+                return entry  # a syntax tree of megabytes would hold the memory limit
             self._cache[source] = entry
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)

@@ -10,7 +10,7 @@ The bound is an over-estimate of the tree's depth, computed in one pass over the
 tokens without recursion. Inside a bracket, each comma-separated element counts one
 level per token written directly in it (every node of the tree consumes at least one
 token of its own: an operator, a keyword, a bracket, a name) plus the deepest bracket
-it holds, plus one for the bracket itself. A statement adds its indentation level.
+it holds, plus one for the bracket itself. A statement adds two levels per indentation.
 Commas that separate a lambda's parameters do not split, since the lambda's body nests
 under them; a lambda counts three levels. Every ``elif`` adds three levels to the
 whole script, since each nests the rest of its chain. ``docs/decisions.md`` records
@@ -37,8 +37,9 @@ __all__ = [
 
 MAX_SCRIPT_DEPTH: Final = 1000
 """The deepest estimated nesting a script may have (see the module's description)."""
-MAX_SCRIPT_CHARS: Final = 1024 * 1024
-"""The longest script allowed, in characters: it bounds the time of a scan and a parse."""
+MAX_SCRIPT_CHARS: Final = 256 * 1024
+"""The longest script allowed, in characters: it bounds the time and the memory of a scan
+and a parse (parsing 1 MiB of statements needed more than a 256 MiB sandbox holds)."""
 IN_PROCESS_MAX_DEPTH: Final = 200
 """The deepest nesting a script may have to be evaluated in the worker process itself;
 deeper ones (up to :data:`MAX_SCRIPT_DEPTH`) are evaluated in a sandbox process. This
@@ -69,6 +70,9 @@ _ELIF: Final = re.compile(r"\belif\b")
 _LAMBDA_WEIGHT: Final = 2
 """Extra levels a lambda counts: the evaluator spends more stack on a nested lambda than
 on an operator (measured: lambdas overflow at a third of an operator chain's depth)."""
+_INDENT_WEIGHT: Final = 2
+"""Levels an indented block counts: nested ``def`` blocks overflow at half the depth of
+an operator chain (measured)."""
 _ELIF_WEIGHT: Final = 3
 """Levels an ``elif`` counts, for every statement: each one nests the rest of its chain."""
 
@@ -168,7 +172,7 @@ class _Scan:
             self.close()
         top = self.stack[0]
         top.finish_element()
-        depth = top.deepest + len(self.indents) - 1
+        depth = top.deepest + _INDENT_WEIGHT * (len(self.indents) - 1)
         if depth > self.depth:
             self.depth, self.depth_line = depth, self.line
         self.stack[0] = _Group()

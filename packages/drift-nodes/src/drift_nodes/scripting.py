@@ -31,6 +31,7 @@ import starlark
 
 from drift_nodes._bounded import is_provably_bounded
 from drift_nodes._sandbox_child import (
+    CACHED_SOURCE_CHARS,
     FILE_NAME,
     EvalRequest,
     ScriptFailure,
@@ -150,6 +151,8 @@ class ScriptEngine:
             and is_provably_bounded(source)
         )
         compiled = CompiledScript(source, script_names(source), ast if bounded else None)
+        if len(source) > CACHED_SOURCE_CHARS:
+            return compiled
         self._cache[source] = compiled
         if len(self._cache) > self.settings.cache_size:
             self._cache.popitem(last=False)
@@ -266,7 +269,7 @@ class ScriptEngine:
             name = signal.Signals(number).name
         except ValueError:
             name = f"signal {number}"
-        if number == signal.SIGKILL:  # the kernel's OOM killer, or an operator
+        if number in {signal.SIGKILL, signal.SIGABRT}:  # the OOM killer; a failed allocation
             limit = self.settings.memory_bytes // (1024 * 1024)
             return ScriptMemoryError(
                 f"the script's sandbox process died ({name}) while evaluating it; "
