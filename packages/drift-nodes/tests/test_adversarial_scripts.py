@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from drift_nodes import ScriptCrashError, ScriptEngine, ScriptSettings
+from drift_nodes import ScriptCrashError, ScriptEngine, ScriptError, ScriptSettings
 from drift_nodes._shape import (
     IN_PROCESS_MAX_DEPTH,
     MAX_SCRIPT_CHARS,
@@ -278,3 +278,20 @@ async def test_a_sandbox_that_crashes_while_evaluating_fails_its_node_and_is_rep
         assert caught.value.code == "script-crash"
         assert await engine.evaluate("x = 41\nx + 1", {}) == 42
         assert engine.sandbox_pids != [pid]
+
+
+async def test_deep_values_crossing_into_and_out_of_a_script_fail_it_clearly() -> None:
+    deep: list[Any] = []
+    for _ in range(1_500):
+        deep = [deep]
+    async with ScriptEngine(ScriptSettings(timeout_seconds=5.0)) as engine:
+        for source in ("a", "x = a\nx"):  # in process, then in a sandbox
+            with pytest.raises(ScriptError, match="depth") as caught:
+                await engine.evaluate(source, {"a": deep})
+            assert not any(raw in caught.value.message for raw in RAW)
+        text = "[" * 100_000 + "]" * 100_000
+        for source in ("json.decode(s)", "x = json.decode(s)\nx"):
+            with pytest.raises(ScriptError, match="recursion limit"):
+                await engine.evaluate(source, {"s": text})
+        assert engine.in_process_evaluations == 2
+        assert await engine.evaluate("1 + 1", {}) == 2

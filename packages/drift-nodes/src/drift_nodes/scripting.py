@@ -253,6 +253,12 @@ class ScriptEngine:
         except TypeError as error:
             message = f"the scope could not be sent to the sandbox: {error}"
             raise ScriptError(message) from None
+        except (RecursionError, OverflowError, ValueError):
+            message = (
+                "the scope could not be sent to the sandbox: a value it reads nests too deeply "
+                "or holds a number too large (maximum depth of about 1000 levels)"
+            )
+            raise ScriptError(message) from None
         if reply.failure is not None:
             raise self._from_failure(reply.failure, several=len(compiled) > 1)
         return reply.results
