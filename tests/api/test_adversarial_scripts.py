@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import msgspec
 import pytest
 from hypothesis import HealthCheck, given
@@ -20,7 +21,10 @@ from hypothesis import strategies as st
 
 from drift_api import ApiSettings
 from drift_nodes.testing import SHAPES, WRAPPERS, huge_cases, nest
-from tests.api.harness import Api
+from tests.api.harness import Api, tenant_key
+from tests.api.test_server import served
+
+__all__ = ["served"]  # the fixture: granian serving the API on loopback ports
 
 BODY_LIMIT = 4 * 1024 * 1024
 ISSUE_CHAIN = "1+" * 100_000 + "1"  # 200 KB: killed the API in the compile check
@@ -102,6 +106,19 @@ async def test_the_200_kb_chain_is_a_422_at_its_path_and_the_api_goes_on(api: Ap
     assert refused.status_code == 422
     assert {p["code"] for p in refused.json()["errors"]} == {"script-too-deep"}
     await _still_answers(api)
+
+
+async def test_the_200_kb_chain_over_real_http_and_granian(
+    served: ApiSettings, tenant: str
+) -> None:
+    base = f"http://127.0.0.1:{served.app_port}"
+    async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+        api = Api(http=http, tenant=tenant, key=tenant_key(tenant)[0])
+        found = await _validate(api, ISSUE_CHAIN)
+        assert [p["code"] for p in found] == ["script-too-deep"] * len(TARGETS)
+        await _still_answers(api)
+        live = await http.get(f"http://127.0.0.1:{served.admin_port}/healthz")
+        assert live.status_code == 200
 
 
 async def test_huge_scripts_of_every_shape_are_answered_without_a_5xx(api: Api) -> None:
