@@ -9,6 +9,7 @@ refused them would be.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +63,8 @@ async def test_a_script_that_crashed_workers_fails_its_run_and_the_worker_goes_o
         process = worker.process
         assert process is not None
         for terms in (5_000, 50_000):
-            final = await engine.start(f"chain-{terms}", {}, run_id=f"chain-{terms}")
+            async with asyncio.timeout(60):  # a crashing worker never answers
+                final = await engine.start(f"chain-{terms}", {}, run_id=f"chain-{terms}")
             assert final.workflow_status is RunStatus.FAILED, final
             assert final.error_message == "the computation failed"
             record = await engine.context(f"chain-{terms}")
