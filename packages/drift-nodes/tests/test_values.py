@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 import pytest
 
-from drift_models import RunContext, ThreadContext
+from drift_models import NodeTypes, RunContext, ThreadContext
 from drift_nodes import (
     NodeResources,
     ParameterError,
@@ -15,6 +16,9 @@ from drift_nodes import (
     render_value,
     resolve_parameters,
 )
+from drift_nodes.builtins import SuccessNodeType
+from drift_nodes.rendering import copy_json
+from drift_nodes.testing import run_node
 
 SCOPE: dict[str, Any] = {
     "amount": 12.5,
@@ -139,3 +143,35 @@ def test_overrides_win_and_declared_parameters_must_have_values() -> None:
     assert resolved == {"accountId": "o-1", "code": "1234"}
     with pytest.raises(ParameterError, match=r"no value for parameter\(s\) 'code'"):
         resolve_parameters("s", {"accountId": "x"}, _context(), declared=("accountId", "code"))
+
+
+async def test_an_output_naming_the_context_is_a_copy_so_the_context_stays_acyclic(
+    resources: NodeResources,
+) -> None:
+    """A SUCCESS output of ``{{ _global }}`` once made the context contain itself, and the
+    run failed with a raw RecursionError when the context was written."""
+    node = NodeTypes().convert_node(
+        {"type": "SUCCESS", "id": "done", "name": "done", "config": {"output": "{{ _global }}"}}
+    )
+    context = RunContext(global_={"params": {"orderId": "A-1"}, "lookup": {"items": [1, 2]}})
+    result = await run_node(SuccessNodeType(), node, resources, context=context, instance="done")
+    assert result.output == {"params": {"orderId": "A-1"}, "lookup": {"items": [1, 2]}}
+    assert result.output is not context.global_
+    assert result.output["lookup"] is not context.global_["lookup"]
+    context.set_output("done", result.output)
+    written = msgspec.json.decode(msgspec.json.encode(context))
+    assert written["_global"]["done"]["params"] == {"orderId": "A-1"}
+
+
+def test_copy_json_copies_deep_values_without_recursion() -> None:
+    deep: list[Any] = []
+    for _ in range(100_000):
+        deep = [deep, {"k": 1}]
+    copied = copy_json(deep)
+    assert copied is not deep
+    depth = 0
+    while copied:
+        assert copied[1] == {"k": 1}
+        copied = copied[0]
+        depth += 1
+    assert depth == 100_000

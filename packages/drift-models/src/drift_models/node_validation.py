@@ -34,17 +34,20 @@ SCOPE_GLOBALS: Final = frozenset({"_global", "_enum_store"})
 
 @dataclass(frozen=True, slots=True)
 class ScriptIssue:
-    """Why a script does not compile.
+    """Why a script is refused.
 
     Attributes:
         line: 1-based line in the script.
         column: 1-based column in that line.
-        message: what the compiler said.
+        message: what the compiler said, or which limit the script passes.
+        code: ``script-syntax`` when it does not compile; any other code (such as
+            ``script-too-deep``) means ``message`` is a whole sentence of its own.
     """
 
     line: int
     column: int
     message: str
+    code: str = "script-syntax"
 
 
 class ScriptChecker(Protocol):
@@ -144,7 +147,9 @@ def _check_script(source: str, path: Path, check_script: ScriptChecker | None) -
     if check_script is None:
         return
     issue = check_script(source)
-    if issue is not None:
+    if issue is not None and issue.code != "script-syntax":
+        yield Problem(path=format_path(path), message=issue.message, code=issue.code)
+    elif issue is not None:
         yield Problem(
             path=format_path(path),
             message=(

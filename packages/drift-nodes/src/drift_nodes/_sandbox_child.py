@@ -39,6 +39,8 @@ FILE_NAME: Final = "script"
 reports a fault at the very end of a source that ends in a newline at line 1, column 1."""
 HEADER: Final = struct.Struct(">I")
 EXIT_AFTER_MEMORY_FAILURE: Final = 3
+CACHED_SOURCE_CHARS: Final = 64 * 1024
+"""Longer scripts are parsed again for each evaluation instead of being cached."""
 _IDENTIFIER: Final = re.compile(r"[A-Za-z_]\w*")
 _LOCATION: Final = re.compile(r"-->\s*[^\n]*?:(\d+):(\d+)")
 _ERROR_LINE: Final = re.compile(r"^error: (.*)$", re.MULTILINE)
@@ -165,6 +167,8 @@ class _Evaluator:
                 starlark.parse(FILE_NAME, source.rstrip(), self._dialect),
                 script_names(source),
             )
+            if len(source) > CACHED_SOURCE_CHARS:
+                return entry  # a syntax tree of megabytes would hold the memory limit
             self._cache[source] = entry
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
@@ -206,13 +210,10 @@ class _Evaluator:
             return starlark.eval_with(options, module, ast, self._globals)
         except starlark.StarlarkError as error:
             return _failure("timeout" if deadline.expired else "runtime", str(error), index)
-        except MemoryError:
-            return ScriptFailure("memory", "out of memory", index)
         except (KeyboardInterrupt, SystemExit):
             raise
         except BaseException as error:  # noqa: BLE001 - a Rust panic is a BaseException
-            kind = "memory" if "memory" in str(error) else "runtime"
-            return ScriptFailure(kind, f"the script engine stopped: {error}", index)
+            return _engine_failure(error, index)
 
     def _encode(self, reply: EvalReply, max_bytes: int) -> bytes:
         try:
@@ -236,6 +237,18 @@ class _Deadline:
     def cancelled(self) -> bool:
         self.expired = time.monotonic() > self._at
         return self.expired
+
+
+def _engine_failure(error: BaseException, index: int) -> ScriptFailure:
+    """What to say about an exception of the engine itself (not of the script)."""
+    if isinstance(error, MemoryError) or "memory" in str(error):
+        return ScriptFailure("memory", "out of memory", index)
+    if isinstance(error, ValueError | OverflowError):
+        # Python refuses to convert an integer of more than 4,300 digits (and the like).
+        message = "its result cannot be turned into a JSON value (a number too large?)"
+        return ScriptFailure("runtime", message, index)
+    message = "the script engine stopped on it (an internal fault of the engine)"
+    return ScriptFailure("runtime", message, index)
 
 
 def _failure(kind: str, text: str, index: int) -> ScriptFailure:

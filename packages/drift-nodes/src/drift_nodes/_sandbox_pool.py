@@ -33,10 +33,15 @@ class SandboxDiedError(Exception):
 
     Attributes:
         timed_out: whether the parent killed it for not answering in time.
+        exit_status: how it ended when known: its exit code, or minus the signal that
+            ended it (``-11`` for SIGSEGV), as :attr:`asyncio.subprocess.Process.returncode`.
     """
 
-    def __init__(self, message: str, *, timed_out: bool = False) -> None:
+    def __init__(
+        self, message: str, *, timed_out: bool = False, exit_status: int | None = None
+    ) -> None:
         self.timed_out = timed_out
+        self.exit_status = exit_status
         super().__init__(message)
 
 
@@ -95,7 +100,7 @@ class _Sandbox:
             self.kill()
             code = await self._exit_code()
             msg = f"the script sandbox process died (exit status {code})"
-            raise SandboxDiedError(msg) from None
+            raise SandboxDiedError(msg, exit_status=code) from None
 
     async def _exit_code(self) -> int | None:
         with contextlib.suppress(TimeoutError):
@@ -136,30 +141,47 @@ class SandboxPool:
         self._decoder = msgspec.msgpack.Decoder(EvalReply)
         self.started = 0
         """How many sandbox processes were started (replacements included)."""
+        self.deaths = 0
+        """How many sandbox processes died (or were killed) before answering."""
 
     async def run(self, request: EvalRequest) -> EvalReply:
         """Evaluate ``request`` in a free sandbox (waiting for one when all are busy).
 
+        A warm sandbox that dies before answering may have died of something else
+        while it sat idle (an operator, the OOM killer): the request is tried once more
+        on a fresh one. A fresh sandbox that dies on it is the request's doing.
+
         Raises:
-            SandboxDiedError: when the sandbox died or was killed before answering.
+            SandboxDiedError: when a fresh sandbox died or was killed before answering,
+                or a sandbox did not answer in time.
         """
         payload = self._encoder.encode(request)
         sandbox = await self._slots.get()
         try:
-            if sandbox is None or not sandbox.alive:
-                if sandbox is not None:
+            while True:
+                fresh = sandbox is None or not sandbox.alive
+                if sandbox is None or fresh:
+                    if sandbox is not None:
+                        self._all.discard(sandbox)
+                    sandbox = await _Sandbox.spawn(self._memory_bytes, self._cache_size)
+                    self._all.add(sandbox)
+                    self.started += 1
+                try:
+                    data = await sandbox.call(payload, request.timeout + _GRACE_SECONDS)
+                except SandboxDiedError as error:
+                    self.deaths += 1
                     self._all.discard(sandbox)
-                sandbox = await _Sandbox.spawn(self._memory_bytes, self._cache_size)
-                self._all.add(sandbox)
-                self.started += 1
-            data = await sandbox.call(payload, request.timeout + _GRACE_SECONDS)
-            reply = self._decoder.decode(data)
-            if reply.failure is not None and reply.failure.kind == "memory":
-                # The child exits after a memory failure: never hand it another request.
-                self._all.discard(sandbox)
-                await sandbox.close()
-                sandbox = None
-            return reply
+                    sandbox = None
+                    if fresh or error.timed_out:
+                        raise
+                    continue
+                reply = self._decoder.decode(data)
+                if reply.failure is not None and reply.failure.kind == "memory":
+                    # The child exits after a memory failure: never hand it another request.
+                    self._all.discard(sandbox)
+                    await sandbox.close()
+                    sandbox = None
+                return reply
         finally:
             self._slots.put_nowait(sandbox)
 

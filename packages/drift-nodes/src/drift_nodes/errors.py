@@ -17,6 +17,7 @@ __all__ = [
     "PermanentNodeError",
     "ResponseTooLargeError",
     "RetryableNodeError",
+    "ScriptCrashError",
     "ScriptError",
     "ScriptMemoryError",
     "ScriptTimeoutError",
@@ -108,6 +109,15 @@ class ScriptMemoryError(ScriptError):
     """A script used more memory than its limit (or killed its sandbox) and was stopped."""
 
     default_code = "script-memory"
+
+
+class ScriptCrashError(ScriptError):
+    """A script crashed the sandbox process evaluating it; the process was replaced.
+
+    Permanent: the same script over the same values crashes again.
+    """
+
+    default_code = "script-crash"
 
 
 class OutboundBlockedError(PermanentNodeError):

@@ -5,6 +5,9 @@ context) and ``_enum_store`` (the tenant's settings). :func:`render_value` turns
 JSON of a DSL ``Value`` field into its value in that scope. A template that is exactly
 one placeholder keeps the JSON type of what it names; in a longer template, strings are
 inserted as they are and anything else as JSON (``true``, ``12.5``, ``null``).
+
+What a placeholder names is copied, never shared: a node's output that *is* a piece of
+the run's context (``{{ _global }}``) would otherwise make the context contain itself.
 """
 
 from __future__ import annotations
@@ -31,7 +34,13 @@ from drift_models import (
 from drift_nodes.errors import ScriptError, ValueRenderError
 from drift_nodes.scripting import ScriptEngine
 
-__all__ = ["compile_cached", "render_expression", "render_template", "render_value"]
+__all__ = [
+    "compile_cached",
+    "copy_json",
+    "render_expression",
+    "render_template",
+    "render_value",
+]
 
 _ENCODER = msgspec.json.Encoder()
 
@@ -145,7 +154,8 @@ def render_template(template: TemplateValue, scope: Mapping[str, Any], *, where:
     """
     single = template.single
     if single is not None:
-        return _placeholder_value(single.path, single.text, single.column, scope, where)
+        found = _placeholder_value(single.path, single.text, single.column, scope, where)
+        return copy_json(found)
     pieces: list[str] = []
     for part in template.parts:
         if isinstance(part, str):
@@ -166,6 +176,36 @@ def _placeholder_value(
         raise ValueRenderError(
             message, code="placeholder-missing", details={"field": where, "placeholder": text}
         ) from None
+
+
+def copy_json(value: Any) -> Any:
+    """A deep copy of JSON-like data (dicts and lists; anything else is kept as it is).
+
+    It walks the value with a stack of its own, so depth costs no recursion.
+
+    Example:
+        >>> shared = {"a": [1, {"b": 2}]}
+        >>> copied = copy_json(shared)
+        >>> copied == shared, copied["a"] is shared["a"]
+        (True, False)
+    """
+    if not isinstance(value, dict | list):
+        return value
+    root: dict[Any, Any] | list[Any] = {} if isinstance(value, dict) else []
+    pending: list[tuple[dict[Any, Any] | list[Any], dict[Any, Any] | list[Any]]] = [(value, root)]
+    while pending:
+        source, target = pending.pop()
+        items = source.items() if isinstance(source, dict) else enumerate(source)
+        for key, item in items:
+            child: Any = item
+            if isinstance(item, dict | list):
+                child = {} if isinstance(item, dict) else []
+                pending.append((item, child))
+            if isinstance(target, dict):
+                target[key] = child
+            else:
+                target.append(child)
+    return root
 
 
 def _join(where: str, inner: tuple[str | int, ...]) -> str:

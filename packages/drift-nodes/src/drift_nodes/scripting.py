@@ -9,10 +9,17 @@ processes with an address-space limit (see ``_sandbox_pool``); only scripts that
 provably bounded — one expression without loops or repetition, see ``_bounded`` — run
 in the worker process itself, with the same time limit. docs/decisions.md gives the
 measured cost of each path.
+
+Nesting is bounded before anything parses: Starlark overflows the native stack on
+trees deep enough, which kills the process. A script nested deeper than
+``_shape.MAX_SCRIPT_DEPTH`` fails its node without being parsed; only scripts within
+``_shape.IN_PROCESS_MAX_DEPTH`` may take the in-process path. A sandbox that dies
+anyway (a crash, the kernel's OOM killer) is replaced and fails only its node.
 """
 
 from __future__ import annotations
 
+import signal
 import time
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -24,6 +31,7 @@ import starlark
 
 from drift_nodes._bounded import is_provably_bounded
 from drift_nodes._sandbox_child import (
+    CACHED_SOURCE_CHARS,
     FILE_NAME,
     EvalRequest,
     ScriptFailure,
@@ -34,7 +42,13 @@ from drift_nodes._sandbox_child import (
     script_names,
 )
 from drift_nodes._sandbox_pool import SandboxDiedError, SandboxPool
-from drift_nodes.errors import ScriptError, ScriptMemoryError, ScriptTimeoutError
+from drift_nodes._shape import IN_PROCESS_MAX_DEPTH, screen_script
+from drift_nodes.errors import (
+    ScriptCrashError,
+    ScriptError,
+    ScriptMemoryError,
+    ScriptTimeoutError,
+)
 from drift_nodes.settings import ScriptSettings
 
 __all__ = ["CompiledScript", "ScriptEngine"]
@@ -102,6 +116,11 @@ class ScriptEngine:
         await self._pool.close()
 
     @property
+    def sandbox_deaths(self) -> int:
+        """How many sandbox processes died (or were killed) before answering."""
+        return self._pool.deaths
+
+    @property
     def sandbox_pids(self) -> list[int]:
         """Process ids of the live sandbox processes."""
         return self._pool.pids()
@@ -110,19 +129,30 @@ class ScriptEngine:
         """Parse ``source`` once (cached by its text).
 
         Raises:
-            ScriptError: when it does not compile, with its line and column.
+            ScriptError: when it does not compile, with its line and column, or is too
+                long or nests too deeply to be parsed safely (``script-too-long``,
+                ``script-too-deep``).
         """
         compiled = self._cache.get(source)
         if compiled is not None:
             self._cache.move_to_end(source)
             return compiled
+        shape, refusal = screen_script(source)
+        if refusal is not None:
+            raise ScriptError(refusal.message, line=refusal.line, column=1, code=refusal.code)
         try:
             ast = starlark.parse(FILE_NAME, source.rstrip(), self._dialect)
         except starlark.StarlarkError as error:
             message, line, column = describe_error(str(error))
             raise _script_error("the script does not compile", message, line, column) from None
-        bounded = self.settings.in_process_fast_path and is_provably_bounded(source)
+        bounded = (
+            self.settings.in_process_fast_path
+            and shape.depth <= IN_PROCESS_MAX_DEPTH
+            and is_provably_bounded(source)
+        )
         compiled = CompiledScript(source, script_names(source), ast if bounded else None)
+        if len(source) > CACHED_SOURCE_CHARS:
+            return compiled
         self._cache[source] = compiled
         if len(self._cache) > self.settings.cache_size:
             self._cache.popitem(last=False)
@@ -178,8 +208,8 @@ class ScriptEngine:
         if ast is None:  # callers check; kept for the type checker
             msg = "this script must run in a sandbox"
             raise RuntimeError(msg)
-        module = new_module(dict(scope), compiled.names)
         try:
+            module = new_module(dict(scope), compiled.names)
             return starlark.eval_with(options, module, ast, self._globals).value
         except starlark.StarlarkError as error:
             if timed_out:
@@ -188,6 +218,10 @@ class ScriptEngine:
             raise _script_error(_which("failed", index), message, line, column) from None
         except TypeError as error:
             raise _script_error(_which("failed", index), str(error), None, None) from None
+        except (ValueError, OverflowError):
+            # Python refuses to convert an integer of more than 4,300 digits (and the like).
+            message = "its result cannot be turned into a JSON value (a number too large?)"
+            raise _script_error(_which("failed", index), message, None, None) from None
 
     async def _evaluate_in_sandbox(
         self, compiled: list[CompiledScript], scope: Mapping[str, Any], *, stop_at_truthy: bool
@@ -209,6 +243,8 @@ class ScriptEngine:
         except SandboxDiedError as error:
             if error.timed_out:
                 raise self._timeout(0) from None
+            if error.exit_status is not None and error.exit_status < 0:
+                raise self._crash(error.exit_status) from None
             message = (
                 f"{error}; the script most likely needed more than the "
                 f"{self.settings.memory_bytes // (1024 * 1024)} MiB it may use"
@@ -216,6 +252,12 @@ class ScriptEngine:
             raise ScriptMemoryError(message) from None
         except TypeError as error:
             message = f"the scope could not be sent to the sandbox: {error}"
+            raise ScriptError(message) from None
+        except (RecursionError, OverflowError, ValueError):
+            message = (
+                "the scope could not be sent to the sandbox: a value it reads nests too deeply "
+                "or holds a number too large (maximum depth of about 1000 levels)"
+            )
             raise ScriptError(message) from None
         if reply.failure is not None:
             raise self._from_failure(reply.failure, several=len(compiled) > 1)
@@ -225,6 +267,24 @@ class ScriptEngine:
         limit = self.settings.timeout_seconds
         return ScriptTimeoutError(
             f"{_which('ran past its time limit', index)} of {limit:g} s and was stopped"
+        )
+
+    def _crash(self, exit_status: int) -> ScriptError:
+        number = -exit_status
+        try:
+            name = signal.Signals(number).name
+        except ValueError:
+            name = f"signal {number}"
+        if number in {signal.SIGKILL, signal.SIGABRT}:  # the OOM killer; a failed allocation
+            limit = self.settings.memory_bytes // (1024 * 1024)
+            return ScriptMemoryError(
+                f"the script's sandbox process died ({name}) while evaluating it; "
+                f"the script most likely needed more than the {limit} MiB it may use"
+            )
+        return ScriptCrashError(
+            f"the script crashed the sandbox process evaluating it ({name}) and was "
+            "stopped; this happens when it nests or recurses too deeply for the script "
+            "engine: simplify it (fewer nested brackets, lambdas or calls)"
         )
 
     def _from_failure(self, failure: ScriptFailure, *, several: bool) -> ScriptError:

@@ -9,6 +9,7 @@ request and builds a workflow's graph for its picture.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Final, cast
 
 import msgspec
@@ -78,11 +79,19 @@ class DefinitionService:
         return self.node_types.decode_workflow(body)
 
     async def problems(self, tenant: str, definition: Definition) -> list[Problem]:
-        """Every problem of ``definition``, errors and warnings."""
+        """Every problem of ``definition``, errors and warnings.
+
+        The checks run on a worker thread: compiling the scripts of a large document
+        takes up to about a second, which must not stall the event loop's other requests.
+        """
         if isinstance(definition, NodeDefinition):
-            return validate_node_definition(definition, check_script=self._check_script)
+            return await asyncio.to_thread(
+                validate_node_definition, definition, check_script=self._check_script
+            )
         resolver = await self._resolver(tenant, definition)
-        return validate_workflow(definition, resolver, check_script=self._check_script)
+        return await asyncio.to_thread(
+            validate_workflow, definition, resolver, check_script=self._check_script
+        )
 
     async def _resolver(self, tenant: str, workflow: WorkflowDefinition) -> NodeResolver:
         found: dict[tuple[str, Any], NodeDefinition | None] = {}

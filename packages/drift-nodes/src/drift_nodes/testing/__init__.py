@@ -26,15 +26,21 @@ from drift_nodes.testing._kit import (
     make_call,
     run_node,
 )
+from drift_nodes.testing._scripts import BINARY_OPERATORS, SHAPES, WRAPPERS, huge_cases, nest
 from drift_nodes.testing._server import Handler, LocalHttpServer
 
 __all__ = [
+    "BINARY_OPERATORS",
+    "SHAPES",
+    "WRAPPERS",
     "Handler",
     "LocalHttpServer",
     "NodeConformanceError",
     "NodeExample",
     "check_node_type",
     "execute_with_retries",
+    "huge_cases",
     "make_call",
+    "nest",
     "run_node",
 ]
