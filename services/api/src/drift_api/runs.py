@@ -19,13 +19,12 @@ import datetime as dt
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from http import HTTPStatus
+from typing import Any, Final, Generic, TypeVar
 
 from temporalio.client import (
     Client,
     WithStartWorkflowOperation,
-    WorkflowQueryFailedError,
-    WorkflowQueryRejectedError,
     WorkflowUpdateFailedError,
     WorkflowUpdateHandle,
     WorkflowUpdateRPCTimeoutOrCancelledError,
@@ -33,13 +32,13 @@ from temporalio.client import (
 )
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RPCError
 
 from drift_api.auth import Caller
-from drift_api.bodies import millis_to_datetime
 from drift_api.definitions import DefinitionService
 from drift_api.engine_errors import refusal_known, refused, rpc_error
 from drift_api.problems import ApiError
+from drift_api.run_state import MEMO_VERSION, MEMO_WORKFLOW, StateReader
 from drift_models import (
     EventSignal,
     Problem,
@@ -57,7 +56,6 @@ from drift_models import (
     temporal_workflow_id,
 )
 from drift_models.engine import (
-    QUERY_STATE,
     SIGNAL_EVENT,
     UPDATE_RESUME,
     UPDATE_STATE,
@@ -65,11 +63,14 @@ from drift_models.engine import (
     UPDATE_UTILITY,
     WORKFLOW_NAME,
 )
-from drift_store import ContextRecord, ContextStore
+from drift_store import ContextRecord, ContextStore, StoreError
 
 __all__ = ["Answer", "RunGateway"]
 
 T = TypeVar("T")
+
+_RUNNING_QUERY_SECONDS: Final = 1.0
+"""How long the state of a ``202`` waits for the query: the caller has waited already."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +116,7 @@ class RunGateway:
         self._definitions = definitions
         self._contexts = contexts
         self._sync_timeout = sync_timeout
-        self._query_timeout = query_timeout
+        self._reader = StateReader(client, contexts, query_timeout=query_timeout)
 
     # -- start -----------------------------------------------------------------------
 
@@ -169,7 +170,8 @@ class RunGateway:
             answer = await self.state(caller, run_id)
         except RPCError as error:
             raise rpc_error(error, run_id) from None
-        if answer.body.workflow_definition_id != workflow.id:
+        known = answer.body.workflow_definition_id
+        if known and known != workflow.id:
             raise ApiError(
                 409,
                 "Run Id Taken",
@@ -187,6 +189,7 @@ class RunGateway:
             task_queue=self._queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            memo=_memo(run),
         )
         body = WorkflowResponse(
             workflow_id=run.run_id,
@@ -207,6 +210,7 @@ class RunGateway:
             task_queue=self._queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            memo=_memo(run),
         )
 
         def begin() -> Awaitable[WorkflowUpdateHandle[WorkflowResponse]]:
@@ -217,7 +221,7 @@ class RunGateway:
                 result_type=WorkflowResponse,
             )
 
-        return await self._sync(caller, run.run_id, begin)
+        return await self._sync(caller, run.run_id, begin, workflow=run.workflow_definition_id)
 
     # -- updates on a running run -----------------------------------------------------
 
@@ -253,7 +257,7 @@ class RunGateway:
                     await update.result()
                 except WorkflowUpdateFailedError as error:
                     raise refused(error, run_id) from None
-            return Answer(await self._running(caller, run_id), complete=False)
+            return await self._running(caller, run_id)
         return await self._sync(caller, run_id, begin)
 
     async def utility(
@@ -277,7 +281,7 @@ class RunGateway:
 
         result = await self._wait(run_id, begin)
         if result is None:
-            return Answer(await self._running(caller, run_id), complete=False)
+            return await self._running(caller, run_id)
         return Answer(result)
 
     async def terminate(
@@ -317,37 +321,15 @@ class RunGateway:
     async def state(self, caller: Caller, run_id: str) -> Answer[WorkflowResponse]:
         """The run's state: Temporal's answer, else the stored context's.
 
-        Temporal knows everything (the view, the output) while the run's history is
-        kept; the store knows the status, the current state and the pinned version
-        for good. A run neither knows is unknown to this tenant.
+        See :mod:`drift_api.run_state`: Temporal first, the store second, Temporal's
+        description of the run third; a run closed from outside Drift reads as ended.
 
         Raises:
-            ApiError: 404 when the tenant has no such run.
+            ApiError: 404 when the tenant has no such run, 503 when neither Temporal
+                nor the store can answer now.
         """
-        handle = self.client.get_workflow_handle(temporal_workflow_id(caller.tenant_id, run_id))
-        record = await self._contexts.get(caller.tenant_id, run_id)
-        try:
-            async with asyncio.timeout(self._query_timeout):
-                body: WorkflowResponse = await handle.query(
-                    QUERY_STATE, result_type=WorkflowResponse
-                )
-        except RPCError as error:
-            if error.status is RPCStatusCode.NOT_FOUND and record is None:
-                raise ApiError(
-                    404, "Run Not Found", f"tenant {caller.tenant_id!r} has no run {run_id!r}"
-                ) from None
-        except (TimeoutError, WorkflowQueryFailedError, WorkflowQueryRejectedError):
-            pass
-        else:
-            return Answer(body)
-        if record is None:
-            raise ApiError(
-                503,
-                "Engine Unavailable",
-                f"the state of run {run_id!r} cannot be read right now; try again",
-                headers={"Retry-After": "1"},
-            )
-        return Answer(_from_record(record), source="store")
+        read = await self._reader.read(caller.tenant_id, run_id)
+        return Answer(read.body, source=read.source)
 
     async def record(self, caller: Caller, run_id: str) -> ContextRecord:
         """The run's stored context.
@@ -359,24 +341,55 @@ class RunGateway:
 
     # -- helpers ---------------------------------------------------------------------
 
-    async def _running(self, caller: Caller, run_id: str) -> WorkflowResponse:
-        """The state for a ``202``: whatever is known now."""
+    async def _running(
+        self, caller: Caller, run_id: str, *, workflow: str | None = None
+    ) -> Answer[WorkflowResponse]:
+        """The state for a ``202``: whatever is known now.
+
+        The call was sent and its answer did not come in time, so the run most likely
+        goes on: the answer is ``202`` with whatever Temporal or the store can say.
+        Only Temporal's word that there is no such run makes it an error (a start
+        that created nothing is ``503``: retrying it is safe).
+
+        Args:
+            caller: who asks.
+            run_id: the run.
+            workflow: for a start, the workflow it was asked to run.
+        """
         try:
-            return (await self.state(caller, run_id)).body
-        except ApiError:
-            return WorkflowResponse(
-                workflow_id=run_id, workflow_status=RunStatus.RUNNING, workflow_definition_id=""
+            read = await self._reader.read(
+                caller.tenant_id, run_id, query_timeout=_RUNNING_QUERY_SECONDS
             )
+        except ApiError as error:
+            if error.status == HTTPStatus.NOT_FOUND:
+                if workflow is None:
+                    raise
+                raise ApiError(
+                    503,
+                    "Engine Unavailable",
+                    f"Temporal did not take the start of run {run_id!r} in time and has no "
+                    "such run: nothing was started; try again",
+                    headers={"Retry-After": "1"},
+                ) from None
+            body = WorkflowResponse(
+                workflow_id=run_id,
+                workflow_status=RunStatus.RUNNING,
+                workflow_definition_id=workflow or "",
+            )
+            return Answer(body, complete=False)
+        return Answer(read.body, complete=False, source=read.source)
 
     async def _sync(
         self,
         caller: Caller,
         run_id: str,
         begin: Callable[[], Awaitable[WorkflowUpdateHandle[WorkflowResponse]]],
+        *,
+        workflow: str | None = None,
     ) -> Answer[WorkflowResponse]:
         result = await self._wait(run_id, begin)
         if result is None:
-            return Answer(await self._running(caller, run_id), complete=False)
+            return await self._running(caller, run_id, workflow=workflow)
         return Answer(result)
 
     async def _accepted(
@@ -405,21 +418,19 @@ class RunGateway:
         try:
             async with asyncio.timeout_at(deadline):
                 return await handle.result()
-        except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+        except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError, StoreError):
+            # Accepted: the run goes on, whatever reading its answer ran into.
             return None
         except WorkflowUpdateFailedError as error:
             raise refused(error, run_id) from None
-        except RPCError as error:
-            raise rpc_error(error, run_id) from None
+        except RPCError:
+            # Accepted: Temporal went away while the answer was awaited; the run goes on.
+            return None
 
 
-def _from_record(record: ContextRecord) -> WorkflowResponse:
-    return WorkflowResponse(
-        workflow_id=record.run_id,
-        workflow_status=record.status,
-        workflow_definition_id=record.workflow_id or "",
-        workflow_version=record.workflow_version,
-        current_node=record.current_node,
-        created_at=millis_to_datetime(record.created_at),
-        updated_at=millis_to_datetime(record.updated_at),
-    )
+def _memo(run: RunInput) -> dict[str, Any]:
+    """What Temporal's description of the run tells when nothing else can answer."""
+    memo: dict[str, Any] = {MEMO_WORKFLOW: run.workflow_definition_id}
+    if isinstance(run.version, int):
+        memo[MEMO_VERSION] = run.version
+    return memo
