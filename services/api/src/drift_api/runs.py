@@ -36,7 +36,7 @@ from temporalio.service import RPCError
 
 from drift_api.auth import Caller
 from drift_api.definitions import DefinitionService
-from drift_api.engine_errors import refusal_known, refused, rpc_error
+from drift_api.engine_errors import ended, refusal_known, refused, rpc_error
 from drift_api.problems import ApiError
 from drift_api.run_state import MEMO_VERSION, MEMO_WORKFLOW, StateReader
 from drift_models import (
@@ -251,7 +251,7 @@ class RunGateway:
             )
 
         if request.callback_url is not None:
-            update = await self._accepted(run_id, begin)
+            update = await self._accepted(caller, run_id, begin)
             if update is not None and refusal_known(update):
                 try:
                     await update.result()
@@ -279,7 +279,7 @@ class RunGateway:
                 result_type=UtilityResponse,
             )
 
-        result = await self._wait(run_id, begin)
+        result = await self._wait(caller, run_id, begin)
         if result is None:
             return await self._running(caller, run_id)
         return Answer(result)
@@ -387,13 +387,16 @@ class RunGateway:
         *,
         workflow: str | None = None,
     ) -> Answer[WorkflowResponse]:
-        result = await self._wait(run_id, begin)
+        result = await self._wait(caller, run_id, begin)
         if result is None:
             return await self._running(caller, run_id, workflow=workflow)
         return Answer(result)
 
     async def _accepted(
-        self, run_id: str, begin: Callable[[], Awaitable[WorkflowUpdateHandle[T]]]
+        self,
+        caller: Caller,
+        run_id: str,
+        begin: Callable[[], Awaitable[WorkflowUpdateHandle[T]]],
     ) -> WorkflowUpdateHandle[T] | None:
         """Send an update; ``None`` when it was not accepted within the sync timeout."""
         try:
@@ -404,15 +407,36 @@ class RunGateway:
         except WorkflowUpdateFailedError as error:
             raise refused(error, run_id) from None
         except RPCError as error:
+            if ended(error):
+                raise await self._ended(caller, run_id) from None
             raise rpc_error(error, run_id) from None
 
+    async def _ended(self, caller: Caller, run_id: str) -> ApiError:
+        """A ``409`` for a request to a run that has ended, saying how it ended."""
+        try:
+            state = (await self.state(caller, run_id)).body
+        except ApiError:
+            return ApiError(409, "Run Ended", f"run {run_id!r} has already ended")
+        how = f"{state.workflow_status}" + (
+            f" ({state.error_message})" if state.error_message else ""
+        )
+        return ApiError(
+            409,
+            "Run Ended",
+            f"run {run_id!r} has already ended: it is {how} and takes no more requests",
+            extensions={"workflowStatus": state.workflow_status.value},
+        )
+
     async def _wait(
-        self, run_id: str, begin: Callable[[], Awaitable[WorkflowUpdateHandle[T]]]
+        self,
+        caller: Caller,
+        run_id: str,
+        begin: Callable[[], Awaitable[WorkflowUpdateHandle[T]]],
     ) -> T | None:
         """The update's answer, or ``None`` when the sync timeout passed first."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._sync_timeout
-        handle = await self._accepted(run_id, begin)
+        handle = await self._accepted(caller, run_id, begin)
         if handle is None:
             return None
         try:
