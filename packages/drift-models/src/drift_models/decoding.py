@@ -59,7 +59,12 @@ def decode_strict(data: bytes | str, type_: Any, *, what: str = "document") -> A
     try:
         return msgspec.json.decode(data, type=type_)
     except msgspec.ValidationError as error:
-        raw = msgspec.json.decode(data)
+        try:
+            raw = msgspec.json.decode(data)
+        except msgspec.DecodeError:
+            # Not even untyped JSON (a number beyond a float's range, say).
+            message = f"the {what} cannot be read: {error}"
+            raise DocumentError([Problem(path="$", message=message, code="json")]) from None
         raise DocumentError([explain(str(error), raw, type_)]) from None
     except msgspec.DecodeError as error:
         message = str(error)

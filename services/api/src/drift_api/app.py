@@ -26,6 +26,7 @@ from drift_api.auth import ApiKeys
 from drift_api.definition_routes import definition_router
 from drift_api.definitions import DefinitionService
 from drift_api.dependencies import Services
+from drift_api.json_guard import guard_request_body
 from drift_api.key_routes import ApiKeyController
 from drift_api.openapi import add_dsl_schemas, openapi_config, swagger_files
 from drift_api.pictures import PictureError
@@ -145,6 +146,7 @@ def create_app(
         exception_handlers={**exception_handlers(), PictureError: _picture_failed},
         openapi_config=openapi_config(_VERSION),
         request_max_body_size=settings.max_body_bytes,
+        before_request=guard_request_body,
         middleware=[metrics.middleware] if settings.request_metrics else [],
         plugins=[OpenTelemetryPlugin(tracing)] if settings.tracing else [],
         cors_config=CORSConfig(allow_origins=settings.cors_origins)
