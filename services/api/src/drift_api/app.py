@@ -23,6 +23,7 @@ from opentelemetry.trace import TracerProvider
 from temporalio.client import Client
 
 from drift_api.auth import ApiKeys
+from drift_api.callback_check import CallbackCheck
 from drift_api.definition_routes import definition_router
 from drift_api.definitions import DefinitionService
 from drift_api.dependencies import Services
@@ -34,7 +35,7 @@ from drift_api.problems import exception_handlers, problem_response
 from drift_api.run_routes import RunController
 from drift_api.runs import RunGateway
 from drift_api.settings import ApiSettings
-from drift_nodes import check_script
+from drift_nodes import NodeSettings, OutboundGuard, check_script
 from drift_store import (
     ApiKeyStore,
     DefinitionCache,
@@ -74,6 +75,7 @@ def create_app(
     cache: DefinitionCache | None = None,
     keys: ApiKeys | None = None,
     tracer_provider: TracerProvider | None = None,
+    node_settings: NodeSettings | None = None,
 ) -> Litestar:
     """The REST API over ``store`` and ``client``.
 
@@ -87,8 +89,11 @@ def create_app(
             started and closed with the app.
         keys: the API keys; by default read from ``settings``.
         tracer_provider: where request spans go; the global provider by default.
+        node_settings: the node runtime's settings the workers use (read from the
+            environment by default); their HTTP allow-list judges callback addresses.
     """
     own_cache = cache is None
+    nodes = node_settings or NodeSettings.from_env()
     redis = redis_address(
         url=settings.redis_url,
         sentinels=settings.redis_sentinels,
@@ -105,6 +110,7 @@ def create_app(
         contexts=store.contexts,
         sync_timeout=settings.sync_timeout_seconds,
         query_timeout=settings.query_timeout_seconds,
+        callbacks=CallbackCheck(OutboundGuard(nodes.http.allow_hosts)),
     )
     services = Services(
         settings=settings,

@@ -35,6 +35,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from drift_api.auth import Caller
+from drift_api.callback_check import CallbackCheck
 from drift_api.definitions import DefinitionService
 from drift_api.engine_errors import ended, refusal_known, refused, rpc_error
 from drift_api.problems import ApiError
@@ -63,6 +64,7 @@ from drift_models.engine import (
     UPDATE_UTILITY,
     WORKFLOW_NAME,
 )
+from drift_nodes import OutboundGuard
 from drift_store import ContextRecord, ContextStore, StoreError
 
 __all__ = ["Answer", "RunGateway"]
@@ -99,6 +101,8 @@ class RunGateway:
         contexts: the stored contexts, read when Temporal cannot answer.
         sync_timeout: seconds a sync call waits for the next stable point.
         query_timeout: seconds reading a run waits for Temporal.
+        callbacks: judges callback addresses (the outbound guard without an
+            allow-list by default).
     """
 
     def __init__(
@@ -110,6 +114,7 @@ class RunGateway:
         contexts: ContextStore,
         sync_timeout: float,
         query_timeout: float,
+        callbacks: CallbackCheck | None = None,
     ) -> None:
         self.client = client
         self._queue = task_queue
@@ -117,6 +122,7 @@ class RunGateway:
         self._contexts = contexts
         self._sync_timeout = sync_timeout
         self._reader = StateReader(client, contexts, query_timeout=query_timeout)
+        self._callbacks = callbacks or CallbackCheck(OutboundGuard())
 
     # -- start -----------------------------------------------------------------------
 
@@ -128,6 +134,7 @@ class RunGateway:
                 parameters, 409 when the run id belongs to a run of another workflow.
         """
         tenant = caller.tenant_id
+        await self._callbacks.check(request.callback_url)
         stored = await self._definitions.workflow(
             tenant, request.workflow_definition_id, request.version
         )
@@ -234,6 +241,7 @@ class RunGateway:
             ApiError: 404 unknown run, 409 not waiting / wrong view / ended, 422 an
                 answer that breaks the view's rules (every problem with its path).
         """
+        await self._callbacks.check(request.callback_url)
         answer = ResumeInput(
             view_response=request.view_response,
             node=request.node,

@@ -18,6 +18,7 @@ from temporalio.client import Client
 from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.worker import Worker
 
+from drift_models import SIGNATURE_HEADER
 from drift_nodes import (
     NodeRegistry,
     NodeResources,
@@ -156,6 +157,12 @@ async def running_worker(
             metrics=metrics,
             enum_store=values,
         )
+        if not settings.callback_secret:
+            _LOG.warning(
+                "DRIFT_CALLBACK_SECRET is not set: callbacks are sent without the %s header "
+                "and receivers cannot tell them from forgeries; set a secret shared with them",
+                SIGNATURE_HEADER,
+            )
         async with worker:
             _LOG.info("worker polling %s on %s", settings.task_queue, settings.temporal_address)
             yield running
