@@ -18,6 +18,9 @@ from __future__ import annotations
 from drift_store.api_keys import ApiKeyRecord, ApiKeyStore, api_key_store
 from drift_store.backend import Backend, ContextBackend, DefinitionBackend
 from drift_store.blobs import (
+    CLAIM_ENCODING,
+    CLAIM_KEY,
+    DEFAULT_CLAIM_THRESHOLD,
     BlobBackend,
     BlobNotFoundError,
     BlobStore,
@@ -60,6 +63,9 @@ from drift_store.urls import HBaseUrl, SqliteUrl, parse_store_url
 __version__ = "0.3.0"
 
 __all__ = [
+    "CLAIM_ENCODING",
+    "CLAIM_KEY",
+    "DEFAULT_CLAIM_THRESHOLD",
     "AlreadyExistsError",
     "ApiKeyRecord",
     "ApiKeyStore",

@@ -35,13 +35,16 @@ from drift_api.problems import exception_handlers, problem_response
 from drift_api.run_routes import RunController
 from drift_api.runs import RunGateway
 from drift_api.settings import ApiSettings
+from drift_api.temporal import with_claim_check
 from drift_nodes import NodeSettings, OutboundGuard, check_script
 from drift_store import (
     ApiKeyStore,
+    ClaimCheck,
     DefinitionCache,
     DefinitionKind,
     Store,
     api_key_store,
+    blob_store,
     redis_address,
 )
 
@@ -67,6 +70,14 @@ def _key_table(store: Store) -> ApiKeyStore | None:
         return None
 
 
+def _claim_checked(client: Client, store: Store) -> Client:
+    try:
+        blobs = blob_store(store)
+    except TypeError:
+        return client
+    return with_claim_check(client, ClaimCheck(blobs))
+
+
 def create_app(
     *,
     store: Store,
@@ -82,7 +93,8 @@ def create_app(
     Args:
         store: definitions and run contexts (its node types decode request bodies).
         client: a Temporal client connected with
-            :data:`drift_api.temporal.DATA_CONVERTER` (see :func:`connect_temporal`).
+            :data:`drift_api.temporal.DATA_CONVERTER` (see :func:`connect_temporal`); the
+            app uses the same connection with the claim check over the store's blobs.
         settings: the API's settings.
         cache: the definition cache to read through; by default one is made over the
             store (with Redis invalidation when ``settings.redis_url`` is set) and
@@ -93,6 +105,7 @@ def create_app(
             environment by default); their HTTP allow-list judges callback addresses.
     """
     own_cache = cache is None
+    client = _claim_checked(client, store)
     nodes = node_settings or NodeSettings.from_env()
     redis = redis_address(
         url=settings.redis_url,

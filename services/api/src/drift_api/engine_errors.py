@@ -76,7 +76,7 @@ def ended(error: RPCError) -> bool:
     return "already completed" in error.message
 
 
-def rpc_error(error: RPCError, run_id: str) -> ApiError:
+def rpc_error(error: RPCError, run_id: str, *, path: str = "$") -> ApiError:
     """A failed Temporal call as a precise problem.
 
     A refusal of the request itself (too large, malformed, over a limit of the
@@ -90,10 +90,9 @@ def rpc_error(error: RPCError, run_id: str) -> ApiError:
     refusal = _REQUEST_REFUSALS.get(error.status)
     if refusal is not None:
         status, title = refusal
+        message = f"Temporal refused the request for run {run_id!r}: {_first_line(error.message)}"
         return ApiError(
-            status,
-            title,
-            f"Temporal refused the request for run {run_id!r}: {_first_line(error.message)}",
+            status, title, message, [Problem(path=path, message=message, code="engine-refused")]
         )
     return ApiError(
         503,

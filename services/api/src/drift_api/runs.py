@@ -176,7 +176,7 @@ class RunGateway:
             # The run with this id has ended: the same start returns the same run.
             answer = await self.state(caller, run_id)
         except RPCError as error:
-            raise rpc_error(error, run_id) from None
+            raise rpc_error(error, run_id, path="$.params") from None
         known = answer.body.workflow_definition_id
         if known and known != workflow.id:
             raise ApiError(
@@ -228,7 +228,9 @@ class RunGateway:
                 result_type=WorkflowResponse,
             )
 
-        return await self._sync(caller, run.run_id, begin, workflow=run.workflow_definition_id)
+        return await self._sync(
+            caller, run.run_id, begin, workflow=run.workflow_definition_id, path="$.params"
+        )
 
     # -- updates on a running run -----------------------------------------------------
 
@@ -259,14 +261,14 @@ class RunGateway:
             )
 
         if request.callback_url is not None:
-            update = await self._accepted(caller, run_id, begin)
+            update = await self._accepted(caller, run_id, begin, path="$.viewResponse")
             if update is not None and refusal_known(update):
                 try:
                     await update.result()
                 except WorkflowUpdateFailedError as error:
                     raise refused(error, run_id) from None
             return await self._running(caller, run_id)
-        return await self._sync(caller, run_id, begin)
+        return await self._sync(caller, run_id, begin, path="$.viewResponse")
 
     async def utility(
         self, caller: Caller, run_id: str, request: UtilityRequest
@@ -287,7 +289,7 @@ class RunGateway:
                 result_type=UtilityResponse,
             )
 
-        result = await self._wait(caller, run_id, begin)
+        result = await self._wait(caller, run_id, begin, path="$.parameters")
         if result is None:
             return await self._running(caller, run_id)
         return Answer(result)
@@ -394,8 +396,9 @@ class RunGateway:
         begin: Callable[[], Awaitable[WorkflowUpdateHandle[WorkflowResponse]]],
         *,
         workflow: str | None = None,
+        path: str = "$",
     ) -> Answer[WorkflowResponse]:
-        result = await self._wait(caller, run_id, begin)
+        result = await self._wait(caller, run_id, begin, path=path)
         if result is None:
             return await self._running(caller, run_id, workflow=workflow)
         return Answer(result)
@@ -405,6 +408,8 @@ class RunGateway:
         caller: Caller,
         run_id: str,
         begin: Callable[[], Awaitable[WorkflowUpdateHandle[T]]],
+        *,
+        path: str = "$",
     ) -> WorkflowUpdateHandle[T] | None:
         """Send an update; ``None`` when it was not accepted within the sync timeout."""
         try:
@@ -417,7 +422,7 @@ class RunGateway:
         except RPCError as error:
             if ended(error):
                 raise await self._ended(caller, run_id) from None
-            raise rpc_error(error, run_id) from None
+            raise rpc_error(error, run_id, path=path) from None
 
     async def _ended(self, caller: Caller, run_id: str) -> ApiError:
         """A ``409`` for a request to a run that has ended, saying how it ended."""
@@ -440,11 +445,13 @@ class RunGateway:
         caller: Caller,
         run_id: str,
         begin: Callable[[], Awaitable[WorkflowUpdateHandle[T]]],
+        *,
+        path: str = "$",
     ) -> T | None:
         """The update's answer, or ``None`` when the sync timeout passed first."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._sync_timeout
-        handle = await self._accepted(caller, run_id, begin)
+        handle = await self._accepted(caller, run_id, begin, path=path)
         if handle is None:
             return None
         try:
