@@ -177,3 +177,22 @@ async def test_deep_and_non_utf8_bodies_are_400_with_a_clear_message(examples: A
     shallow = b'{"workflowDefinitionId": "refund", "params": {"x": "[[[[{{{{"}}'
     answer = await api.request("POST", "/v3/workflow/start", content=shallow)
     assert answer.status_code == 422, answer.text  # decoded: only the parameters are missing
+
+
+async def test_a_whole_number_written_with_a_fraction_is_an_integer(examples: Api) -> None:
+    node = {
+        "id": "whole",
+        "name": "Whole",
+        "type": "SCRIPT",
+        "version": "SNAPSHOT",
+        "parameters": [],
+        "retry": {"maximumAttempts": 3.0},
+        "config": {"script": "1"},
+    }
+    answer = await examples.post("/nodeDefinition/validate", json=node)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["valid"] is True
+    node["retry"] = {"maximumAttempts": 3.5}
+    answer = await examples.post("/nodeDefinition/validate", json=node)
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["errors"][0]["path"] == "$.retry.maximumAttempts"

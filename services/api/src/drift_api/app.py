@@ -22,6 +22,7 @@ from litestar.response import Redirect
 from opentelemetry.trace import TracerProvider
 from temporalio.client import Client
 
+from drift_api.allow import allowed_methods, answer_options
 from drift_api.auth import ApiKeys
 from drift_api.callback_check import CallbackCheck
 from drift_api.definition_routes import definition_router
@@ -150,6 +151,14 @@ def create_app(
             if own_cache:
                 await definition_cache.close()
 
+    allowed: dict[str, str] = {}
+
+    async def before_request(request: Request[Any, Any, Any]) -> Response[None] | None:
+        if request.method == "OPTIONS":
+            return answer_options(request, allowed)
+        await guard_request_body(request)
+        return None
+
     metrics = PrometheusConfig(app_name="drift_api", prefix="drift_api", group_path=True)
     tracing = OpenTelemetryConfig(tracer_provider=tracer_provider)
     app = Litestar(
@@ -165,7 +174,7 @@ def create_app(
         exception_handlers={**exception_handlers(), PictureError: _picture_failed},
         openapi_config=openapi_config(_VERSION),
         request_max_body_size=settings.max_body_bytes,
-        before_request=guard_request_body,
+        before_request=before_request,
         middleware=[metrics.middleware] if settings.request_metrics else [],
         plugins=[OpenTelemetryPlugin(tracing)] if settings.tracing else [],
         cors_config=CORSConfig(allow_origins=settings.cors_origins)
@@ -174,4 +183,5 @@ def create_app(
         lifespan=[cache_lifespan],
     )
     add_dsl_schemas(app, node_types)
+    allowed.update(allowed_methods(app))
     return app

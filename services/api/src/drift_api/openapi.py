@@ -115,7 +115,9 @@ def dsl_schemas(node_types: NodeTypes) -> dict[str, Schema]:
     )
     raw: dict[str, Any] = {f"Dsl{name}": value for name, value in components.items()}
     raw[NODE_SCHEMA] = node
-    raw[WORKFLOW_SCHEMA] = {"allOf": [workflow]} if "$ref" in workflow else workflow
+    if workflow != {"$ref": _REF + WORKFLOW_SCHEMA}:
+        # msgspec named the workflow's own component otherwise: point the name at it.
+        raw[WORKFLOW_SCHEMA] = {"allOf": [workflow]} if "$ref" in workflow else workflow
     for saved, document in (
         ("DslSavedNodeDefinition", NODE_SCHEMA),
         ("DslSavedWorkflowDefinition", WORKFLOW_SCHEMA),
@@ -128,6 +130,7 @@ def dsl_schemas(node_types: NodeTypes) -> dict[str, Schema]:
                 "problems": {"type": "array", "items": problem},
             },
             "required": ["definition", "problems"],
+            "additionalProperties": False,
         }
     return {name: _schema(value) for name, value in raw.items()}
 
@@ -162,6 +165,11 @@ def add_dsl_schemas(app: Litestar, node_types: NodeTypes) -> None:
     components (which no handler type names) are added to the built document.
     """
     openapi = app.plugins.get(OpenAPIPlugin).provide_openapi()
+    for schema in openapi.components.schemas.values():
+        # Every body Struct forbids unknown fields; the document says so, so a client
+        # (or a fuzzer) knows that an extra member is refused.
+        if schema.properties and schema.additional_properties is None:
+            schema.additional_properties = False
     openapi.components.schemas = {**openapi.components.schemas, **dsl_schemas(node_types)}
 
 
