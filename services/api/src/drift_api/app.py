@@ -72,6 +72,8 @@ def _key_table(store: Store) -> ApiKeyStore | None:
 
 
 def _claim_checked(client: Client, store: Store) -> Client:
+    if getattr(client, "config", None) is None:  # an app for definitions alone has none
+        return client
     try:
         blobs = blob_store(store)
     except TypeError:

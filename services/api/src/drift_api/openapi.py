@@ -23,6 +23,7 @@ from litestar.openapi.spec import (
     Components,
     OpenAPIMediaType,
     OpenAPIResponse,
+    OpenAPIType,
     Operation,
     Reference,
     RequestBody,
@@ -170,7 +171,26 @@ def add_dsl_schemas(app: Litestar, node_types: NodeTypes) -> None:
         # (or a fuzzer) knows that an extra member is refused.
         if schema.properties and schema.additional_properties is None:
             schema.additional_properties = False
+        for member in (schema.properties or {}).values():
+            _number_from_one(member)
     openapi.components.schemas = {**openapi.components.schemas, **dsl_schemas(node_types)}
+
+
+def _number_from_one(member: Schema | Reference) -> None:
+    """A version reference's number branch starts at 1, as the decoder checks.
+
+    Litestar drops the bound of an ``Annotated[int, Meta(ge=1)]`` inside a union
+    (``version``: a number, ``LATEST`` or ``ACTIVE``); it is put back here.
+    """
+    if not isinstance(member, Schema) or not member.one_of:
+        return
+    branches = [b for b in member.one_of if isinstance(b, Schema)]
+    names = {str(v) for b in branches for v in (b.enum or [])}
+    if not names & {"LATEST", "ACTIVE"}:
+        return
+    for branch in branches:
+        if branch.type == OpenAPIType.INTEGER and branch.minimum is None:
+            branch.minimum = 1
 
 
 def openapi_config(version: str) -> OpenAPIConfig:

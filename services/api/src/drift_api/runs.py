@@ -14,20 +14,17 @@ delivered with the start.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from http import HTTPStatus
-from typing import Any, Final, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from temporalio.client import (
     Client,
     WithStartWorkflowOperation,
     WorkflowUpdateFailedError,
     WorkflowUpdateHandle,
-    WorkflowUpdateRPCTimeoutOrCancelledError,
     WorkflowUpdateStage,
 )
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
@@ -37,9 +34,10 @@ from temporalio.service import RPCError
 from drift_api.auth import Caller
 from drift_api.callback_check import CallbackCheck
 from drift_api.definitions import DefinitionService
-from drift_api.engine_errors import ended, refusal_known, refused, rpc_error
+from drift_api.engine_errors import refusal_known, refused, rpc_error
 from drift_api.problems import ApiError
 from drift_api.run_state import MEMO_VERSION, MEMO_WORKFLOW, StateReader
+from drift_api.update_calls import UpdateCalls
 from drift_models import (
     EventSignal,
     Problem,
@@ -65,14 +63,11 @@ from drift_models.engine import (
     WORKFLOW_NAME,
 )
 from drift_nodes import OutboundGuard
-from drift_store import ContextRecord, ContextStore, StoreError
+from drift_store import ContextRecord, ContextStore
 
 __all__ = ["Answer", "RunGateway"]
 
 T = TypeVar("T")
-
-_RUNNING_QUERY_SECONDS: Final = 1.0
-"""How long the state of a ``202`` waits for the query: the caller has waited already."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +117,7 @@ class RunGateway:
         self._contexts = contexts
         self._sync_timeout = sync_timeout
         self._reader = StateReader(client, contexts, query_timeout=query_timeout)
+        self._calls = UpdateCalls(self._reader)
         self._callbacks = callbacks or CallbackCheck(OutboundGuard())
 
     # -- start -----------------------------------------------------------------------
@@ -351,44 +347,6 @@ class RunGateway:
 
     # -- helpers ---------------------------------------------------------------------
 
-    async def _running(
-        self, caller: Caller, run_id: str, *, workflow: str | None = None
-    ) -> Answer[WorkflowResponse]:
-        """The state for a ``202``: whatever is known now.
-
-        The call was sent and its answer did not come in time, so the run most likely
-        goes on: the answer is ``202`` with whatever Temporal or the store can say.
-        Only Temporal's word that there is no such run makes it an error (a start
-        that created nothing is ``503``: retrying it is safe).
-
-        Args:
-            caller: who asks.
-            run_id: the run.
-            workflow: for a start, the workflow it was asked to run.
-        """
-        try:
-            read = await self._reader.read(
-                caller.tenant_id, run_id, query_timeout=_RUNNING_QUERY_SECONDS
-            )
-        except ApiError as error:
-            if error.status == HTTPStatus.NOT_FOUND:
-                if workflow is None:
-                    raise
-                raise ApiError(
-                    503,
-                    "Engine Unavailable",
-                    f"Temporal did not take the start of run {run_id!r} in time and has no "
-                    "such run: nothing was started; try again",
-                    headers={"Retry-After": "1"},
-                ) from None
-            body = WorkflowResponse(
-                workflow_id=run_id,
-                workflow_status=RunStatus.RUNNING,
-                workflow_definition_id=workflow or "",
-            )
-            return Answer(body, complete=False)
-        return Answer(read.body, complete=False, source=read.source)
-
     async def _sync(
         self,
         caller: Caller,
@@ -403,6 +361,12 @@ class RunGateway:
             return await self._running(caller, run_id, workflow=workflow)
         return Answer(result)
 
+    async def _running(
+        self, caller: Caller, run_id: str, *, workflow: str | None = None
+    ) -> Answer[WorkflowResponse]:
+        read = await self._calls.running(caller.tenant_id, run_id, workflow=workflow)
+        return Answer(read.body, complete=False, source=read.source)
+
     async def _accepted(
         self,
         caller: Caller,
@@ -411,33 +375,8 @@ class RunGateway:
         *,
         path: str = "$",
     ) -> WorkflowUpdateHandle[T] | None:
-        """Send an update; ``None`` when it was not accepted within the sync timeout."""
-        try:
-            async with asyncio.timeout(self._sync_timeout):
-                return await begin()
-        except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
-            return None
-        except WorkflowUpdateFailedError as error:
-            raise refused(error, run_id) from None
-        except RPCError as error:
-            if ended(error):
-                raise await self._ended(caller, run_id) from None
-            raise rpc_error(error, run_id, path=path) from None
-
-    async def _ended(self, caller: Caller, run_id: str) -> ApiError:
-        """A ``409`` for a request to a run that has ended, saying how it ended."""
-        try:
-            state = (await self.state(caller, run_id)).body
-        except ApiError:
-            return ApiError(409, "Run Ended", f"run {run_id!r} has already ended")
-        how = f"{state.workflow_status}" + (
-            f" ({state.error_message})" if state.error_message else ""
-        )
-        return ApiError(
-            409,
-            "Run Ended",
-            f"run {run_id!r} has already ended: it is {how} and takes no more requests",
-            extensions={"workflowStatus": state.workflow_status.value},
+        return await self._calls.accepted(
+            caller.tenant_id, run_id, begin, timeout=self._sync_timeout, path=path
         )
 
     async def _wait(
@@ -448,23 +387,9 @@ class RunGateway:
         *,
         path: str = "$",
     ) -> T | None:
-        """The update's answer, or ``None`` when the sync timeout passed first."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._sync_timeout
-        handle = await self._accepted(caller, run_id, begin, path=path)
-        if handle is None:
-            return None
-        try:
-            async with asyncio.timeout_at(deadline):
-                return await handle.result()
-        except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError, StoreError):
-            # Accepted: the run goes on, whatever reading its answer ran into.
-            return None
-        except WorkflowUpdateFailedError as error:
-            raise refused(error, run_id) from None
-        except RPCError:
-            # Accepted: Temporal went away while the answer was awaited; the run goes on.
-            return None
+        return await self._calls.wait(
+            caller.tenant_id, run_id, begin, timeout=self._sync_timeout, path=path
+        )
 
 
 def _memo(run: RunInput) -> dict[str, Any]:
