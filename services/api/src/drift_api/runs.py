@@ -337,6 +337,13 @@ class RunGateway:
         read = await self._reader.read(caller.tenant_id, run_id)
         return Answer(read.body, source=read.source)
 
+    async def state_after(self, caller: Caller, run_id: str) -> Answer[WorkflowResponse]:
+        """The state right after something was delivered to the run: never an error.
+
+        The delivery happened, so the answer is ``202`` with whatever is known now.
+        """
+        return await self._running(caller, run_id)
+
     async def record(self, caller: Caller, run_id: str) -> ContextRecord:
         """The run's stored context.
 
