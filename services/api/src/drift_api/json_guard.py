@@ -5,13 +5,15 @@ interpreter's recursion limit (about 1,000 levels); the DSL decoder, the templat
 the worker recurse over the same values later. So every request body is scanned once,
 before routing decodes it: bytes that are not UTF-8, or arrays and objects nested
 deeper than :data:`MAX_JSON_DEPTH`, are ``400`` with the byte offset where it went
-wrong. The scan costs two ``bytes.count`` calls for an ordinary body and one C-level
-regular-expression pass for a body with very many brackets.
+wrong. The scan costs two ``bytes.count`` calls for an ordinary body, and a few
+C-level passes (blank the strings, keep the brackets, a running sum) for a body with
+very many brackets.
 """
 
 from __future__ import annotations
 
 import re
+from itertools import accumulate
 from typing import Any, Final
 
 from litestar import Request
@@ -24,8 +26,9 @@ __all__ = ["MAX_JSON_DEPTH", "check_json_body", "guard_request_body"]
 MAX_JSON_DEPTH: Final = 128
 """The deepest nesting of arrays and objects a request body may have."""
 
-_TOKENS: Final = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
-_OPEN: Final = frozenset(b"[{")
+_STRINGS: Final = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NOT_BRACKETS: Final = bytes(b for b in range(256) if b not in b"[]{}")
+_STEP: Final = [1 if b in b"[{" else -1 for b in range(256)]
 _WITH_BODY: Final = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -51,24 +54,16 @@ def check_json_body(body: bytes, *, max_depth: int = MAX_JSON_DEPTH) -> None:
         ) from None
     if body.count(b"[") + body.count(b"{") <= max_depth:
         return
-    depth = 0
-    for match in _TOKENS.finditer(body):
-        token = match.group()
-        if len(token) != 1:
-            continue  # a string: brackets inside it do not nest
-        if token[0] in _OPEN:
-            depth += 1
-            if depth > max_depth:
-                msg = (
-                    f"the body nests arrays and objects deeper than {max_depth} levels "
-                    f"(at byte {match.start()}); flatten the document"
-                )
-                raise _bad(
-                    msg,
-                    "body-too-deep",
-                )
-        else:
-            depth = max(depth - 1, 0)
+    # Strings cannot nest: blank them, keep only the brackets, and sum +1/-1 over them
+    # (all in C: a few milliseconds for megabytes of brackets).
+    brackets = _STRINGS.sub(b'""', body).translate(None, _NOT_BRACKETS)
+    depth = max(accumulate(map(_STEP.__getitem__, brackets)), default=0)
+    if depth > max_depth:
+        msg = (
+            f"the body nests arrays and objects {depth} levels deep, deeper than the "
+            f"{max_depth} accepted; flatten the document"
+        )
+        raise _bad(msg, "body-too-deep")
 
 
 async def guard_request_body(request: Request[Any, Any, Any]) -> None:
