@@ -167,7 +167,7 @@ async def test_deep_and_non_utf8_bodies_are_400_with_a_clear_message(examples: A
         assert answer.status_code == 400, (url, answer.text)
         assert answer.headers["content-type"] == "application/problem+json"
         problem = answer.json()
-        assert f"deeper than {MAX_JSON_DEPTH} levels" in problem["detail"]
+        assert f"deeper than the {MAX_JSON_DEPTH} accepted" in problem["detail"]
         assert problem["errors"][0]["path"] == "$"
     latin = '{"workflowDefinitionId": "caf\u00e9", "params": {}}'.encode("latin-1")
     answer = await api.request("POST", "/v3/workflow/start", content=latin)
