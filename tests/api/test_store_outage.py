@@ -88,6 +88,14 @@ async def test_reads_starts_and_resumes_during_a_store_outage_answer_truly(
         assert answer.status_code == 202, answer.text
         assert answer.json()["workflowId"] == started
         assert answer.json()["workflowDefinitionId"] == "refund"
+        # Parameters big enough to travel through the store: the store is needed before
+        # anything is sent, so this 503 is true, and nothing was started.
+        nothing = new_run_id()
+        big = {**REFUND, "reason": "r" * (160 * 1024)}
+        refused = await api.start("refund", big, workflowId=nothing, version=1)
+        assert refused.status_code == 503, refused.text[:500]
+        assert refused.headers["retry-after"]
+    assert (await api.get(f"/v3/workflow/{nothing}")).status_code == 404
     _sync_timeout(api, 30)
     again = await api.start("refund", REFUND, workflowId=started, version=1)
     assert again.status_code == 200, again.text

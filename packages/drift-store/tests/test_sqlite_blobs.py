@@ -63,3 +63,13 @@ async def test_a_patient_claim_check_waits_for_the_store_and_an_impatient_one_do
     impatient = ClaimCheck(BlobStore(_Outage(failures=1)))
     with pytest.raises(BackendUnavailableError):
         await impatient.check_in(b"data")
+
+
+async def test_bytes_checked_in_a_moment_ago_are_not_sent_again() -> None:
+    backend = _Outage(failures=0)
+    claims = ClaimCheck(BlobStore(backend))
+    first = await claims.check_in(b"payload")
+    assert await claims.check_in(b"payload") == first
+    assert backend.calls == 1
+    await claims.check_in(b"other")
+    assert backend.calls == 2

@@ -21,6 +21,7 @@ import hashlib
 import logging
 import re
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Final, Protocol, TypeVar
 
@@ -51,6 +52,7 @@ CLAIM_KEY: Final = "drift-blob"
 DEFAULT_CLAIM_THRESHOLD: Final = 128 * 1024
 """Payloads above this many bytes are checked in (Temporal warns from 512 KiB)."""
 
+_REMEMBERED: Final = 1024
 _KEY: Final = re.compile(r"^[0-9a-f]{64}(?!\n)$")
 _LOG = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -88,13 +90,18 @@ class BlobStore:
         self._backend = backend
         self._clock = clock or _epoch_millis
 
+    @staticmethod
+    def key_of(data: bytes) -> str:
+        """The key ``data`` is stored under (the lowercase hex SHA-256)."""
+        return hashlib.sha256(data).hexdigest()
+
     async def put(self, data: bytes) -> str:
         """Store ``data``; return its key (the lowercase hex SHA-256).
 
         Raises:
             BackendUnavailableError: when the backend cannot be reached.
         """
-        key = hashlib.sha256(data).hexdigest()
+        key = self.key_of(data)
         await self._backend.put_blob(key, data, self._clock())
         return key
 
@@ -144,14 +151,28 @@ class ClaimCheck:
         self.threshold = threshold
         self._patient = patient
         self._max_backoff = max_backoff
+        self._stored: OrderedDict[str, None] = OrderedDict()
 
     def wants(self, size: int) -> bool:
         """Whether a payload of ``size`` bytes travels by reference."""
         return size > self.threshold
 
     async def check_in(self, data: bytes) -> str:
-        """Store ``data``; return the key its reference names."""
-        return await self._attempt(lambda: self.blobs.put(data), "store")
+        """Store ``data``; return the key its reference names.
+
+        Blobs are immutable, so bytes this process stored a moment ago are not sent
+        again: a caller can check a payload in ahead of a timed call, and the call's
+        own encoding then needs no store at all.
+        """
+        key = self.blobs.key_of(data)
+        if key in self._stored:
+            self._stored.move_to_end(key)
+            return key
+        await self._attempt(lambda: self.blobs.put(data), "store")
+        self._stored[key] = None
+        if len(self._stored) > _REMEMBERED:
+            self._stored.popitem(last=False)
+        return key
 
     async def check_out(self, key: str) -> bytes:
         """The bytes a reference names."""

@@ -37,7 +37,7 @@ from drift_api.definitions import DefinitionService
 from drift_api.engine_errors import refusal_known, refused, rpc_error
 from drift_api.problems import ApiError
 from drift_api.run_state import MEMO_VERSION, MEMO_WORKFLOW, StateReader
-from drift_api.update_calls import UpdateCalls
+from drift_api.update_calls import UpdateCalls, stage_payloads
 from drift_models import (
     EventSignal,
     Problem,
@@ -163,6 +163,7 @@ class RunGateway:
             callback_url=request.callback_url,
         )
         workflow_id = temporal_workflow_id(tenant, run_id)
+        await self._stage(run, "the start's parameters")
         try:
             if request.callback_url is not None:
                 answer = await self._start_async(run, workflow_id)
@@ -247,6 +248,7 @@ class RunGateway:
             thread_context=caller.thread_context,
         )
         handle = self.client.get_workflow_handle(temporal_workflow_id(caller.tenant_id, run_id))
+        await self._stage(answer, "the answer")
 
         def begin() -> Awaitable[WorkflowUpdateHandle[WorkflowResponse]]:
             return handle.start_update(
@@ -276,6 +278,7 @@ class RunGateway:
         """
         call = UtilityInput(node=request.node, parameters=request.parameters)
         handle = self.client.get_workflow_handle(temporal_workflow_id(caller.tenant_id, run_id))
+        await self._stage(call, "the utility call's parameters")
 
         def begin() -> Awaitable[WorkflowUpdateHandle[UtilityResponse]]:
             return handle.start_update(
@@ -353,6 +356,11 @@ class RunGateway:
         return await self._contexts.require(caller.tenant_id, run_id)
 
     # -- helpers ---------------------------------------------------------------------
+
+    async def _stage(self, value: object, what: str) -> None:
+        await stage_payloads(
+            self.client.data_converter, value, what=what, timeout=self._sync_timeout
+        )
 
     async def _sync(
         self,

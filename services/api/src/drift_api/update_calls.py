@@ -20,6 +20,7 @@ from temporalio.client import (
     WorkflowUpdateHandle,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
+from temporalio.converter import DataConverter
 from temporalio.service import RPCError
 
 from drift_api.engine_errors import ended, refused, rpc_error
@@ -28,12 +29,42 @@ from drift_api.run_state import RunState, StateReader
 from drift_models import RunStatus, WorkflowResponse
 from drift_store import StoreError
 
-__all__ = ["UpdateCalls"]
+__all__ = ["UpdateCalls", "stage_payloads"]
 
 T = TypeVar("T")
 
 _RUNNING_QUERY_SECONDS: Final = 1.0
 """How long the state of a ``202`` waits for the query: the caller has waited already."""
+
+
+async def stage_payloads(
+    converter: DataConverter,
+    value: object,
+    *,
+    what: str,
+    timeout: float,  # noqa: ASYNC109 - bounded like the call it prepares
+) -> None:
+    """Encode ``value`` now, so its big payloads reach the store before Temporal.
+
+    The same encoding inside the timed call then finds its blobs stored (see
+    :class:`drift_store.ClaimCheck`): a store that cannot take them fails the call
+    here, before anything is sent (a true ``503``), never inside the wait for the run,
+    where a timeout answers ``202``.
+
+    Raises:
+        ApiError: ``503`` when the store did not answer within ``timeout``.
+        BackendUnavailableError: when the store refused (``503`` as well).
+    """
+    try:
+        async with asyncio.timeout(timeout):
+            await converter.encode([value])
+    except TimeoutError:
+        raise ApiError(
+            503,
+            "Store Unavailable",
+            f"the store did not take {what} in time; nothing was sent; try again",
+            headers={"Retry-After": "1"},
+        ) from None
 
 
 class UpdateCalls:
