@@ -6,6 +6,9 @@ this module adds what the store needs from it:
 - a pool of connections, each used by one coroutine at a time (one aiohappybase
   connection cannot serve concurrent coroutines), and replaced after any failure or
   timeout, since a call cut off mid-answer leaves its socket unusable;
+- dead pooled connections replaced before use, and an idempotent call retried once on a
+  fresh connection when its pooled one turns out dead (see :meth:`HBaseClient.call`);
+- table creation that treats "created meanwhile by another process" as done;
 - a bound on every call (the socket timeout and ``asyncio.wait_for``), with failures
   raised as :class:`~drift_store.BackendUnavailableError` naming host and port;
 - the raw Thrift calls aiohappybase's ``Table`` does not wrap (``checkAndPut``).
@@ -17,6 +20,7 @@ import asyncio
 import contextlib
 import importlib
 import importlib.util
+import logging
 import sys
 import types
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -28,6 +32,8 @@ from drift_store.errors import BackendUnavailableError
 from drift_store.urls import HBaseUrl
 
 T = TypeVar("T")
+
+_LOG = logging.getLogger(__name__)
 
 Cells = dict[str, bytes]
 """A row's cells: qualifier (without the family) → value."""
@@ -69,6 +75,9 @@ def _load_aiohappybase() -> Any:
 
 _happybase = _load_aiohappybase()
 _thrift: Any = sys.modules["Hbase_thrift"]
+_TTransportException: type[Exception] = importlib.import_module(
+    "thriftpy2.transport"
+).TTransportException
 
 
 async def _make_client(
@@ -103,7 +112,55 @@ async def _make_client(
     # task and a timer per read (a get took 2-3 ms instead of 1). Every call is bounded
     # as a whole by HBaseClient.call instead.
     client_socket.connect_timeout = None
-    return TAsyncClient(service, proto_factory.get_protocol(transport))  # type: ignore[no-untyped-call]
+    client = TAsyncClient(service, proto_factory.get_protocol(transport))  # type: ignore[no-untyped-call]
+    # Kept so the pool can tell a connection the gateway has closed (see _alive).
+    client.drift_socket = client_socket  # type: ignore[attr-defined]
+    return client
+
+
+def _alive(connection: Any) -> bool:
+    """Whether a pooled connection can still be used (or has not been opened yet).
+
+    The socket's asyncio transport keeps reading while the connection is idle, so a
+    gateway that closed it (a restart, its idle timeout) has already left an end of
+    file or an error on the reader: no round trip is needed to see it.
+    """
+    client = connection.client
+    if client is None:
+        return True
+    sock = getattr(client, "drift_socket", None)
+    reader = getattr(sock, "reader", None)
+    writer = getattr(sock, "writer", None)
+    if sock is None or reader is None or writer is None or not sock.is_open():
+        return False
+    return not (reader.at_eof() or reader.exception() is not None or writer.is_closing())
+
+
+def _connection_lost(error: BaseException) -> bool:
+    """Whether ``error`` says the connection died (not that the server refused the call)."""
+    return isinstance(
+        error, _TTransportException | ConnectionError | asyncio.IncompleteReadError | EOFError
+    )
+
+
+def _describe(error: BaseException) -> str:
+    """A short account of a transport or server error (Java stack traces cut off)."""
+    message = getattr(error, "message", None)
+    if isinstance(message, bytes):
+        message = message.decode(errors="replace")
+    text = str(message) if message else str(error)
+    first = text.strip().splitlines()[0] if text.strip() else type(error).__name__
+    return f"{type(error).__name__}: {first[:300]}"
+
+
+def _table_exists(error: BaseException) -> bool:
+    """Whether a createTable failure says the table is there (a race with another opener)."""
+    if isinstance(error, _thrift.AlreadyExists):
+        return True
+    message = getattr(error, "message", None) if isinstance(error, _thrift.IOError) else None
+    if isinstance(message, bytes):
+        message = message.decode(errors="replace")
+    return isinstance(message, str) and "TableExistsException" in message
 
 
 def column(qualifier: str) -> bytes:
@@ -149,9 +206,20 @@ class HBaseClient:
         return connection
 
     async def call(
-        self, what: str, work: Callable[[Any], Awaitable[T]], *, limit: float | None = None
+        self,
+        what: str,
+        work: Callable[[Any], Awaitable[T]],
+        *,
+        limit: float | None = None,
+        idempotent: bool = True,
     ) -> T:
         """Run ``work(thrift_client)`` on a pooled connection within the timeout.
+
+        A pooled connection the gateway has closed is replaced before use. If the
+        connection still dies under the call (the gateway went away between the check
+        and the call), an ``idempotent`` call is sent once more on a fresh connection,
+        within the same time limit; a call that is not idempotent (a counter increment,
+        a check-and-put) is not, since its first send may have been applied.
 
         Raises:
             BackendUnavailableError: on a timeout or any transport or server error.
@@ -159,6 +227,37 @@ class HBaseClient:
         if self._closed:
             raise BackendUnavailableError(self.description, "the store is closed")
         limit = limit or self._timeout
+        connection = await self._checkout(what, limit)
+        healthy = False
+        try:
+            async with asyncio.timeout(limit):
+                reused = connection.client is not None
+                try:
+                    result = await self._run(connection, work)
+                except Exception as error:
+                    if not (idempotent and reused and _connection_lost(error)):
+                        raise
+                    _LOG.info("%s: %s; retrying on a new connection", what, _describe(error))
+                    _discard(connection)
+                    connection = self._new_connection()
+                    result = await self._run(connection, work)
+            healthy = True
+        except TimeoutError:
+            detail = f"{what}: no answer within {limit:g} s"
+            raise BackendUnavailableError(self.description, detail) from None
+        except Exception as error:
+            detail = f"{what}: {_describe(error)}"
+            raise BackendUnavailableError(self.description, detail) from error
+        finally:
+            if not healthy:
+                # A call cut off mid-answer leaves the socket out of step: replace it.
+                _discard(connection)
+                connection = self._new_connection()
+            self._idle.put_nowait(connection)
+        return result
+
+    async def _checkout(self, what: str, limit: float) -> Any:
+        """An idle connection that is not known to be dead (waiting up to ``limit``)."""
         try:
             connection = self._idle.get_nowait()
         except asyncio.QueueEmpty:
@@ -167,25 +266,10 @@ class HBaseClient:
             except TimeoutError:
                 detail = f"{what}: no pooled connection free within {limit:g} s"
                 raise BackendUnavailableError(self.description, detail) from None
-        healthy = False
-        try:
-            async with asyncio.timeout(limit):
-                result = await self._run(connection, work)
-            healthy = True
-        except TimeoutError:
-            detail = f"{what}: no answer within {limit:g} s"
-            raise BackendUnavailableError(self.description, detail) from None
-        except Exception as error:
-            detail = f"{what}: {type(error).__name__}: {error}"
-            raise BackendUnavailableError(self.description, detail) from error
-        finally:
-            if not healthy:
-                # A call cut off mid-answer leaves the socket out of step: replace it.
-                with contextlib.suppress(Exception):
-                    connection.close()
-                connection = self._new_connection()
-            self._idle.put_nowait(connection)
-        return result
+        if not _alive(connection):
+            _discard(connection)
+            connection = self._new_connection()
+        return connection
 
     @staticmethod
     async def _run(connection: Any, work: Callable[[Any], Awaitable[T]]) -> T:
@@ -196,13 +280,16 @@ class HBaseClient:
         """Close every idle connection; calls fail afterwards."""
         self._closed = True
         while not self._idle.empty():
-            with contextlib.suppress(Exception):
-                self._idle.get_nowait().close()
+            _discard(self._idle.get_nowait())
 
     # -- tables --------------------------------------------------------------------------
 
     async def ensure_tables(self, names: Sequence[str]) -> None:
-        """Create the tables that do not exist yet (family ``main``); others are kept."""
+        """Create the tables that do not exist yet (family ``main``); others are kept.
+
+        Any number of processes may do this at once on a fresh HBase: a table another
+        process created meanwhile counts as created, once HBase serves it.
+        """
         existing = await self.call("list tables", lambda c: c.getTableNames(), limit=DDL_TIMEOUT)
         for name in names:
             full = self.table(name)
@@ -210,12 +297,35 @@ class HBaseClient:
                 continue
             descriptor = _thrift.ColumnDescriptor(name=f"{FAMILY}:".encode(), maxVersions=1)
 
-            async def create(c: Any, full: bytes = full, descriptor: Any = descriptor) -> None:
-                # Created meanwhile by another process: that is the goal.
-                with contextlib.suppress(_thrift.AlreadyExists):
+            async def create(c: Any, full: bytes = full, descriptor: Any = descriptor) -> bool:
+                try:
                     await c.createTable(full, [descriptor])
+                except Exception as error:
+                    if not _table_exists(error):
+                        raise
+                    return False
+                return True
 
-            await self.call(f"create table {full.decode()}", create, limit=DDL_TIMEOUT)
+            created = await self.call(f"create table {full.decode()}", create, limit=DDL_TIMEOUT)
+            if not created:
+                await self._wait_enabled(full)
+
+    async def _wait_enabled(self, full: bytes) -> None:
+        """Wait until a table another process is creating is enabled (it may be midway)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + DDL_TIMEOUT
+
+        async def enabled(c: Any) -> bool:
+            try:
+                return bool(await c.isTableEnabled(full))
+            except _thrift.IOError:
+                return False  # not in the catalogue yet
+
+        while not await self.call(f"check table {full.decode()}", enabled, limit=DDL_TIMEOUT):
+            if loop.time() > deadline:
+                detail = f"table {full.decode()} was created by another process but is not enabled"
+                raise BackendUnavailableError(self.description, detail)
+            await asyncio.sleep(0.2)
 
     # -- rows ----------------------------------------------------------------------------
 
@@ -257,7 +367,8 @@ class HBaseClient:
             )
             return done
 
-        return await self.call(f"checkAndPut {table} {row!r}", work)
+        # Not resent: a first send that was applied would make the second one fail.
+        return await self.call(f"checkAndPut {table} {row!r}", work, idempotent=False)
 
     async def increment(self, table: str, row: str, qualifier: str) -> int:
         """Atomically add one to a counter cell and return the new value."""
@@ -268,7 +379,8 @@ class HBaseClient:
             )
             return value
 
-        return await self.call(f"increment {table} {row!r}", work)
+        # Not resent: a first send that was applied would skip a number.
+        return await self.call(f"increment {table} {row!r}", work, idempotent=False)
 
     async def scan(
         self,
@@ -302,6 +414,11 @@ class HBaseClient:
 
         rows = await self.call(f"scan {table}", work)
         return [(r.row.decode(), _cells(r)) for r in rows]
+
+
+def _discard(connection: Any) -> None:
+    with contextlib.suppress(Exception):
+        connection.close()
 
 
 def prefix_stop(prefix: bytes) -> bytes:
