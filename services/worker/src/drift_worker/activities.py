@@ -4,6 +4,11 @@ They compose the store (definitions through the cache, contexts), the node regis
 the nodes' shared resources. A step runs one state and, as long as the following states
 are pure, those too, then writes the context once: fewer round trips per node, and every
 output lands in the store before the workflow moves on.
+
+Every store call goes through :func:`~drift_worker.store_guard.store_io`: a store that is
+away fails the activity with ``StoreUnavailable``, which the workflow answers by trying
+again later, never by spending the node's retries. A node's own failure keeps its type
+and its node's retry policy.
 """
 
 from __future__ import annotations
@@ -41,15 +46,16 @@ from drift_nodes import (
 )
 from drift_store import (
     AlreadyExistsError,
+    BackendUnavailableError,
     ContextRecord,
     ContextStore,
     DefinitionNotFoundError,
     DefinitionReader,
-    RevisionConflict,
-    StoreError,
+    RunNotFoundError,
 )
 from drift_worker.enum_store import EnumStore
 from drift_worker.events import RunEvents
+from drift_worker.heartbeat import heartbeating
 from drift_worker.metrics import Metrics
 from drift_worker.plan import (
     ACTIVITY_BEGIN,
@@ -69,6 +75,8 @@ from drift_worker.plan import (
     UtilityRequest,
     WaitSpec,
 )
+from drift_worker.receipts import StepReceipts
+from drift_worker.store_guard import StoreOutages, start_attempt, store_io
 from drift_worker.tracing import tracer
 
 __all__ = ["EngineActivities"]
@@ -125,6 +133,8 @@ class EngineActivities:
         self._metrics = metrics or Metrics()
         self._history_limit = history_limit
         self._runs: OrderedDict[tuple[str, str], ContextRecord] = OrderedDict()
+        self._receipts = StepReceipts()
+        self.outages = StoreOutages(self._metrics)
 
     def all(self) -> list[Any]:
         """Every activity, for ``Worker(activities=...)``."""
@@ -135,13 +145,15 @@ class EngineActivities:
     @activity.defn(name=ACTIVITY_BEGIN)
     async def begin(self, request: BeginRequest) -> BeginResult:
         """Pin the workflow and every node it may run; create the run's context."""
+        start_attempt()
         tenant = request.tenant_id
         try:
-            stored = await self._definitions.get_workflow(
-                tenant,
-                request.workflow_definition_id,
-                request.version,  # type: ignore[arg-type]
-            )
+            async with store_io(self.outages, tenant, request.run_id, "reading the workflow"):
+                stored = await self._definitions.get_workflow(
+                    tenant,
+                    request.workflow_definition_id,
+                    request.version,  # type: ignore[arg-type]
+                )
         except DefinitionNotFoundError as error:
             raise _definition_error(str(error)) from None
         workflow = stored.definition
@@ -153,7 +165,10 @@ class EngineActivities:
             if request.version != "SNAPSHOT":
                 raise _definition_error(msg)
             version = 0
-        states = {name: await self._plan_state(tenant, workflow, name) for name in workflow.states}
+        async with store_io(self.outages, tenant, request.run_id, "reading node definitions"):
+            states = {
+                name: await self._plan_state(tenant, workflow, name) for name in workflow.states
+            }
         plan = Plan(
             workflow_id=workflow.id,
             workflow_version=version,
@@ -169,10 +184,25 @@ class EngineActivities:
             else msgspec.convert(request.thread_context, ThreadContext)
         )
         context = RunContext.start(request.params, thread, self._enum_store.for_tenant(tenant))
+        async with store_io(self.outages, tenant, request.run_id, "creating the context"):
+            record = await self._create(tenant, request.run_id, context, workflow, version)
+        self.outages.succeeded(tenant, request.run_id)
+        self._remember(tenant, request.run_id, record)
+        self._metrics.run_started(workflow.id)
+        return BeginResult(plan=plan, revision=record.revision)
+
+    async def _create(
+        self,
+        tenant: str,
+        run_id: str,
+        context: RunContext,
+        workflow: WorkflowDefinition,
+        version: int,
+    ) -> ContextRecord:
         try:
-            record = await self._contexts.create(
+            return await self._contexts.create(
                 tenant,
-                request.run_id,
+                run_id,
                 context,
                 current_node=workflow.start_node,
                 status=RunStatus.RUNNING,
@@ -180,11 +210,15 @@ class EngineActivities:
                 workflow_version=version or None,
             )
         except AlreadyExistsError:
-            # A retry of this activity after a lost answer: the context is already there.
-            record = await self._contexts.require(tenant, request.run_id)
-        self._remember(tenant, request.run_id, record)
-        self._metrics.run_started(workflow.id)
-        return BeginResult(plan=plan, revision=record.revision)
+            pass
+        # A retry of this activity after a lost answer: the context is already there.
+        try:
+            return await self._contexts.require(tenant, run_id)
+        except RunNotFoundError:
+            # Taken but not readable: a create cut off between its two steps (HBase),
+            # whose claim another try takes over once its lease has passed.
+            detail = f"the context of run {run_id!r} is being created by an earlier try"
+            raise BackendUnavailableError("context store", detail) from None
 
     async def _plan_state(
         self, tenant: str, workflow: WorkflowDefinition, name: str
@@ -231,8 +265,9 @@ class EngineActivities:
     @activity.defn(name=ACTIVITY_STEP)
     async def step(self, request: StepRequest) -> StepResult:
         """Run ``request.state`` and the pure states after it; write the context once."""
+        start_attempt()
         try:
-            return await self._step(request)
+            return await heartbeating(self._step(request), self._metrics)
         except BaseException:
             # The context in memory may be half changed: read it again next time.
             self._forget(request.tenant_id, request.run_id)
@@ -242,6 +277,11 @@ class EngineActivities:
         tenant = request.tenant_id
         workflow = await self._workflow(request)
         record = await self._context(tenant, request.run_id, request.revision)
+        landed = self._receipts.landed(request, record)
+        if landed is not None:
+            # The last try's write went through although its answer was lost.
+            self.outages.succeeded(tenant, request.run_id)
+            return msgspec.structs.replace(landed, revision=record.revision)
         context = record.context
         for item in request.records:
             context.global_[item.key] = item.value
@@ -249,18 +289,26 @@ class EngineActivities:
         dispositions: list[str] = []
         outcome = await self._chain(request, workflow, context, executed, dispositions)
         status = _status_after(outcome)
-        if request.after_end:
-            written = await self._write(tenant, request.run_id, record, context)
-        else:
-            written = await self._write(
-                tenant, request.run_id, record, context, current_node=outcome.state, status=status
-            )
+        disposition = outcome.disposition or (dispositions[-1] if dispositions else None)
+        result = msgspec.structs.replace(outcome, executed=executed, disposition=disposition)
+        try:
+            if request.after_end:
+                written = await self._write(tenant, request.run_id, record, context)
+            else:
+                written = await self._write(
+                    tenant,
+                    request.run_id,
+                    record,
+                    context,
+                    current_node=outcome.state,
+                    status=status,
+                )
+        except ApplicationError:
+            self._receipts.keep(request, context, result)
+            raise
         if self._events is not None:
             await self._events.progress(tenant, request.run_id, executed, outcome.outcome, status)
-        disposition = outcome.disposition or (dispositions[-1] if dispositions else None)
-        return msgspec.structs.replace(
-            outcome, revision=written.revision, executed=executed, disposition=disposition
-        )
+        return msgspec.structs.replace(result, revision=written.revision)
 
     async def _chain(
         self,
@@ -415,6 +463,7 @@ class EngineActivities:
     @activity.defn(name=ACTIVITY_MARK)
     async def mark(self, request: MarkRequest) -> int:
         """Write the run's status (and pending records) without running a node."""
+        start_attempt()
         record = await self._context(request.tenant_id, request.run_id, request.revision)
         context = record.context
         for item in request.records:
@@ -436,21 +485,26 @@ class EngineActivities:
     @activity.defn(name=ACTIVITY_UTILITY)
     async def utility(self, request: UtilityRequest) -> UtilityResponse:
         """Run one state with the given parameters; the run's context is left as it was."""
+        start_attempt()
         step = request.step
         workflow = await self._workflow(step)
         record = await self._context(step.tenant_id, step.run_id, step.revision)
         context = record.context  # read only: nodes never change the context they see
         definition = await self._definition(step, workflow, step.state)
+        self.outages.succeeded(step.tenant_id, step.run_id)
         node_type = self._node_type(step.state, definition)
         try:
-            result = await self._execute(
-                step,
-                workflow=workflow,
-                name=step.state,
-                definition=definition,
-                node_type=node_type,
-                context=context,
-                overrides=request.parameters,
+            result = await heartbeating(
+                self._execute(
+                    step,
+                    workflow=workflow,
+                    name=step.state,
+                    definition=definition,
+                    node_type=node_type,
+                    context=context,
+                    overrides=request.parameters,
+                ),
+                self._metrics,
             )
         except NodeError as error:
             if error.retryable:
@@ -464,9 +518,12 @@ class EngineActivities:
 
     async def _workflow(self, request: StepRequest) -> WorkflowDefinition:
         version: int | Literal["SNAPSHOT"] = request.workflow_version or "SNAPSHOT"
-        stored = await self._definitions.get_workflow(
-            request.tenant_id, request.workflow_id, version
-        )
+        async with store_io(
+            self.outages, request.tenant_id, request.run_id, "reading the workflow"
+        ):
+            stored = await self._definitions.get_workflow(
+                request.tenant_id, request.workflow_id, version
+            )
         return stored.definition
 
     async def _definition(
@@ -482,7 +539,10 @@ class EngineActivities:
             msg = f"state {name!r} names no node definition"
             raise _definition_error(msg)
         version: int | Literal["SNAPSHOT"] = request.pins.get(name, "SNAPSHOT")
-        stored = await self._definitions.get_node(request.tenant_id, state.resource_id, version)
+        async with store_io(
+            self.outages, request.tenant_id, request.run_id, f"reading the node of {name!r}"
+        ):
+            stored = await self._definitions.get_node(request.tenant_id, state.resource_id, version)
         return stored.definition
 
     async def _context(self, tenant: str, run_id: str, revision: int) -> ContextRecord:
@@ -495,11 +555,8 @@ class EngineActivities:
         if cached is not None and cached.revision == revision:
             self._runs.move_to_end((tenant, run_id))
             return cached
-        try:
+        async with store_io(self.outages, tenant, run_id, "reading the context"):
             return await self._contexts.require(tenant, run_id)
-        except StoreError as error:
-            msg = f"run {run_id!r}: the context cannot be read: {error}"
-            raise ApplicationError(msg, type="StoreUnavailable") from None
 
     async def _write(
         self,
@@ -511,24 +568,25 @@ class EngineActivities:
         current_node: str | UnsetType | None = UNSET,
         status: RunStatus | UnsetType = UNSET,
     ) -> ContextRecord:
-        """Write the context (and, when given, the current state and status) by CAS."""
+        """Write the context (and, when given, the current state and status) by CAS.
+
+        A lost race (``RevisionConflict``) is a ``StoreUnavailable`` too: the next try
+        reads the context again, so the run goes on from what is stored.
+        """
         try:
-            written = await self._contexts.update(
-                tenant,
-                run_id,
-                expected_revision=record.revision,
-                context=context,
-                current_node=current_node,
-                status=status,
-            )
-        except RevisionConflict as conflict:
+            async with store_io(self.outages, tenant, run_id, "writing the context"):
+                written = await self._contexts.update(
+                    tenant,
+                    run_id,
+                    expected_revision=record.revision,
+                    context=context,
+                    current_node=current_node,
+                    status=status,
+                )
+        except ApplicationError:
             self._forget(tenant, run_id)
-            msg = f"run {run_id!r} changed underneath this step ({conflict}); retrying"
-            raise ApplicationError(msg, type="RevisionConflict") from None
-        except StoreError as error:
-            self._forget(tenant, run_id)
-            msg = f"run {run_id!r}: the context cannot be written: {error}"
-            raise ApplicationError(msg, type="StoreUnavailable") from None
+            raise
+        self.outages.succeeded(tenant, run_id)
         self._remember(tenant, run_id, msgspec.structs.replace(written, context=context))
         if isinstance(status, RunStatus) and status.is_final:
             self._metrics.run_ended(record.workflow_id or "", status.value)

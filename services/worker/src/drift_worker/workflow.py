@@ -9,13 +9,21 @@ The run is driven by updates: ``drift.state`` answers at the next stable point (
 with the start, it makes a synchronous start), ``drift.resume`` answers a view,
 ``drift.utility`` runs a disconnected state, ``drift.terminate`` stops the run. Every
 update answers the run's next stable state, so callers never poll.
+
+The engine's own store I/O (pinning, reading and writing the context, reading
+definitions) does not share the node's retry budget: an activity whose store calls did
+not go through fails with ``StoreUnavailable``, and the run waits on a durable timer
+(1 s, doubling up to 60 s) and runs the same activity again, for as long as the store
+stays away. A store outage delays runs; it never fails them. Non-local activities
+heartbeat, so an attempt on a worker that died is retried within seconds.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy as TemporalRetry
@@ -60,6 +68,7 @@ with workflow.unsafe.imports_passed_through():
         ACTIVITY_MARK,
         ACTIVITY_STEP,
         ACTIVITY_UTILITY,
+        STORE_UNAVAILABLE,
         BeginRequest,
         BeginResult,
         CallbackRequest,
@@ -84,10 +93,20 @@ _CALLBACK_RETRY = TemporalRetry(
 )
 _CALLBACK_DEADLINE = timedelta(hours=1)
 _MAX_FAILURE_ROUTES = 1000
+_HEARTBEAT_TIMEOUT = timedelta(seconds=10)
+_STORE_WAIT_PATCH = "drift.store-wait"
+_STORE_FIRST_WAIT = timedelta(seconds=1)
+_STORE_LONGEST_WAIT = timedelta(seconds=60)
+
+T = TypeVar("T")
 
 
 class _Terminated(Exception):  # noqa: N818 - a control-flow signal, not an error
     """Raised inside the run loop when a terminate request arrives."""
+
+
+class _StoreWaitTooLong(Exception):  # noqa: N818 - a control-flow signal, not an error
+    """The run has waited for the store so long that its history should start anew."""
 
 
 class _Failed(Exception):  # noqa: N818 - a control-flow signal, not an error
@@ -111,6 +130,16 @@ def _retry(policy: RetryPolicy, *, non_retryable: list[str] | None = None) -> Te
         maximum_attempts=policy.maximum_attempts,
         non_retryable_error_types=non_retryable,
     )
+
+
+def _store_unavailable(error: BaseException) -> bool:
+    """Whether an activity failed because its store I/O did not go through."""
+    current: BaseException | None = error
+    while current is not None:
+        if isinstance(current, ApplicationError) and current.type == STORE_UNAVAILABLE:
+            return True
+        current = current.__cause__
+    return False
 
 
 def _failure_message(error: BaseException) -> str:
@@ -187,13 +216,16 @@ class DriftRunWorkflow:
             thread_context=None if run.thread_context is None else _builtins(run.thread_context),
         )
         try:
-            begun: BeginResult = await workflow.execute_local_activity(
-                ACTIVITY_BEGIN,
-                request,
-                result_type=BeginResult,
-                start_to_close_timeout=_ENGINE_TIMEOUT,
-                retry_policy=TemporalRetry(
-                    maximum_attempts=5, non_retryable_error_types=["DefinitionError"]
+            begun: BeginResult = await self._until_stored(
+                "pinning the run",
+                lambda: workflow.execute_local_activity(
+                    ACTIVITY_BEGIN,
+                    request,
+                    result_type=BeginResult,
+                    start_to_close_timeout=_ENGINE_TIMEOUT,
+                    retry_policy=TemporalRetry(
+                        maximum_attempts=5, non_retryable_error_types=["DefinitionError"]
+                    ),
                 ),
             )
         except FailureError as error:
@@ -214,7 +246,7 @@ class DriftRunWorkflow:
                 await self._continue_as_new(state, records)
             self._current = state
             try:
-                result = await self._race(self._step(state, records))
+                result = await self._race(self._step(state, records, restartable=True))
                 records = []
                 following = await self._follow(result)
             except _Failed as failure:
@@ -233,6 +265,8 @@ class DriftRunWorkflow:
                 records = [*records, error]
                 state = target
                 continue
+            except _StoreWaitTooLong:
+                continue  # to continue as new, with the same state and records
             if following is None:
                 return
             state, records = following
@@ -270,7 +304,13 @@ class DriftRunWorkflow:
     # ------------------------------------------------------------------ steps
 
     async def _step(
-        self, state: str, records: list[Record], *, chain: bool = True, after_end: bool = False
+        self,
+        state: str,
+        records: list[Record],
+        *,
+        chain: bool = True,
+        after_end: bool = False,
+        restartable: bool = False,
     ) -> StepResult:
         plan = self._require_plan()
         planned = plan.states[state]
@@ -288,10 +328,11 @@ class DriftRunWorkflow:
         )
         timeout = timedelta(seconds=planned.timeout_seconds)
         retry = _retry(planned.retry, non_retryable=["PermanentNodeError"])
-        result: StepResult
-        try:
+
+        async def attempt() -> StepResult:
+            done: StepResult
             if planned.pure:
-                result = await workflow.execute_local_activity(
+                done = await workflow.execute_local_activity(
                     ACTIVITY_STEP,
                     request,
                     result_type=StepResult,
@@ -299,13 +340,19 @@ class DriftRunWorkflow:
                     retry_policy=retry,
                 )
             else:
-                result = await workflow.execute_activity(
+                done = await workflow.execute_activity(
                     ACTIVITY_STEP,
                     request,
                     result_type=StepResult,
                     start_to_close_timeout=timeout,
+                    heartbeat_timeout=min(_HEARTBEAT_TIMEOUT, timeout),
                     retry_policy=retry,
                 )
+            return done
+
+        result: StepResult
+        try:
+            result = await self._until_stored(f"state {state!r}", attempt, restartable=restartable)
         except FailureError as error:
             raise _Failed(state, _failure_message(error)) from error
         return result
@@ -319,13 +366,54 @@ class DriftRunWorkflow:
             revision=self._revision,
             records=records or [],
         )
-        self._revision = await workflow.execute_local_activity(
-            ACTIVITY_MARK,
-            request,
-            result_type=int,
-            start_to_close_timeout=_ENGINE_TIMEOUT,
-            retry_policy=_ENGINE_RETRY,
+        self._revision = await self._until_stored(
+            f"marking the run {status}",
+            lambda: workflow.execute_local_activity(
+                ACTIVITY_MARK,
+                request,
+                result_type=int,
+                start_to_close_timeout=_ENGINE_TIMEOUT,
+                retry_policy=_ENGINE_RETRY,
+            ),
         )
+
+    async def _until_stored(
+        self, what: str, attempt: Callable[[], Awaitable[T]], *, restartable: bool = False
+    ) -> T:
+        """Run an engine activity; while its store I/O fails, wait and run it again.
+
+        The wait is a durable timer (1 s, doubling up to 60 s), with no end: the store
+        coming back is what ends it. Queries and updates are answered meanwhile, and a
+        terminate request ends the wait (the run loop races it). ``restartable`` lets a
+        long wait continue as new (the run loop then runs the same state again).
+
+        Raises:
+            FailureError: any failure that is not ``StoreUnavailable`` (the node's own).
+            _StoreWaitTooLong: when ``restartable`` and the history has grown too long.
+        """
+        wait = _STORE_FIRST_WAIT
+        tries = 0
+        while True:
+            try:
+                return await attempt()
+            except FailureError as error:
+                # Checked only when the store fails, so runs that never meet an outage
+                # keep their histories exactly as before (no marker).
+                if not _store_unavailable(error) or not workflow.patched(_STORE_WAIT_PATCH):
+                    raise
+                tries += 1
+                workflow.logger.warning(
+                    "run %s: %s waits for the store (try %d, next in %s): %s",
+                    self._input.run_id,
+                    what,
+                    tries,
+                    wait,
+                    _failure_message(error),
+                )
+            await workflow.sleep(wait)
+            wait = min(wait * 2, _STORE_LONGEST_WAIT)
+            if restartable and self._should_continue_as_new():
+                raise _StoreWaitTooLong
 
     # ------------------------------------------------------------------ waiting
 
@@ -615,17 +703,29 @@ class DriftRunWorkflow:
             ),
             parameters=call.parameters,
         )
+        timeout = timedelta(seconds=planned.timeout_seconds)
         options: dict[str, Any] = {
             "result_type": UtilityResponse,
-            "start_to_close_timeout": timedelta(seconds=planned.timeout_seconds),
+            "start_to_close_timeout": timeout,
             "retry_policy": _retry(planned.retry, non_retryable=["PermanentNodeError"]),
         }
+
+        async def attempt() -> UtilityResponse:
+            done: UtilityResponse
+            if planned.pure:
+                done = await workflow.execute_local_activity(ACTIVITY_UTILITY, request, **options)
+            else:
+                done = await workflow.execute_activity(
+                    ACTIVITY_UTILITY,
+                    request,
+                    heartbeat_timeout=min(_HEARTBEAT_TIMEOUT, timeout),
+                    **options,
+                )
+            return done
+
         answer: UtilityResponse
         try:
-            if planned.pure:
-                answer = await workflow.execute_local_activity(ACTIVITY_UTILITY, request, **options)
-            else:
-                answer = await workflow.execute_activity(ACTIVITY_UTILITY, request, **options)
+            answer = await self._until_stored(f"utility call of {call.node!r}", attempt)
         except FailureError as error:
             return UtilityResponse(
                 node=call.node, status=NodeStatus.FAILED, error_message=_failure_message(error)
