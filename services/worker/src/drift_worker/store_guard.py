@@ -35,8 +35,13 @@ _LOG = logging.getLogger(__name__)
 _DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
     "drift_store_deadline", default=None
 )
+_LOCAL: contextvars.ContextVar[bool] = contextvars.ContextVar("drift_store_local", default=False)
 _MARGIN: Final = 1.0
 """Seconds kept free before an attempt's own timeout for the engine's error to arrive."""
+LOCAL_STORE_LIMIT: Final = 5.0
+"""Seconds one block of store calls may take in a local activity. A local activity holds
+its run's workflow task, and queries of the run wait for that task: a store that hangs
+must not keep them waiting for long."""
 WAITING_WINDOW: Final = 150.0
 """A run counts as waiting for the store this long after its last failed store call
 (more than the workflow's longest wait between two tries)."""
@@ -51,13 +56,23 @@ def start_attempt() -> None:
     """
     if not activity.in_activity():
         return
-    timeout = activity.info().start_to_close_timeout
+    info = activity.info()
+    timeout = info.start_to_close_timeout
+    _LOCAL.set(info.is_local)
     if timeout is None:
         _DEADLINE.set(None)
         return
     seconds = timeout.total_seconds()
     margin = min(_MARGIN, seconds / 10)
     _DEADLINE.set(asyncio.get_running_loop().time() + seconds - margin)
+
+
+def _block_deadline() -> float | None:
+    deadline = _DEADLINE.get()
+    if not _LOCAL.get():
+        return deadline
+    limit = asyncio.get_running_loop().time() + LOCAL_STORE_LIMIT
+    return limit if deadline is None else min(deadline, limit)
 
 
 class StoreOutages:
@@ -139,12 +154,12 @@ async def store_io(
             not answer before the attempt's deadline, or a compare-and-set lost.
     """
     try:
-        async with asyncio.timeout_at(_DEADLINE.get()):
+        async with asyncio.timeout_at(_block_deadline()):
             yield
     except RevisionConflict as error:
         raise outages.failed(tenant, run_id, operation, str(error), conflict=True) from None
     except TimeoutError:
-        detail = "no answer before this attempt's time was up"
+        detail = "no answer in time"
         raise outages.failed(tenant, run_id, operation, detail) from None
     except (BackendUnavailableError, ConnectionError) as error:
         raise outages.failed(tenant, run_id, operation, str(error)) from None
