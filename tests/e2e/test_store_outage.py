@@ -96,8 +96,7 @@ async def _sqlite_locked(path: Path) -> AsyncIterator[None]:
             connection.close()
 
     holder = asyncio.create_task(asyncio.to_thread(hold))
-    while not locked.is_set():
-        await asyncio.sleep(0.01)
+    assert await asyncio.to_thread(locked.wait, 10), "the write lock was not taken"
     try:
         yield
     finally:
