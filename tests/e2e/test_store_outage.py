@@ -14,6 +14,7 @@ import contextlib
 import sqlite3
 import threading
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -149,7 +150,7 @@ async def test_a_store_outage_delays_runs_and_fails_none(
         # A run waiting for the store still answers queries, and is not failed.
         for run_id in (*before, *during):
             state: WorkflowResponse = await engine.handle(run_id).query(
-                QUERY_STATE, result_type=WorkflowResponse
+                QUERY_STATE, result_type=WorkflowResponse, rpc_timeout=timedelta(seconds=30)
             )
             assert state.workflow_status is not RunStatus.FAILED, state
         await asyncio.sleep(OUTAGE_SECONDS[kind] / 2)

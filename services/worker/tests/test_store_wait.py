@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from temporalio import activity
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
@@ -73,7 +73,11 @@ async def begin(request: BeginRequest) -> BeginResult:
         "broken": PlannedState(node_type="HTTP", pure=False, timeout_seconds=5, retry=ONE_ATTEMPT),
     }
     start = "broken" if request.workflow_definition_id == "broken" else "work"
-    plan = Plan(workflow_id="w", workflow_version=1, start_node=start, states=states)
+    # "short": a history limit any wait passes, so a long wait continues as new.
+    limit = 12 if request.workflow_definition_id == "short" else 10_000
+    plan = Plan(
+        workflow_id="w", workflow_version=1, start_node=start, states=states, history_limit=limit
+    )
     return BeginResult(plan=plan, revision=1)
 
 
@@ -169,3 +173,15 @@ async def test_a_run_waiting_for_the_store_answers_queries_updates_and_terminate
     assert ended.workflow_status is RunStatus.TERMINATED
     assert CALLS[run_id]["utility"] == 2
     assert CALLS[run_id]["mark"] == 2
+
+
+async def test_a_long_wait_for_the_store_continues_as_new_at_the_same_state(
+    engine: Client, task_queue: str
+) -> None:
+    run_id, handle = await _start(engine, task_queue, {"work": 3}, workflow="short")
+    final = await asyncio.wait_for(handle.result(), 60)
+    assert final.workflow_status is RunStatus.COMPLETED
+    assert CALLS[run_id] == Counter({"begin": 1, "work": 4, "done": 1})
+    first = engine.get_workflow_handle(f"t1/{run_id}", run_id=handle.first_execution_run_id)
+    assert handle.first_execution_run_id is not None
+    assert (await first.describe()).status is WorkflowExecutionStatus.CONTINUED_AS_NEW

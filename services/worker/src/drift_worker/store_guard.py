@@ -38,10 +38,11 @@ _DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
 _LOCAL: contextvars.ContextVar[bool] = contextvars.ContextVar("drift_store_local", default=False)
 _MARGIN: Final = 1.0
 """Seconds kept free before an attempt's own timeout for the engine's error to arrive."""
-LOCAL_STORE_LIMIT: Final = 5.0
+LOCAL_STORE_LIMIT: Final = 10.0
 """Seconds one block of store calls may take in a local activity. A local activity holds
 its run's workflow task, and queries of the run wait for that task: a store that hangs
-must not keep them waiting for long."""
+must not keep them waiting for long. (As long as the HBase client's default per-call
+timeout, so a store that is slow but working is not cut off.)"""
 WAITING_WINDOW: Final = 150.0
 """A run counts as waiting for the store this long after its last failed store call
 (more than the workflow's longest wait between two tries)."""
