@@ -402,7 +402,10 @@ class DriftRunWorkflow:
                 if not _store_unavailable(error) or not workflow.patched(_STORE_WAIT_PATCH):
                     raise
                 tries += 1
-                workflow.logger.warning(
+                # Loud when the wait starts and every tenth try; the worker's metrics
+                # count every failure.
+                log = workflow.logger.warning if tries % 10 == 1 else workflow.logger.info
+                log(
                     "run %s: %s waits for the store (try %d, next in %s): %s",
                     self._input.run_id,
                     what,
