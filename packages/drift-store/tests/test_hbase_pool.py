@@ -40,7 +40,7 @@ def pool(monkeypatch: pytest.MonkeyPatch) -> tuple[HBaseClient, list[FakeConnect
         return made[-1]
 
     monkeypatch.setattr(client, "_new_connection", new_connection)
-    monkeypatch.setattr(module, "_alive", lambda connection: True)
+    monkeypatch.setattr(module, "_alive", lambda _connection: True)
     client._idle.get_nowait()
     old = FakeConnection("pooled")
     client._idle.put_nowait(old)
