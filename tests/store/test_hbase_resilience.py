@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+import pytest
+
 from drift_models import RunStatus
 from drift_store import open_store
 from drift_store.testing import context, hbase_server
@@ -30,8 +32,9 @@ async def test_concurrent_first_opens_on_a_fresh_prefix_all_succeed(
     assert sorted(written) == sorted(f"race-{i}" for i in range(openers))
 
 
+@pytest.mark.parametrize("how", ["graceful", "killed"])
 async def test_every_call_after_a_thrift_restart_succeeds(
-    hbase: hbase_server.HBaseServer, hbase_url: str
+    hbase: hbase_server.HBaseServer, hbase_url: str, how: str
 ) -> None:
     url = hbase_url.replace("timeout=30", f"timeout=30&pool={POOL}")
     async with open_store(url) as store:
@@ -40,7 +43,11 @@ async def test_every_call_after_a_thrift_restart_succeeds(
         for i in range(POOL):
             await store.contexts.create(tenant, f"before-{i}", context())
         await asyncio.gather(*(store.contexts.require(tenant, f"before-{i}") for i in range(POOL)))
-        hbase.restart_thrift()
+        if how == "graceful":
+            hbase.restart_thrift()
+        else:
+            hbase.kill_thrift()
+            hbase.start_thrift()
         # Reads, conditional writes and creates: one per pooled connection and more.
         for i in range(POOL * 2):
             record = await store.contexts.require(tenant, f"before-{i % POOL}")
