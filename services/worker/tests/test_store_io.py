@@ -57,6 +57,14 @@ class FlakyContexts(ContextStore):
 
     lose_answer = False
     lose_race = False
+    lose_create_answer = False
+
+    async def create(self, tenant: str, run_id: str, context: RunContext, **extra: Any) -> Any:
+        created = await super().create(tenant, run_id, context, **extra)
+        if self.lose_create_answer:
+            self.lose_create_answer = False
+            raise BackendUnavailableError("sqlite :memory:", "the answer was lost")
+        return created
 
     async def update(
         self,
@@ -201,3 +209,20 @@ async def test_definition_reads_of_a_closed_store_are_store_unavailable(
     assert failed.value.type == STORE_UNAVAILABLE
     assert "reading the workflow" in str(failed.value)
     assert metrics.registry.get_sample_value("drift_worker_runs_waiting_for_store") == 1
+
+
+async def test_a_begin_whose_create_answer_was_lost_finds_its_context(
+    parts: tuple[EngineActivities, FlakyContexts, Metrics], store: Store
+) -> None:
+    activities, contexts, _ = parts
+    contexts.lose_create_answer = True
+    with pytest.raises(ApplicationError) as failed:
+        await _begin(activities, "begin-1")
+    assert failed.value.type == STORE_UNAVAILABLE
+    assert "creating the context" in str(failed.value)
+    request = await _begin(activities, "begin-1")  # the context exists: AlreadyExists
+    assert request.revision == 1
+    result = await _environment().run(activities.step, request)
+    assert result.outcome is Outcome.END
+    stored = await store.contexts.require(TENANT, "begin-1")
+    assert stored.context.global_["count"] == {"n": 1}
