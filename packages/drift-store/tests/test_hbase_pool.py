@@ -9,10 +9,11 @@ import pytest
 
 from drift_store import BackendUnavailableError
 from drift_store import _hbase_client as module
+from drift_store import _hbase_transport as transport
 from drift_store._hbase_client import HBaseClient
 from drift_store.urls import HBaseUrl
 
-TTransportException: Any = module._TTransportException
+TTransportException: Any = transport.TTransportException
 
 
 class FakeConnection:
@@ -40,7 +41,7 @@ def pool(monkeypatch: pytest.MonkeyPatch) -> tuple[HBaseClient, list[FakeConnect
         return made[-1]
 
     monkeypatch.setattr(client, "_new_connection", new_connection)
-    monkeypatch.setattr(module, "_alive", lambda _connection: True)
+    monkeypatch.setattr(module, "alive", lambda _connection: True)
     client._idle.get_nowait()
     old = FakeConnection("pooled")
     client._idle.put_nowait(old)
@@ -97,7 +98,7 @@ async def test_a_server_error_is_not_retried_and_is_reported_by_its_first_line(
     pool: tuple[HBaseClient, list[FakeConnection]],
 ) -> None:
     client, _ = pool
-    error = module._thrift.IOError(message=b"org.apache.Boom: no\n\tat org.apache.X(X.java:1)")
+    error = transport.thrift.IOError(message=b"org.apache.Boom: no\n\tat org.apache.X(X.java:1)")
     work = _dies_on("pooled", error=error)
     with pytest.raises(BackendUnavailableError) as raised:
         await client.call("get", work)
@@ -109,7 +110,7 @@ async def test_a_connection_the_gateway_closed_is_replaced_before_use(
     pool: tuple[HBaseClient, list[FakeConnection]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client, made = pool
-    monkeypatch.setattr(module, "_alive", lambda connection: connection.name != "pooled")
+    monkeypatch.setattr(module, "alive", lambda connection: connection.name != "pooled")
     work = _dies_on()
     assert await client.call("checkAndPut", work, idempotent=False) == "answer from fresh-1"
     assert work.calls == ["fresh-1"]

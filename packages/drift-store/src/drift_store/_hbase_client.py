@@ -17,16 +17,20 @@ this module adds what the store needs from it:
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import importlib
-import importlib.util
 import logging
-import sys
-import types
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from pathlib import Path
 from typing import Any, Final, TypeVar
 
+from drift_store._hbase_transport import (
+    alive,
+    connection_lost,
+    describe,
+    discard,
+    happybase,
+    make_client,
+    table_exists,
+    thrift,
+)
 from drift_store._layout import FAMILY
 from drift_store.errors import BackendUnavailableError
 from drift_store.urls import HBaseUrl
@@ -39,128 +43,6 @@ Cells = dict[str, bytes]
 """A row's cells: qualifier (without the family) → value."""
 
 DDL_TIMEOUT: Final = 60.0
-
-
-def _load_aiohappybase() -> Any:
-    """Import aiohappybase without setuptools' deprecated ``pkg_resources``.
-
-    aiohappybase 1.4 reads its Thrift IDL through ``pkg_resources.resource_filename``
-    at import time only. A stand-in module serves that one call during the import and
-    is removed again, so nothing else in the process sees it.
-    """
-    loaded = sys.modules.get("aiohappybase")
-    if loaded is not None:
-        return loaded
-    shim = types.ModuleType("pkg_resources")
-
-    def resource_filename(module: str, name: str) -> str:
-        # pkg_resources resolves a module name to the directory of its file.
-        spec = importlib.util.find_spec(module)
-        if spec is None or spec.origin is None:
-            msg = f"cannot locate {name!r} beside module {module!r}"
-            raise FileNotFoundError(msg)
-        return str(Path(spec.origin).parent / name)
-
-    shim.resource_filename = resource_filename  # type: ignore[attr-defined]
-    previous = sys.modules.get("pkg_resources")
-    sys.modules["pkg_resources"] = shim
-    try:
-        return importlib.import_module("aiohappybase")
-    finally:
-        if previous is None:
-            del sys.modules["pkg_resources"]
-        else:
-            sys.modules["pkg_resources"] = previous
-
-
-_happybase = _load_aiohappybase()
-_thrift: Any = sys.modules["Hbase_thrift"]
-_TTransportException: type[Exception] = importlib.import_module(
-    "thriftpy2.transport"
-).TTransportException
-
-
-async def _make_client(
-    *,
-    service: Any,
-    host: str,
-    port: int,
-    timeout: int,  # noqa: ASYNC109 -- aiohappybase passes the socket timeout (ms)
-    connect_timeout: int,
-    trans_factory: Any,
-    proto_factory: Any,
-) -> Any:
-    """thriftpy2's ``make_client``, but closing the socket when the connect fails.
-
-    (thriftpy2 0.7 leaves the socket of a refused connection open; aiohappybase calls
-    this through ``Connection._client_factory``.)
-    """
-    from thriftpy2.contrib.aio.client import TAsyncClient  # noqa: PLC0415
-    from thriftpy2.contrib.aio.socket import TAsyncSocket  # noqa: PLC0415
-
-    client_socket = TAsyncSocket(
-        host, port, socket_timeout=timeout, connect_timeout=connect_timeout
-    )
-    transport = trans_factory.get_transport(client_socket)
-    try:
-        await transport.open()
-    except BaseException:
-        if client_socket.raw_sock is not None:
-            client_socket.raw_sock.close()
-        raise
-    # thriftpy2 also bounds every read of a frame by the connect timeout, which costs a
-    # task and a timer per read (a get took 2-3 ms instead of 1). Every call is bounded
-    # as a whole by HBaseClient.call instead.
-    client_socket.connect_timeout = None
-    client = TAsyncClient(service, proto_factory.get_protocol(transport))  # type: ignore[no-untyped-call]
-    # Kept so the pool can tell a connection the gateway has closed (see _alive).
-    client.drift_socket = client_socket  # type: ignore[attr-defined]
-    return client
-
-
-def _alive(connection: Any) -> bool:
-    """Whether a pooled connection can still be used (or has not been opened yet).
-
-    The socket's asyncio transport keeps reading while the connection is idle, so a
-    gateway that closed it (a restart, its idle timeout) has already left an end of
-    file or an error on the reader: no round trip is needed to see it.
-    """
-    client = connection.client
-    if client is None:
-        return True
-    sock = getattr(client, "drift_socket", None)
-    reader = getattr(sock, "reader", None)
-    writer = getattr(sock, "writer", None)
-    if sock is None or reader is None or writer is None or not sock.is_open():
-        return False
-    return not (reader.at_eof() or reader.exception() is not None or writer.is_closing())
-
-
-def _connection_lost(error: BaseException) -> bool:
-    """Whether ``error`` says the connection died (not that the server refused the call)."""
-    return isinstance(
-        error, _TTransportException | ConnectionError | asyncio.IncompleteReadError | EOFError
-    )
-
-
-def _describe(error: BaseException) -> str:
-    """A short account of a transport or server error (Java stack traces cut off)."""
-    message = getattr(error, "message", None)
-    if isinstance(message, bytes):
-        message = message.decode(errors="replace")
-    text = str(message) if message else str(error)
-    first = text.strip().splitlines()[0] if text.strip() else type(error).__name__
-    return f"{type(error).__name__}: {first[:300]}"
-
-
-def _table_exists(error: BaseException) -> bool:
-    """Whether a createTable failure says the table is there (a race with another opener)."""
-    if isinstance(error, _thrift.AlreadyExists):
-        return True
-    message = getattr(error, "message", None) if isinstance(error, _thrift.IOError) else None
-    if isinstance(message, bytes):
-        message = message.decode(errors="replace")
-    return isinstance(message, str) and "TableExistsException" in message
 
 
 def column(qualifier: str) -> bytes:
@@ -195,14 +77,14 @@ class HBaseClient:
 
     def _new_connection(self) -> Any:
         millis = int(self._timeout * 1000)
-        connection = _happybase.Connection(
+        connection = happybase.Connection(
             host=self.url.host,
             port=self.url.port,
             timeout=millis,
             connect_timeout=millis,
             autoconnect=False,
         )
-        connection._client_factory = _make_client  # noqa: SLF001
+        connection._client_factory = make_client  # noqa: SLF001
         return connection
 
     async def call(
@@ -235,10 +117,10 @@ class HBaseClient:
                 try:
                     result = await self._run(connection, work)
                 except Exception as error:
-                    if not (idempotent and reused and _connection_lost(error)):
+                    if not (idempotent and reused and connection_lost(error)):
                         raise
-                    _LOG.info("%s: %s; retrying on a new connection", what, _describe(error))
-                    _discard(connection)
+                    _LOG.info("%s: %s; retrying on a new connection", what, describe(error))
+                    discard(connection)
                     connection = self._new_connection()
                     result = await self._run(connection, work)
             healthy = True
@@ -246,12 +128,12 @@ class HBaseClient:
             detail = f"{what}: no answer within {limit:g} s"
             raise BackendUnavailableError(self.description, detail) from None
         except Exception as error:
-            detail = f"{what}: {_describe(error)}"
+            detail = f"{what}: {describe(error)}"
             raise BackendUnavailableError(self.description, detail) from error
         finally:
             if not healthy:
                 # A call cut off mid-answer leaves the socket out of step: replace it.
-                _discard(connection)
+                discard(connection)
                 connection = self._new_connection()
             self._idle.put_nowait(connection)
         return result
@@ -266,8 +148,8 @@ class HBaseClient:
             except TimeoutError:
                 detail = f"{what}: no pooled connection free within {limit:g} s"
                 raise BackendUnavailableError(self.description, detail) from None
-        if not _alive(connection):
-            _discard(connection)
+        if not alive(connection):
+            discard(connection)
             connection = self._new_connection()
         return connection
 
@@ -280,7 +162,7 @@ class HBaseClient:
         """Close every idle connection; calls fail afterwards."""
         self._closed = True
         while not self._idle.empty():
-            _discard(self._idle.get_nowait())
+            discard(self._idle.get_nowait())
 
     # -- tables --------------------------------------------------------------------------
 
@@ -295,13 +177,13 @@ class HBaseClient:
             full = self.table(name)
             if full in existing:
                 continue
-            descriptor = _thrift.ColumnDescriptor(name=f"{FAMILY}:".encode(), maxVersions=1)
+            descriptor = thrift.ColumnDescriptor(name=f"{FAMILY}:".encode(), maxVersions=1)
 
             async def create(c: Any, full: bytes = full, descriptor: Any = descriptor) -> bool:
                 try:
                     await c.createTable(full, [descriptor])
                 except Exception as error:
-                    if not _table_exists(error):
+                    if not table_exists(error):
                         raise
                     return False
                 return True
@@ -318,7 +200,7 @@ class HBaseClient:
         async def enabled(c: Any) -> bool:
             try:
                 return bool(await c.isTableEnabled(full))
-            except _thrift.IOError:
+            except thrift.IOError:
                 return False  # not in the catalogue yet
 
         while not await self.call(f"check table {full.decode()}", enabled, limit=DDL_TIMEOUT):
@@ -344,9 +226,9 @@ class HBaseClient:
     async def put(self, table: str, row: str, cells: Mapping[str, bytes | None]) -> None:
         """Write (``None``: delete) cells of one row, atomically."""
         mutations = [
-            _thrift.Mutation(column=column(q), isDelete=True)
+            thrift.Mutation(column=column(q), isDelete=True)
             if value is None
-            else _thrift.Mutation(column=column(q), value=value)
+            else thrift.Mutation(column=column(q), value=value)
             for q, value in cells.items()
         ]
 
@@ -359,7 +241,7 @@ class HBaseClient:
         self, table: str, row: str, qualifier: str, expected: bytes | None, value: bytes
     ) -> bool:
         """Set ``qualifier`` to ``value`` if it holds ``expected`` (``None``: is absent)."""
-        mutation = _thrift.Mutation(column=column(qualifier), value=value)
+        mutation = thrift.Mutation(column=column(qualifier), value=value)
 
         async def work(c: Any) -> bool:
             done: bool = await c.checkAndPut(
@@ -392,7 +274,7 @@ class HBaseClient:
         limit: int,
     ) -> list[tuple[str, Cells]]:
         """Up to ``limit`` rows with ``start <= key < stop``, in key order."""
-        scan = _thrift.TScan(
+        scan = thrift.TScan(
             startRow=start,
             stopRow=stop,
             columns=[column(q) for q in qualifiers],
@@ -414,11 +296,6 @@ class HBaseClient:
 
         rows = await self.call(f"scan {table}", work)
         return [(r.row.decode(), _cells(r)) for r in rows]
-
-
-def _discard(connection: Any) -> None:
-    with contextlib.suppress(Exception):
-        connection.close()
 
 
 def prefix_stop(prefix: bytes) -> bytes:
