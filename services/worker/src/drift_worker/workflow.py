@@ -68,7 +68,6 @@ with workflow.unsafe.imports_passed_through():
         ACTIVITY_MARK,
         ACTIVITY_STEP,
         ACTIVITY_UTILITY,
-        STORE_UNAVAILABLE,
         BeginRequest,
         BeginResult,
         CallbackRequest,
@@ -83,6 +82,7 @@ with workflow.unsafe.imports_passed_through():
         UtilityRequest,
         WaitSpec,
     )
+    from drift_worker.store_wait import StoreWaitTooLong, until_stored
 
 __all__ = ["DriftRunWorkflow"]
 
@@ -94,19 +94,12 @@ _CALLBACK_RETRY = TemporalRetry(
 _CALLBACK_DEADLINE = timedelta(hours=1)
 _MAX_FAILURE_ROUTES = 1000
 _HEARTBEAT_TIMEOUT = timedelta(seconds=10)
-_STORE_WAIT_PATCH = "drift.store-wait"
-_STORE_FIRST_WAIT = timedelta(seconds=1)
-_STORE_LONGEST_WAIT = timedelta(seconds=60)
 
 T = TypeVar("T")
 
 
 class _Terminated(Exception):  # noqa: N818 - a control-flow signal, not an error
     """Raised inside the run loop when a terminate request arrives."""
-
-
-class _StoreWaitTooLong(Exception):  # noqa: N818 - a control-flow signal, not an error
-    """The run has waited for the store so long that its history should start anew."""
 
 
 class _Failed(Exception):  # noqa: N818 - a control-flow signal, not an error
@@ -130,16 +123,6 @@ def _retry(policy: RetryPolicy, *, non_retryable: list[str] | None = None) -> Te
         maximum_attempts=policy.maximum_attempts,
         non_retryable_error_types=non_retryable,
     )
-
-
-def _store_unavailable(error: BaseException) -> bool:
-    """Whether an activity failed because its store I/O did not go through."""
-    current: BaseException | None = error
-    while current is not None:
-        if isinstance(current, ApplicationError) and current.type == STORE_UNAVAILABLE:
-            return True
-        current = current.__cause__
-    return False
 
 
 def _failure_message(error: BaseException) -> str:
@@ -265,7 +248,7 @@ class DriftRunWorkflow:
                 records = [*records, error]
                 state = target
                 continue
-            except _StoreWaitTooLong:
+            except StoreWaitTooLong:
                 continue  # to continue as new, with the same state and records
             if following is None:
                 return
@@ -380,43 +363,18 @@ class DriftRunWorkflow:
     async def _until_stored(
         self, what: str, attempt: Callable[[], Awaitable[T]], *, restartable: bool = False
     ) -> T:
-        """Run an engine activity; while its store I/O fails, wait and run it again.
+        """Run an engine activity, waiting out store outages (see ``store_wait``).
 
-        The wait is a durable timer (1 s, doubling up to 60 s), with no end: the store
-        coming back is what ends it. Queries and updates are answered meanwhile, and a
-        terminate request ends the wait (the run loop races it). ``restartable`` lets a
-        long wait continue as new (the run loop then runs the same state again).
-
-        Raises:
-            FailureError: any failure that is not ``StoreUnavailable`` (the node's own).
-            _StoreWaitTooLong: when ``restartable`` and the history has grown too long.
+        ``restartable`` lets a long wait continue as new (the run loop then runs the
+        same state again).
         """
-        wait = _STORE_FIRST_WAIT
-        tries = 0
-        while True:
-            try:
-                return await attempt()
-            except FailureError as error:
-                # Checked only when the store fails, so runs that never meet an outage
-                # keep their histories exactly as before (no marker).
-                if not _store_unavailable(error) or not workflow.patched(_STORE_WAIT_PATCH):
-                    raise
-                tries += 1
-                # Loud when the wait starts and every tenth try; the worker's metrics
-                # count every failure.
-                log = workflow.logger.warning if tries % 10 == 1 else workflow.logger.info
-                log(
-                    "run %s: %s waits for the store (try %d, next in %s): %s",
-                    self._input.run_id,
-                    what,
-                    tries,
-                    wait,
-                    _failure_message(error),
-                )
-            await workflow.sleep(wait)
-            wait = min(wait * 2, _STORE_LONGEST_WAIT)
-            if restartable and self._should_continue_as_new():
-                raise _StoreWaitTooLong
+        return await until_stored(
+            what,
+            attempt,
+            run_id=self._input.run_id,
+            describe=_failure_message,
+            history_too_long=self._should_continue_as_new if restartable else None,
+        )
 
     # ------------------------------------------------------------------ waiting
 
