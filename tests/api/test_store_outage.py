@@ -77,10 +77,9 @@ async def test_reads_starts_and_resumes_during_a_store_outage_answer_truly(
         resumed = await api.resume(waiting, {"decision": ["approve"], "note": ["ok"]})
         assert resumed.status_code == 202, resumed.text
         assert resumed.json()["workflowId"] == waiting
-    # The run went on after the 202 and ends; whether a store outage can still fail it
-    # is the worker's store retry, tested with the fault drills (tests/faults).
+    # The run went on after the 202: the worker waited for the store, so it completes.
     ended = await _until(api, waiting, {"COMPLETED", "FAILED"})
-    assert ended["workflowStatus"] in {"COMPLETED", "FAILED"}, ended
+    assert ended["workflowStatus"] == "COMPLETED", ended
 
     started = new_run_id()
     with store_down(hbase):
@@ -100,4 +99,4 @@ async def test_reads_starts_and_resumes_during_a_store_outage_answer_truly(
     again = await api.start("refund", REFUND, workflowId=started, version=1)
     assert again.status_code == 200, again.text
     assert again.json()["workflowId"] == started
-    assert again.json()["workflowStatus"] in {"WAITING", "FAILED"}, again.text
+    assert again.json()["workflowStatus"] == "WAITING", again.text
