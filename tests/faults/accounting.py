@@ -295,8 +295,9 @@ def _count_states(sheet: Accounting, facts: dict[str, Fact], runs: dict[str, Run
         state = fact.state
         status = state.workflow_status if state else None
         if fact.execution in _BAD or status is RunStatus.FAILED:
-            detail = state.error_message if state else fact.execution
-            sheet.note("failed", f"{run_id}: {fact.execution} / {status}: {detail}")
+            execution = fact.execution.name if fact.execution else None
+            detail = state.error_message if state else ""
+            sheet.note("failed", f"{run_id}: Temporal {execution}, run {status}: {detail}")
         elif fact.execution is WorkflowExecutionStatus.COMPLETED:
             sheet.completed += 1
         elif _stable(runs[run_id].workflow, fact):

@@ -8,6 +8,8 @@ try needs no code change.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 import os
 import time
 from collections.abc import Awaitable, Callable
@@ -50,7 +52,7 @@ class DrillSettings:
     clients: int = field(default_factory=lambda: int(_number("DRIFT_FAULTS_CLIENTS", 4)))
     max_starts: int = field(default_factory=lambda: int(_number("DRIFT_FAULTS_STARTS", 100)))
     waiting: int = field(default_factory=lambda: int(_number("DRIFT_FAULTS_WAITING", 6)))
-    settle: float = field(default_factory=lambda: _number("DRIFT_FAULTS_SETTLE_SECONDS", 120))
+    settle: float = field(default_factory=lambda: _number("DRIFT_FAULTS_SETTLE_SECONDS", 90))
 
 
 @dataclass
@@ -71,6 +73,20 @@ class Timeline:
 
 
 Fault = Callable[[Platform, Driver, Timeline], Awaitable[None]]
+
+
+def _keep_evidence(
+    platform: Platform, name: str, driver: Driver, timeline: Timeline, sheet: Accounting
+) -> None:
+    """Write every answer, the timeline and the findings next to the processes' logs."""
+    folder = platform.root / "drills"
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / f"{name}.jsonl").open("w") as out:
+        for at, what in timeline.events:
+            out.write(json.dumps({"at": at, "event": what}) + "\n")
+        for reply in driver.replies:
+            out.write(json.dumps(dataclasses.asdict(reply)) + "\n")
+    (folder / f"{name}.txt").write_text(table([sheet]) + "\n" + "\n".join(sheet.findings) + "\n")
 
 
 async def run_drill(
@@ -107,6 +123,7 @@ async def run_drill(
         timeout=settings.settle,
     )
     SHEETS.append(sheet)
+    _keep_evidence(platform, name, driver, timeline, sheet)
     start = timeline.events[0][0] if timeline.events else 0.0
     steps = ", ".join(f"{what} at +{at - start:.1f}s" for at, what in timeline.events)
     print(f"\n{name}: {steps}\n{table([sheet])}")  # noqa: T201 - the drill's report

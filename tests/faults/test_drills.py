@@ -85,6 +85,25 @@ async def test_worker_killed_mid_node(platform: Platform) -> None:
     _assert_clean(sheet.bad(), sheet.findings)
 
 
+async def test_every_worker_down(platform: Platform) -> None:
+    """No worker for longer than the sync timeout: starts are accepted and run later."""
+
+    async def fault(platform: Platform, _: Driver, timeline: Timeline) -> None:
+        timeline.mark("SIGKILL every worker")
+        for worker in platform.workers:
+            timeline.crashes.append(time.time())
+            await asyncio.to_thread(worker.process.kill)
+        await asyncio.sleep(platform.sync_timeout + 5)
+        timeline.mark("restart the workers")
+        for worker in platform.workers:
+            await asyncio.to_thread(worker.process.start)
+        for worker in platform.workers:
+            await worker.wait_ready()
+
+    sheet = await run_drill(platform, "workers-down", fault)
+    _assert_clean(sheet.bad(), sheet.findings)
+
+
 async def test_redis_down(platform: Platform) -> None:
     """Redis (definition cache invalidation, run events) gone for the outage."""
 
@@ -116,6 +135,24 @@ async def test_thrift_down(platform: Platform) -> None:
     sheet = await run_drill(platform, "thrift-down", fault)
     _assert_clean(sheet.bad(), sheet.findings)
     # Temporal was up all along: it knows every run, so reads need not fail.
+    assert sheet.reads_503 == 0, "\n".join(sheet.findings)
+
+
+async def test_thrift_hung(platform: Platform) -> None:
+    """The Thrift gateway stopped (SIGSTOP) for the outage: calls hang instead of failing."""
+
+    async def fault(platform: Platform, _: Driver, timeline: Timeline) -> None:
+        assert platform.thrift is not None
+        timeline.mark("SIGSTOP thrift")
+        platform.thrift.pause()
+        await asyncio.sleep(SETTINGS.outage)
+        timeline.mark("SIGCONT thrift")
+        platform.thrift.resume()
+        await platform.wait_thrift()
+        timeline.mark("thrift answers")
+
+    sheet = await run_drill(platform, "thrift-hung", fault)
+    _assert_clean(sheet.bad(), sheet.findings)
     assert sheet.reads_503 == 0, "\n".join(sheet.findings)
 
 
