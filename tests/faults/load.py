@@ -16,6 +16,7 @@ import contextlib
 import datetime as dt
 import itertools
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Final, Self
 
@@ -116,6 +117,9 @@ class Driver:
         max_starts: starts at most (over all clients).
         pause: seconds a client waits between two runs.
         timeout: the HTTP timeout of one request.
+        replies: every answer, in the order they came.
+        runs: every run asked for, by id.
+        in_flight: requests sent and not answered yet, by API and operation.
     """
 
     api_urls: list[str]
@@ -129,6 +133,7 @@ class Driver:
     _waiting: asyncio.Queue[Run] = field(default_factory=asyncio.Queue)
     _numbers: itertools.count[int] = field(default_factory=itertools.count)
     _next_api: itertools.count[int] = field(default_factory=itertools.count)
+    in_flight: Counter[tuple[int, str]] = field(default_factory=Counter)
     _session: aiohttp.ClientSession | None = None
 
     # -- HTTP -----------------------------------------------------------------------------
@@ -148,6 +153,7 @@ class Driver:
         if api is None:
             api = next(self._next_api) % len(self.api_urls)
         sent = time.time()
+        self.in_flight[api, operation] += 1
         try:
             async with self._session.request(
                 method, self.api_urls[api] + path, json=body, headers=_HEADERS
@@ -166,6 +172,7 @@ class Driver:
         except (aiohttp.ClientError, TimeoutError, OSError) as error:
             detail = str(error) or type(error).__name__
             reply = Reply(run_id, operation, api, attempt, sent, time.time(), None, detail=detail)
+        self.in_flight[api, operation] -= 1
         self.replies.append(reply)
         return reply
 

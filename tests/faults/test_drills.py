@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 
 import aiohttp
 import pytest
@@ -188,6 +189,13 @@ async def test_temporal_restart(platform: Platform) -> None:
     _assert_clean(sheet.bad(), sheet.findings)
 
 
+async def _wait_for(check: Callable[[], bool], what: str, timeout: float = 30) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not check():
+        assert asyncio.get_running_loop().time() < deadline, f"no {what} within {timeout:.0f} s"
+        await asyncio.sleep(0.02)
+
+
 async def _publish_refund(api_url: str, note: str) -> int:
     """A new version of ``refund`` (only its comment differs), published and activated."""
     connection = Connection(url=api_url, api_key=API_KEY, tenant=TENANT)
@@ -209,7 +217,10 @@ async def test_api_killed_during_sync_starts(platform: Platform) -> None:
 
     async def fault(platform: Platform, driver: Driver, timeline: Timeline) -> None:
         first = platform.apis[0]
-        timeline.mark(f"SIGKILL {first.process.name}")
+        await _wait_for(lambda: driver.in_flight[0, "start"] > 0, "a start on api 0")
+        timeline.mark(
+            f"SIGKILL {first.process.name} ({driver.in_flight[0, 'start']} starts in flight)"
+        )
         await asyncio.to_thread(first.process.kill)
         await asyncio.sleep(5)
         timeline.mark(f"restart {first.process.name}")
