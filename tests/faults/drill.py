@@ -51,7 +51,7 @@ class DrillSettings:
     tail: float = field(default_factory=lambda: _number("DRIFT_FAULTS_TAIL_SECONDS", 10))
     clients: int = field(default_factory=lambda: int(_number("DRIFT_FAULTS_CLIENTS", 4)))
     max_starts: int = field(default_factory=lambda: int(_number("DRIFT_FAULTS_STARTS", 100)))
-    waiting: int = field(default_factory=lambda: int(_number("DRIFT_FAULTS_WAITING", 6)))
+    waiting: int = field(default_factory=lambda: int(_number("DRIFT_FAULTS_WAITING", 12)))
     settle: float = field(default_factory=lambda: _number("DRIFT_FAULTS_SETTLE_SECONDS", 90))
 
 

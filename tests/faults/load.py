@@ -77,11 +77,13 @@ class Run:
         run_id: its id (the ``workflowId`` the client chose).
         workflow: the example it runs.
         resume: whether the driver answers its view (or sends its event).
+        seen_waiting: a read showed it waiting there (no need to look again).
     """
 
     run_id: str
     workflow: str
     resume: bool
+    seen_waiting: bool = False
 
     def params(self) -> dict[str, Any]:
         """Start parameters whose back-end calls name the run."""
@@ -247,7 +249,7 @@ class Driver:
                 run = await asyncio.wait_for(self._waiting.get(), 0.5)
             except TimeoutError:
                 continue
-            if not await self._awaits_answer(run):
+            if not (run.seen_waiting or await self._awaits_answer(run)):
                 continue
             await self.answer(run)
             await self.read(run.run_id)
@@ -277,25 +279,51 @@ class Driver:
             await self._session.close()
 
     async def prepare(self, count: int) -> list[Run]:
-        """Start ``count`` runs before the fault; they wait (at views, or for events)."""
+        """Start ``count`` runs before the fault and wait until each waits for its answer."""
         runs = [self.new_run() for _ in range(count)]
         replies = await asyncio.gather(*(self.start(run) for run in runs))
         for run, reply in zip(runs, replies, strict=True):
             assert reply.status == 200, f"{run.run_id}: {reply}"
+        for run in runs:
+            run.seen_waiting = await self._awaits_answer(run)
+            assert run.seen_waiting, f"{run.run_id} never waited at {WAIT_NODES[run.workflow]}"
         return runs
 
-    async def drive(self, stop: asyncio.Event, waiting: list[Run], seconds: float) -> None:
-        """Run the clients and two resumers until ``stop`` is set or ``seconds`` pass.
+    async def _release(self, stop: asyncio.Event, runs: list[Run], spacing: float) -> None:
+        """Hand the prepared runs to the resumers one by one, ``spacing`` seconds apart."""
+        for run in runs:
+            await self._waiting.put(run)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), spacing)
+            if stop.is_set():
+                return
 
-        The runs in ``waiting`` (from :meth:`prepare`) are answered along the way, half
-        of them (the others stay waiting across the fault).
+    async def _reader(self, stop: asyncio.Event, spacing: float) -> None:
+        """Read the runs started so far in turn, one every ``spacing`` seconds."""
+        for number in itertools.count():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), spacing)
+            if stop.is_set():
+                return
+            started = list(self.runs)
+            if started:
+                await self.read(started[number % len(started)])
+
+    async def drive(
+        self, stop: asyncio.Event, waiting: list[Run], seconds: float, *, spacing: float = 4.0
+    ) -> None:
+        """Run the clients, two resumers and a reader until ``stop`` or ``seconds`` pass.
+
+        The prepared runs in ``waiting`` that are to be answered are released one every
+        ``spacing`` seconds, so answers also arrive in the middle of the fault; the
+        others stay waiting across it. The reader sends a read every second.
         """
-        for run in waiting:
-            if run.resume:
-                await self._waiting.put(run)
-        clients = [asyncio.create_task(self._client(stop)) for _ in range(self.clients)]
-        resumers = [asyncio.create_task(self._resumer(stop)) for _ in range(2)]
+        resumable = [run for run in waiting if run.resume]
+        tasks = [asyncio.create_task(self._client(stop)) for _ in range(self.clients)]
+        tasks += [asyncio.create_task(self._resumer(stop)) for _ in range(2)]
+        tasks.append(asyncio.create_task(self._release(stop, resumable, spacing)))
+        tasks.append(asyncio.create_task(self._reader(stop, 1.0)))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), seconds)
         stop.set()
-        await asyncio.gather(*clients, *resumers)
+        await asyncio.gather(*tasks)
