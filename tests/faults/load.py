@@ -194,7 +194,10 @@ class Driver:
             if reply.status not in (None, 503):
                 break
             await asyncio.sleep(1.0)
-            reply = await self._send(method, path, run_id, operation, body=body, attempt=attempt)
+            other = (reply.api + 1) % len(self.api_urls)
+            reply = await self._send(
+                method, path, run_id, operation, body=body, attempt=attempt, api=other
+            )
         return reply
 
     # -- what clients do ------------------------------------------------------------------
