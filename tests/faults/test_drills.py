@@ -15,6 +15,7 @@ import aiohttp
 import pytest
 
 from drift_cli.client import ApiClient, Connection
+from tests.faults.accounting import backend_calls
 from tests.faults.drill import DrillSettings, Timeline, run_drill
 from tests.faults.load import Driver, Run
 from tests.faults.platform import API_KEY, TENANT, Platform, WorkerProcess
@@ -67,11 +68,14 @@ async def _wait_mid_node(platform: Platform, worker: WorkerProcess, timeout: flo
 async def test_worker_killed_mid_node(platform: Platform) -> None:
     """SIGKILL one worker, then the other, each in the middle of an HTTP node."""
 
+    killed: list[tuple[float, str]] = []
+
     async def fault(platform: Platform, _: Driver, timeline: Timeline) -> None:
         await _set_backend_delay(platform, 2.0)
         try:
             for worker in platform.workers:
                 calling = await _wait_mid_node(platform, worker)
+                killed.append((time.time(), calling))
                 timeline.crashes.append(time.time())
                 timeline.mark(f"SIGKILL {worker.process.name} (calling {calling})")
                 await asyncio.to_thread(worker.process.kill)
@@ -83,6 +87,16 @@ async def test_worker_killed_mid_node(platform: Platform) -> None:
             await _set_backend_delay(platform, 0.0)
 
     sheet = await run_drill(platform, "worker-kill", fault)
+    calls = await backend_calls(platform.backends_url)
+    for at, path in killed:
+        again = [
+            float(str(c["at"])) - at
+            for c in calls
+            if c["path"] == path and float(str(c["at"])) > at
+        ]
+        # Measured, not asserted: how soon another worker took the node over.
+        took_over = f"called again {again[0]:.1f} s after the kill" if again else "never again"
+        print(f"  {path}: {took_over}")  # noqa: T201 - the drill's report
     _assert_clean(sheet.bad(), sheet.findings)
 
 
