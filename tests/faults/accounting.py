@@ -9,6 +9,9 @@ run made. Against that, every answer a client got is checked:
 - a 503 (start, resume, event) is true only when nothing happened: no run started
   before the 503 came back, no resume accepted that no 2xx acknowledged;
 - a 409 to a start with a fresh id, a 404 for a run that exists, any other 5xx: untrue;
+- a 409 to an answer is true only while the run had not reached its view (or event
+  wait) yet, by its history; an answer that said it waited there before the engine got
+  there (a state read ahead of the engine) is untrue: acting on it is refused;
 - every resume or event acknowledged with 2xx is in the run's history (else: lost).
 
 Duplicates: a state in two completed steps of one run, or a back-end call made twice
@@ -219,14 +222,53 @@ def _accepted(fact: Fact, operation: str) -> list[float]:
     return sorted(e.at.timestamp() for e in fact.history.entries if e.event == event)
 
 
-def _check_answers(sheet: Accounting, facts: dict[str, Fact], replies: Sequence[Reply]) -> None:
+def _reached_wait(fact: Fact, workflow: str) -> float | None:
+    """When the engine's history shows the run arriving where it waits for its answer."""
+    if fact.history is None:
+        return None
+    where = f"at {WAIT_NODES[workflow]}"
+    for entry in fact.history.entries:
+        if entry.event == "STEP" and entry.outcome in ("VIEW", "WAIT") and entry.detail == where:
+            return entry.at.timestamp()
+    return None
+
+
+def _check_ahead(sheet: Accounting, reply: Reply, workflow: str, reached: float | None) -> None:
+    """A state that says the run waits for its answer before the engine got there."""
+    if reply.status not in (200, 202) or reply.node != WAIT_NODES[workflow]:
+        return
+    if reply.state not in ("WAITING", "SCHEDULER_WAITING"):
+        return
+    if reached is None or reply.received < reached - _CLOCK_SLACK:
+        when = "never" if reached is None else f"{reached - reply.received:.1f} s later"
+        sheet.note(
+            "untrue",
+            f"{reply.run_id}: {reply.operation} (try {reply.attempt}, api {reply.api}) answered "
+            f"{reply.state} at {reply.node}, but the engine got there {when} (an answer then "
+            "is refused)",
+        )
+
+
+_CLOCK_SLACK: Final = 1.0
+"""Seconds a read may precede the history event of the step it reports (the event is
+written when the workflow task completes, a moment after the state changed)."""
+
+
+def _check_answers(
+    sheet: Accounting, facts: dict[str, Fact], runs: dict[str, Run], replies: Sequence[Reply]
+) -> None:
     by_run: dict[str, list[Reply]] = {}
     for reply in replies:
         by_run.setdefault(reply.run_id, []).append(reply)
     for run_id, answers in by_run.items():
         fact = facts[run_id]
+        reached = _reached_wait(fact, runs[run_id].workflow) if fact.exists else None
         for reply in answers:
+            if reply.status == 409 and reached is not None and reply.sent < reached:
+                continue  # "not waiting" was true: the run was not there yet
             _check_one(sheet, fact, reply, answers)
+            if fact.exists:
+                _check_ahead(sheet, reply, runs[run_id].workflow, reached)
         for operation in ("resume", "event"):
             acknowledged = [
                 r for r in answers if r.operation == operation and r.status in (200, 202)
@@ -326,7 +368,7 @@ async def account(
     calls = await backend_calls(backends_url)
     _count_states(sheet, facts, driver.runs)
     _check_duplicates(sheet, facts, calls, driver.runs, crashes)
-    _check_answers(sheet, facts, driver.replies)
+    _check_answers(sheet, facts, driver.runs, driver.replies)
     return sheet
 
 

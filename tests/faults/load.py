@@ -257,13 +257,13 @@ class Driver:
             await self.answer(run)
             await self.read(run.run_id)
 
-    async def _awaits_answer(self, run: Run) -> bool:
+    async def _awaits_answer(self, run: Run, tries: int = 20) -> bool:
         """Whether the run waits at its view or for its event (read for a few seconds).
 
         A run is answered only once a read showed it waiting there, so a refusal of
         the answer (409 "not waiting") can be judged.
         """
-        for _ in range(20):
+        for _ in range(tries):
             reply = await self.read(run.run_id)
             if reply.status == 200 and reply.node == WAIT_NODES[run.workflow]:
                 return reply.state in ("WAITING", "SCHEDULER_WAITING")
@@ -282,13 +282,17 @@ class Driver:
             await self._session.close()
 
     async def prepare(self, count: int) -> list[Run]:
-        """Start ``count`` runs before the fault and wait until each waits for its answer."""
+        """Start ``count`` runs before the fault and wait until each waits for its answer.
+
+        Right after a restart (of Temporal, say) the workers may take a while to poll
+        again, so a start may answer 202; the run is then read until it waits.
+        """
         runs = [self.new_run() for _ in range(count)]
         replies = await asyncio.gather(*(self.start(run) for run in runs))
         for run, reply in zip(runs, replies, strict=True):
-            assert reply.status == 200, f"{run.run_id}: {reply}"
+            assert reply.status in (200, 202), f"{run.run_id}: {reply}"
         for run in runs:
-            run.seen_waiting = await self._awaits_answer(run)
+            run.seen_waiting = await self._awaits_answer(run, tries=120)
             assert run.seen_waiting, f"{run.run_id} never waited at {WAIT_NODES[run.workflow]}"
         return runs
 
