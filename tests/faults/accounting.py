@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 import aiohttp
-from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowQueryFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from drift_api.run_history import read_history
@@ -62,6 +62,7 @@ class Fact:
     state: WorkflowResponse | None = None
     history: RunHistory | None = None
     stored_status: RunStatus | None = None
+    query_error: str = ""
 
 
 @dataclass
@@ -131,10 +132,10 @@ async def _observe(client: Client, run_id: str) -> Fact:
         fact.state = await asyncio.wait_for(
             handle.query(QUERY_STATE, result_type=WorkflowResponse), 10
         )
-    except (RPCError, TimeoutError) as error:
-        if fact.execution is WorkflowExecutionStatus.RUNNING:
-            return fact
-        del error  # an ended run that cannot be queried is judged by its execution status
+    except (RPCError, TimeoutError, WorkflowQueryFailedError) as error:
+        # Judged by its execution status (a running run without a state is not stable);
+        # a query that fails on replay (nondeterminism) is a finding of its own.
+        fact.query_error = str(error) or type(error).__name__
     return fact
 
 
@@ -334,6 +335,9 @@ def _count_states(sheet: Accounting, facts: dict[str, Fact], runs: dict[str, Run
         if not fact.exists:
             continue
         sheet.started += 1
+        if fact.query_error:
+            sheet.note("unstable", f"{run_id}: its state cannot be read: {fact.query_error}")
+            continue
         state = fact.state
         status = state.workflow_status if state else None
         if fact.execution in _BAD or status is RunStatus.FAILED:
