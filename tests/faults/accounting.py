@@ -265,7 +265,8 @@ def _check_answers(
         fact = facts[run_id]
         reached = _reached_wait(fact, runs[run_id].workflow) if fact.exists else None
         for reply in answers:
-            if reply.status == 409 and reached is not None and reply.sent < reached:
+            answering = reply.operation in ("resume", "event")
+            if answering and reply.status == 409 and reached is not None and reply.sent < reached:
                 continue  # "not waiting" was true: the run was not there yet
             _check_one(sheet, fact, reply, answers)
             if fact.exists:
