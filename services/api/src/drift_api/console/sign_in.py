@@ -25,7 +25,7 @@ def _next(target: str | None) -> str:
     # Only a page of the console: never another site (an open redirect).
     if target and target.startswith(f"{BASE}/") and "//" not in target and "\\" not in target:
         return target
-    return f"{BASE}/runs"
+    return f"{BASE}/inbox"
 
 
 def _need_tenant(tenant: str) -> None:

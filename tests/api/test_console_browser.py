@@ -1,0 +1,183 @@
+"""The console in a real Chromium (Debian's, driven by Playwright) over a real served API.
+
+One test walks the whole path a person takes: the dev sign-in link, the filters and the
+inbox, a refused answer and a good one, the COMPLETED run with its timeline and its
+context, a terminated run, another tenant who sees nothing, a forged post from another
+origin, and signing out. A machine without Chromium fails here (CI installs it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import msgspec
+import pytest
+from playwright.async_api import Browser, Page, async_playwright, expect
+
+from drift_api import ApiSettings
+from drift_api.main import serving
+from drift_worker.devserver import free_port
+from drift_worker.runtime import RunningWorker
+from tests.api.harness import Api, new_run_id, publish_examples, tenant_key
+
+
+def chromium_path() -> str:
+    """Debian's Chromium (``DRIFT_CHROMIUM`` to point elsewhere); missing is a failure."""
+    path = os.environ.get("DRIFT_CHROMIUM") or shutil.which("chromium")
+    if not path:
+        pytest.fail(
+            "Chromium is not installed: apt-get install -y --no-install-recommends "
+            "chromium fonts-dejavu-core (or set DRIFT_CHROMIUM)"
+        )
+    return path
+
+
+@pytest.fixture
+async def base_url(
+    worker: RunningWorker, settings: ApiSettings, store_url: str
+) -> AsyncIterator[str]:
+    del worker  # runs the examples in the background
+    real = msgspec.structs.replace(
+        settings,
+        store_url=store_url,
+        host="127.0.0.1",
+        app_port=free_port(),
+        admin_port=free_port(),
+        metrics_port=0,
+    )
+    async with serving(real):
+        async with httpx.AsyncClient() as probe:
+            for _ in range(200):
+                try:
+                    await probe.get(f"http://127.0.0.1:{real.admin_port}/healthz")
+                    break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.05)
+        yield f"http://127.0.0.1:{real.app_port}"
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=chromium_path(), args=["--no-sandbox"]
+        )
+        yield launched
+        await launched.close()
+
+
+def shots(tmp_path: Path) -> Path:
+    """Where screenshots go: ``DRIFT_CONSOLE_SCREENSHOTS`` if set, else the test's tmp dir."""
+    folder = Path(os.environ.get("DRIFT_CONSOLE_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+async def sign_in(page: Page, base_url: str, key: str) -> None:
+    # The link `drift dev` prints: the key rides in the fragment and fills the form.
+    await page.goto(f"{base_url}/console/sign-in#key={key}")
+    await expect(page.locator("#key")).to_have_value(key)
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page.get_by_role("heading", name="Inbox")).to_be_visible()
+
+
+async def test_a_person_finds_answers_and_ends_runs_in_chromium(
+    base_url: str, browser: Browser, tenant: str, tmp_path: Path
+) -> None:
+    folder = shots(tmp_path)
+    key = tenant_key(tenant)[0]
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+        api = Api(http=http, tenant=tenant, key=key)
+        await publish_examples(api)
+        refund, doomed = new_run_id(), new_run_id()
+        for run_id in (refund, doomed):
+            started = await api.start(
+                "refund", {"orderId": "A-100", "reason": "dented"}, workflowId=run_id
+            )
+            assert started.json()["workflowStatus"] == "WAITING", started.text
+
+        context = await browser.new_context(viewport={"width": 1366, "height": 900})
+        page = await context.new_page()
+        await sign_in(page, base_url, key)
+        await expect(page.get_by_role("link", name=refund)).to_be_visible()
+        await expect(page.get_by_text("refund-confirmation")).to_be_visible()
+
+        # The runs list, through its filters.
+        await page.get_by_role("link", name="Runs").click()
+        await page.get_by_label("Status").select_option("WAITING")
+        await page.get_by_label("Workflow").fill("refund")
+        await page.get_by_label("Current node").fill("confirmRefund")
+        await page.get_by_role("button", name="Search").click()
+        await page.screenshot(path=str(folder / "console-runs.png"))
+        await page.get_by_role("link", name=refund).click()
+
+        # A refused answer first: no decision. The API's problem shows at the widget.
+        await page.locator("#f-note").fill("sorry for the dent")
+        await page.get_by_role("button", name="Send answer").click()
+        problem = page.locator("#p-decision")
+        await expect(problem).to_be_visible()
+        await expect(page.locator("#f-note")).to_have_value("sorry for the dent")
+        await page.screenshot(path=str(folder / "console-refused.png"), full_page=True)
+
+        await page.get_by_role("button", name="Approve the refund").click()
+        await expect(page.locator("#run-status")).to_have_text("COMPLETED")
+        await expect(page.get_by_role("status")).to_contain_text("answer was accepted")
+        await expect(page.locator("#timeline")).to_contain_text("RESUMED")
+        graph = page.locator("img.graph")
+        await expect(graph).to_be_visible()
+        assert await graph.evaluate("img => img.naturalWidth") > 0
+        await page.get_by_text("Whole context").click()
+        await page.get_by_placeholder("key or value").fill("REFUNDED")
+        await expect(page.locator("#json-views .j-item.hit").first).to_be_visible()
+        await page.screenshot(path=str(folder / "console-run.png"), full_page=True)
+        assert (await api.get(f"/v3/workflow/{refund}")).json()["workflowStatus"] == "COMPLETED"
+
+        # Terminate, confirmed.
+        await page.goto(f"{base_url}/console/runs/{doomed}")
+        await page.get_by_label("Reason").fill("customer withdrew")
+        await page.get_by_label("Yes, stop this run for good").check()
+        await page.get_by_role("button", name="Terminate the run").click()
+        await expect(page.locator("#run-status")).to_have_text("TERMINATED")
+
+        # A forged post from another origin carries the cookie (same site) but no token.
+        waiting = new_run_id()
+        await api.start("refund", {"orderId": "A-100", "reason": "x"}, workflowId=waiting)
+        evil = f"http://127.0.0.1:{free_port()}/prize"
+        forged_form = (
+            f'<form id="f" method="post" action="{base_url}/console/runs/{waiting}/resume">'
+            '<input name="opt:decision" value="approve"></form>'
+            "<script>document.getElementById('f').submit()</script>"
+        )
+
+        async def serve_evil(route: object) -> None:
+            await route.fulfill(body=forged_form, content_type="text/html")  # type: ignore[attr-defined]
+
+        await page.route(evil, serve_evil)
+        await page.goto(evil)
+        await expect(page.get_by_role("heading", name="Refused")).to_be_visible()
+        assert (await api.get(f"/v3/workflow/{waiting}")).json()["workflowStatus"] == "WAITING"
+
+        # Another tenant sees none of these runs.
+        stranger = await browser.new_context()
+        other = await stranger.new_page()
+        await sign_in(other, base_url, tenant_key("other")[0])
+        await other.goto(f"{base_url}/console/runs")
+        for run_id in (refund, doomed, waiting):
+            await expect(other.get_by_text(run_id)).to_have_count(0)
+        answer = await other.goto(f"{base_url}/console/runs/{refund}")
+        assert answer is not None
+        assert answer.status == 404
+        await stranger.close()
+
+        # Signing out ends the session.
+        await page.goto(f"{base_url}/console/inbox")
+        await page.get_by_role("button", name="Sign out").click()
+        await expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+        await page.goto(f"{base_url}/console/runs")
+        await expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+        await context.close()
