@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import msgspec
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, Route, async_playwright, expect
 
 from drift_api import ApiSettings
 from drift_api.main import serving
@@ -86,6 +86,81 @@ async def sign_in(page: Page, base_url: str, key: str) -> None:
     await expect(page.get_by_role("heading", name="Inbox")).to_be_visible()
 
 
+async def find_and_answer(page: Page, api: Api, run_id: str, folder: Path) -> None:
+    """Through the filters to the run; a refused answer, then a good one; the result."""
+    await page.get_by_role("link", name="Runs").click()
+    await page.get_by_label("Status").select_option("WAITING")
+    await page.get_by_label("Workflow").fill("refund")
+    await page.get_by_label("Current node").fill("confirmRefund")
+    await page.get_by_role("button", name="Search").click()
+    await page.screenshot(path=str(folder / "console-runs.png"))
+    await page.get_by_role("link", name=run_id).click()
+
+    # A refused answer first: no decision. The API's problem shows at the widget.
+    await page.locator("#f-note").fill("sorry for the dent")
+    await page.get_by_role("button", name="Send answer").click()
+    await expect(page.locator("#p-decision")).to_be_visible()
+    await expect(page.locator("#f-note")).to_have_value("sorry for the dent")
+    await page.screenshot(path=str(folder / "console-refused.png"), full_page=True)
+
+    await page.get_by_role("button", name="Approve the refund").click()
+    await expect(page.locator("#run-status")).to_have_text("COMPLETED")
+    await expect(page.get_by_role("status")).to_contain_text("answer was accepted")
+    await expect(page.locator("#timeline")).to_contain_text("RESUMED")
+    graph = page.locator("img.graph")
+    await expect(graph).to_be_visible()
+    assert await graph.evaluate("img => img.naturalWidth") > 0
+    await page.get_by_text("Whole context").click()
+    await page.get_by_placeholder("key or value").fill("REFUNDED")
+    await expect(page.locator("#json-views .j-item.hit").first).to_be_visible()
+    await page.screenshot(path=str(folder / "console-run.png"), full_page=True)
+    assert (await api.get(f"/v3/workflow/{run_id}")).json()["workflowStatus"] == "COMPLETED"
+
+
+async def terminate(page: Page, base_url: str, run_id: str) -> None:
+    """Terminate a run, confirmed, with a reason."""
+    await page.goto(f"{base_url}/console/runs/{run_id}")
+    await page.get_by_label("Reason").fill("customer withdrew")
+    await page.get_by_label("Yes, stop this run for good").check()
+    await page.get_by_role("button", name="Terminate the run").click()
+    await expect(page.locator("#run-status")).to_have_text("TERMINATED")
+
+
+async def forge_a_post(page: Page, api: Api, base_url: str) -> str:
+    """A page of another origin posts an answer: the cookie goes (same site), no token."""
+    waiting = new_run_id()
+    await api.start("refund", {"orderId": "A-100", "reason": "x"}, workflowId=waiting)
+    evil = f"http://127.0.0.1:{free_port()}/prize"
+    forged_form = (
+        f'<form id="f" method="post" action="{base_url}/console/runs/{waiting}/resume">'
+        '<input name="opt:decision" value="approve"></form>'
+        "<script>document.getElementById('f').submit()</script>"
+    )
+
+    async def serve_evil(route: Route) -> None:
+        await route.fulfill(body=forged_form, content_type="text/html")
+
+    await page.route(evil, serve_evil)
+    await page.goto(evil)
+    await expect(page.get_by_role("heading", name="Refused")).to_be_visible()
+    assert (await api.get(f"/v3/workflow/{waiting}")).json()["workflowStatus"] == "WAITING"
+    return waiting
+
+
+async def look_as_a_stranger(browser: Browser, base_url: str, run_ids: list[str]) -> None:
+    """Another tenant's session lists none of the runs and cannot open one."""
+    stranger = await browser.new_context()
+    other = await stranger.new_page()
+    await sign_in(other, base_url, tenant_key("other")[0])
+    await other.goto(f"{base_url}/console/runs")
+    for run_id in run_ids:
+        await expect(other.get_by_text(run_id)).to_have_count(0)
+    answer = await other.goto(f"{base_url}/console/runs/{run_ids[0]}")
+    assert answer is not None
+    assert answer.status == 404
+    await stranger.close()
+
+
 async def test_a_person_finds_answers_and_ends_runs_in_chromium(
     base_url: str, browser: Browser, tenant: str, tmp_path: Path
 ) -> None:
@@ -106,73 +181,12 @@ async def test_a_person_finds_answers_and_ends_runs_in_chromium(
         await sign_in(page, base_url, key)
         await expect(page.get_by_role("link", name=refund)).to_be_visible()
         await expect(page.get_by_text("refund-confirmation")).to_be_visible()
+        await page.screenshot(path=str(folder / "console-inbox.png"))
 
-        # The runs list, through its filters.
-        await page.get_by_role("link", name="Runs").click()
-        await page.get_by_label("Status").select_option("WAITING")
-        await page.get_by_label("Workflow").fill("refund")
-        await page.get_by_label("Current node").fill("confirmRefund")
-        await page.get_by_role("button", name="Search").click()
-        await page.screenshot(path=str(folder / "console-runs.png"))
-        await page.get_by_role("link", name=refund).click()
-
-        # A refused answer first: no decision. The API's problem shows at the widget.
-        await page.locator("#f-note").fill("sorry for the dent")
-        await page.get_by_role("button", name="Send answer").click()
-        problem = page.locator("#p-decision")
-        await expect(problem).to_be_visible()
-        await expect(page.locator("#f-note")).to_have_value("sorry for the dent")
-        await page.screenshot(path=str(folder / "console-refused.png"), full_page=True)
-
-        await page.get_by_role("button", name="Approve the refund").click()
-        await expect(page.locator("#run-status")).to_have_text("COMPLETED")
-        await expect(page.get_by_role("status")).to_contain_text("answer was accepted")
-        await expect(page.locator("#timeline")).to_contain_text("RESUMED")
-        graph = page.locator("img.graph")
-        await expect(graph).to_be_visible()
-        assert await graph.evaluate("img => img.naturalWidth") > 0
-        await page.get_by_text("Whole context").click()
-        await page.get_by_placeholder("key or value").fill("REFUNDED")
-        await expect(page.locator("#json-views .j-item.hit").first).to_be_visible()
-        await page.screenshot(path=str(folder / "console-run.png"), full_page=True)
-        assert (await api.get(f"/v3/workflow/{refund}")).json()["workflowStatus"] == "COMPLETED"
-
-        # Terminate, confirmed.
-        await page.goto(f"{base_url}/console/runs/{doomed}")
-        await page.get_by_label("Reason").fill("customer withdrew")
-        await page.get_by_label("Yes, stop this run for good").check()
-        await page.get_by_role("button", name="Terminate the run").click()
-        await expect(page.locator("#run-status")).to_have_text("TERMINATED")
-
-        # A forged post from another origin carries the cookie (same site) but no token.
-        waiting = new_run_id()
-        await api.start("refund", {"orderId": "A-100", "reason": "x"}, workflowId=waiting)
-        evil = f"http://127.0.0.1:{free_port()}/prize"
-        forged_form = (
-            f'<form id="f" method="post" action="{base_url}/console/runs/{waiting}/resume">'
-            '<input name="opt:decision" value="approve"></form>'
-            "<script>document.getElementById('f').submit()</script>"
-        )
-
-        async def serve_evil(route: object) -> None:
-            await route.fulfill(body=forged_form, content_type="text/html")  # type: ignore[attr-defined]
-
-        await page.route(evil, serve_evil)
-        await page.goto(evil)
-        await expect(page.get_by_role("heading", name="Refused")).to_be_visible()
-        assert (await api.get(f"/v3/workflow/{waiting}")).json()["workflowStatus"] == "WAITING"
-
-        # Another tenant sees none of these runs.
-        stranger = await browser.new_context()
-        other = await stranger.new_page()
-        await sign_in(other, base_url, tenant_key("other")[0])
-        await other.goto(f"{base_url}/console/runs")
-        for run_id in (refund, doomed, waiting):
-            await expect(other.get_by_text(run_id)).to_have_count(0)
-        answer = await other.goto(f"{base_url}/console/runs/{refund}")
-        assert answer is not None
-        assert answer.status == 404
-        await stranger.close()
+        await find_and_answer(page, api, refund, folder)
+        await terminate(page, base_url, doomed)
+        waiting = await forge_a_post(page, api, base_url)
+        await look_as_a_stranger(browser, base_url, [refund, doomed, waiting])
 
         # Signing out ends the session.
         await page.goto(f"{base_url}/console/inbox")
