@@ -51,10 +51,14 @@ document.addEventListener("DOMContentLoaded", () => {
     input.addEventListener("input", () => searchJson(input));
   });
   document.querySelectorAll("select[data-parent]").forEach(followParent);
-  // `drift dev` prints /console/sign-in#key=…: the key fills the form, never reaching a log.
+  // `drift dev` prints /console/sign-in#key=…&tenant=…: the values fill the form and
+  // never reach a server log (a fragment is not sent); the person still clicks Sign in.
   const key = document.getElementById("key");
-  if (key && location.hash.startsWith("#key=")) {
-    key.value = decodeURIComponent(location.hash.slice(5));
+  if (key && location.hash.length > 1) {
+    const given = new URLSearchParams(location.hash.slice(1));
+    if (given.has("key")) key.value = given.get("key");
+    const tenant = document.getElementById("tenant");
+    if (tenant && given.has("tenant")) tenant.value = given.get("tenant");
     history.replaceState(null, "", location.pathname + location.search);
   }
 });
