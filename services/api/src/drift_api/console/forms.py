@@ -92,8 +92,6 @@ def _kind(option: ViewOption, choices: list[Choice], *, single: bool) -> str:
         return "radio" if single else "checkbox"
     if tagged in {"buttons", "dropdown"} and not choices:
         return "text"
-    if tagged == "buttons" and not single:
-        return "checkbox"
     return tagged or "text"
 
 
@@ -115,7 +113,7 @@ def widgets_of(view: View, rules: ResumeRules | None) -> list[Widget]:
             choices += _choices(values, group=parent_value)
         single = option.id in rules.single
         kind = _kind(option, choices, single=single)
-        if option.possible_dependent_values and kind in {"radio", "buttons"}:
+        if option.possible_dependent_values:
             kind = "dropdown"  # one control whose choices follow the parent's value
         widgets.append(
             Widget(
