@@ -42,6 +42,14 @@ async def test_pages_need_a_sign_in_and_a_bad_key_is_refused(
     everyone = await console.sign_in(BOOTSTRAP_KEY)
     assert everyone.status_code == 400
     assert "name the tenant" in everyone.text
+    operator = await console.sign_in(BOOTSTRAP_KEY, tenant=tenant)
+    assert operator.status_code == 303
+
+    # Behind a proxy that speaks https, the cookie is Secure (and so not sent back over
+    # the plain http this test speaks).
+    https = {"X-Forwarded-Proto": "https"}
+    form = await console.http.get("/console/sign-in", headers=https)
+    assert "Secure" in form.headers["set-cookie"]
 
 
 async def test_sign_in_cookie_answer_a_view_and_sign_out(
