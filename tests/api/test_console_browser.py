@@ -161,6 +161,71 @@ async def look_as_a_stranger(browser: Browser, base_url: str, run_ids: list[str]
     await stranger.close()
 
 
+PICK_NODE = {
+    "id": "pick-city",
+    "name": "Pick a city",
+    "type": "INSTRUCTION",
+    "config": {
+        "layoutId": "city-picker",
+        "inputOptions": [
+            {
+                "id": "country",
+                "description": "Country",
+                "tags": [{"name": "widget", "value": "dropdown"}],
+                "possibleValues": [
+                    {"displayValue": "France", "value": "fr"},
+                    {"displayValue": "Peru", "value": "pe"},
+                ],
+            },
+            {
+                "id": "city",
+                "description": "City",
+                "parentId": "country",
+                "possibleDependentValues": {
+                    "fr": [{"displayValue": "Paris", "value": "paris"}],
+                    "pe": [{"displayValue": "Lima", "value": "lima"}],
+                },
+            },
+        ],
+        "rules": {"required": ["country", "city"], "single": ["country", "city"]},
+    },
+}
+PICK_WORKFLOW = {
+    "id": "pick-city",
+    "name": "Pick a city",
+    "startNode": "ask",
+    "states": {
+        "ask": {"resourceId": "pick-city", "resourceVersion": "LATEST", "nextNode": "done"},
+        "done": {
+            "resourceId": "refund-outcome",
+            "resourceVersion": "LATEST",
+            "parameters": {"outcome": "PICKED", "refund": "$.ask:viewResponse"},
+        },
+    },
+}
+
+
+async def pick_a_dependent_value(page: Page, api: Api, base_url: str) -> None:
+    """A dropdown whose choices follow its parent's value, answered in the browser."""
+    for kind, body in (("nodeDefinition", PICK_NODE), ("workflowDefinition", PICK_WORKFLOW)):
+        created = await api.post(f"/{kind}", json=body)
+        assert created.status_code == 201, created.text
+        published = await api.post(f"/{kind}/pick-city/publish")
+        assert published.status_code == 200, published.text
+    run_id = new_run_id()
+    started = await api.start("pick-city", {}, workflowId=run_id, version="LATEST")
+    assert started.json()["workflowStatus"] == "WAITING", started.text
+    await page.goto(f"{base_url}/console/runs/{run_id}")
+    await page.locator("#f-country").select_option("pe")
+    paris = page.locator("#f-city option[value=paris]")
+    assert await paris.evaluate("option => option.disabled")
+    await page.locator("#f-city").select_option("lima")
+    await page.get_by_role("button", name="Send answer").click()
+    await expect(page.locator("#run-status")).to_have_text("COMPLETED")
+    final = (await api.get(f"/v3/workflow/{run_id}")).json()
+    assert final["output"]["refund"]["selectedOptions"] == {"country": ["pe"], "city": ["lima"]}
+
+
 async def test_a_person_finds_answers_and_ends_runs_in_chromium(
     base_url: str, browser: Browser, tenant: str, tmp_path: Path
 ) -> None:
@@ -185,6 +250,7 @@ async def test_a_person_finds_answers_and_ends_runs_in_chromium(
 
         await find_and_answer(page, api, refund, folder)
         await terminate(page, base_url, doomed)
+        await pick_a_dependent_value(page, api, base_url)
         waiting = await forge_a_post(page, api, base_url)
         await look_as_a_stranger(browser, base_url, [refund, doomed, waiting])
 
