@@ -251,6 +251,11 @@ async def test_a_person_finds_answers_and_ends_runs_in_chromium(
         await find_and_answer(page, api, refund, folder)
         await terminate(page, base_url, doomed)
         await pick_a_dependent_value(page, api, base_url)
+        await page.get_by_role("link", name="Definitions").click()
+        await page.get_by_role("link", name="refund", exact=True).click()
+        await expect(page.get_by_text("ACTIVE", exact=True)).to_be_visible()
+        await expect(page.locator("img.graph")).to_be_visible()
+        await page.screenshot(path=str(folder / "console-definition.png"), full_page=True)
         waiting = await forge_a_post(page, api, base_url)
         await look_as_a_stranger(browser, base_url, [refund, doomed, waiting])
 

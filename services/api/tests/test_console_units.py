@@ -120,12 +120,13 @@ def test_a_posted_form_is_the_views_answer_and_refusals_find_their_widgets() -> 
 
 @pytest.mark.parametrize("value", ["<script>alert(1)</script>", {"<b>": "</ul><img src=x>"}])
 def test_json_trees_escape_what_runs_put_in_them(value: object) -> None:
-    html = str(json_tree({"out": value, "n": [1, 2.5, None, True]}))
+    html = str(json_tree({"out": value, "n": [1, 2.5, None, True], "t": ("x",)}))
     assert "<script>" not in html
     assert "<img" not in html
     assert "<b>" not in html
     assert "&lt;" in html
     assert '<span class="j-int">1</span>' in html
+    assert '<span class="j-key">t</span>: [1]' in html  # a tuple is an array too
 
 
 def test_a_huge_json_document_is_shown_as_text() -> None:

@@ -49,8 +49,10 @@ _OPEN_LEVELS: Final = 2
 
 def _tree(value: Any, key: str | None, depth: int) -> Markup:
     label = Markup('<span class="j-key">{}</span>: ').format(key) if key is not None else Markup()
-    if not isinstance(value, (dict, list)) or not value:
-        empty = "{}" if isinstance(value, dict) else "[]" if isinstance(value, list) else None
+    if not isinstance(value, (dict, list, tuple)) or not value:
+        empty = (
+            "{}" if isinstance(value, dict) else "[]" if isinstance(value, (list, tuple)) else None
+        )
         shown = escape(empty) if empty else _leaf(value)
         return Markup('<li class="j-item">{}{}</li>').format(label, shown)
     items = value.items() if isinstance(value, dict) else enumerate(value)
@@ -63,7 +65,7 @@ def _tree(value: Any, key: str | None, depth: int) -> Markup:
 def _count(value: Any) -> int:
     if isinstance(value, dict):
         return 1 + sum(_count(v) for v in value.values())
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         return 1 + sum(_count(v) for v in value)
     return 1
 
