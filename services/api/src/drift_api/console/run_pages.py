@@ -86,7 +86,7 @@ async def inbox(request: Request[Any, Any, Any]) -> Response[str]:
         status=RunStatus.WAITING,
         workflow=workflow,
         cursor=request.query_params.get("cursor") or None,
-        limit=100,
+        limit=25,
     )
     listed = await list_runs(console.services.runs, caller, filters)
     groups: dict[tuple[str, str], list[WorkflowResponse]] = {}
