@@ -169,3 +169,40 @@ async def test_a_post_without_the_sessions_token_is_refused(
     console.http.cookies.clear()
     console.http.cookies.set("drift_console", tampered)
     assert (await console.page("/console/runs")).status_code == 302
+
+
+async def test_utility_calls_and_events_show_their_answers(
+    console: ConsoleUser, examples: Api, tenant: str
+) -> None:
+    run_id = new_run_id()
+    await examples.start("refund", {"orderId": "A-100", "reason": "x"}, workflowId=run_id)
+    assert (await console.sign_in(tenant_key(tenant)[0])).status_code == 303
+    page = f"/console/runs/{run_id}"
+    called = await console.post_form(
+        page,
+        f"{page}/utility",
+        {"node": "lookupOrder", "parameters": '{"orderId": "A-300"}'},
+    )
+    assert called.status_code == 200, called.text
+    assert 'id="action-result"' in called.text
+    assert "Utility state lookupOrder" in called.text
+    assert "COMPLETED" in called.text
+    assert "A-300" in called.text
+
+    not_json = await console.post_form(
+        page, f"{page}/utility", {"node": "lookupOrder", "parameters": '{"orderId": '}
+    )
+    assert not_json.status_code == 422
+    assert "parameters is not JSON" in not_json.text
+    assert "line 1, column" in not_json.text
+    unknown = await console.post_form(page, f"{page}/utility", {"node": "nowhere"})
+    assert unknown.status_code == 422
+    assert "nowhere" in unknown.text
+
+    sent = await console.post_form(page, f"{page}/event", {"event": "poke", "payload": "[1]"})
+    assert sent.status_code == 200, sent.text
+    assert "Event poke delivered" in sent.text
+    bad_name = await console.post_form(page, f"{page}/event", {"event": "a b"})
+    assert bad_name.status_code == 422
+    state = await examples.get(f"/v3/workflow/{run_id}")
+    assert state.json()["workflowStatus"] == "WAITING"

@@ -17,6 +17,7 @@ from litestar import Request, Router, get
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 
+from drift_api.console.action_pages import send_event, utility_call
 from drift_api.console.definition_pages import definition_graph, definition_page, definitions_page
 from drift_api.console.run_list import RunFilters, RunPage, list_runs
 from drift_api.console.run_pages import graph_svg, inbox, resume, run_page, runs_page, terminate
@@ -53,6 +54,8 @@ def console_router() -> Router:
             graph_svg,
             resume,
             terminate,
+            utility_call,
+            send_event,
             definitions_page,
             definition_page,
             definition_graph,

@@ -23,7 +23,7 @@ from drift_api.console.web import BASE, Console, checked_form, first, signed_in_
 from drift_api.problems import ApiError
 from drift_models import ResumeRequest, RunStatus, TerminateRequest, WorkflowResponse
 
-__all__ = ["graph_svg", "inbox", "resume", "run_page", "runs_page", "terminate"]
+__all__ = ["graph_svg", "inbox", "resume", "run_page", "runs_page", "show_run", "terminate"]
 
 RunId = Annotated[str, PathParameter(pattern=r"^[\w.:\-]{1,200}$")]
 _LIVE: Final = frozenset({RunStatus.CREATED, RunStatus.RUNNING, RunStatus.SCHEDULER_WAITING})
@@ -102,7 +102,7 @@ async def inbox(request: Request[Any, Any, Any]) -> Response[str]:
     return page("inbox.html", context)
 
 
-async def _run_page(
+async def show_run(
     console: Console,
     run_id: str,
     *,
@@ -110,7 +110,9 @@ async def _run_page(
     posted: dict[str, list[str]] | None = None,
     refusal: ApiError | None = None,
     notice: str | None = None,
+    result: tuple[str, Any] | None = None,
 ) -> Response[str]:
+    """The run's page, with a refused answer's problems or an action's result."""
     caller = console.caller
     assert caller is not None  # noqa: S101 - only signed-in handlers get here
     runs, definitions = console.services.runs, console.services.definitions
@@ -132,6 +134,7 @@ async def _run_page(
         refusal=refusal,
         general_problems=general,
         notice=notice,
+        result=result,
         live=details.state.workflow_status in _LIVE,
     )
     return page("run.html", context, status=status)
@@ -142,7 +145,7 @@ async def run_page(request: Request[Any, Any, Any], run_id: RunId) -> Response[s
     """One run: state, graph, timeline, context and outputs, the view's form."""
     console, _ = await signed_in_caller(request)
     notice = request.query_params.get("done")
-    return await _run_page(console, run_id, notice=notice)
+    return await show_run(console, run_id, notice=notice)
 
 
 @get("/runs/{run_id:str}/graph.svg", include_in_schema=False, media_type="image/svg+xml")
@@ -161,7 +164,7 @@ async def resume(request: Request[Any, Any, Any], run_id: RunId) -> Response[Any
     state = (await console.services.runs.state(caller, run_id)).body
     if state.view is None:
         refusal = ApiError(409, "Not Waiting", f"run {run_id!r} shows no view to answer now")
-        return await _run_page(console, run_id, status=409, refusal=refusal)
+        return await show_run(console, run_id, status=409, refusal=refusal)
     node = first(form, "node") or state.view.node
     answer = ResumeRequest(view_response=answer_of(state.view, form), node=node)
     try:
@@ -169,7 +172,7 @@ async def resume(request: Request[Any, Any, Any], run_id: RunId) -> Response[Any
     except ApiError as error:
         if error.status >= 500:  # noqa: PLR2004
             raise
-        return await _run_page(console, run_id, status=error.status, posted=form, refusal=error)
+        return await show_run(console, run_id, status=error.status, posted=form, refusal=error)
     return Redirect(f"{BASE}/runs/{run_id}?done=answered", status_code=303)
 
 
@@ -180,12 +183,12 @@ async def terminate(request: Request[Any, Any, Any], run_id: RunId) -> Response[
     form = await checked_form(request, console)
     if first(form, "confirm") != "yes":
         refusal = ApiError(422, "Not Confirmed", "tick the confirmation box to terminate the run")
-        return await _run_page(console, run_id, status=422, refusal=refusal)
+        return await show_run(console, run_id, status=422, refusal=refusal)
     reason = first(form, "reason").strip()[:1000] or None
     try:
         await console.services.runs.terminate(caller, run_id, TerminateRequest(reason=reason))
     except ApiError as error:
         if error.status >= 500:  # noqa: PLR2004
             raise
-        return await _run_page(console, run_id, status=error.status, refusal=error)
+        return await show_run(console, run_id, status=error.status, refusal=error)
     return Redirect(f"{BASE}/runs/{run_id}?done=terminated", status_code=303)
