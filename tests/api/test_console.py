@@ -206,3 +206,27 @@ async def test_utility_calls_and_events_show_their_answers(
     assert bad_name.status_code == 422
     state = await examples.get(f"/v3/workflow/{run_id}")
     assert state.json()["workflowStatus"] == "WAITING"
+
+
+async def test_publish_activate_and_roll_back_a_definition(
+    console: ConsoleUser, stranger: ConsoleUser, examples: Api, tenant: str
+) -> None:
+    assert (await console.sign_in(tenant_key(tenant)[0])).status_code == 303
+    page = "/console/definitions/workflow/refund"
+    published = await console.post_form(page, f"{page}/publish", {})
+    assert published.status_code == 303, published.text
+    shown = await console.page(published.headers["location"])
+    assert "published as version 2" in shown.text
+    activated = await console.post_form(page, f"{page}/activate", {"version": "2"})
+    assert "version 2 is ACTIVE" in (await console.page(activated.headers["location"])).text
+    rolled = await console.post_form(page, f"{page}/rollback", {})
+    assert "version 1 is ACTIVE" in (await console.page(rolled.headers["location"])).text
+    versions = (await examples.get("/workflowDefinition/refund/versions")).json()
+    assert [(v["version"], v["isActive"]) for v in versions] == [(1, True), (2, False)]
+
+    bad = await console.post_form(page, f"{page}/activate", {"version": "two"})
+    assert bad.status_code == 422
+    assert "choose a published version number" in bad.text
+    assert (await stranger.sign_in(tenant_key("other")[0])).status_code == 303
+    theirs = await stranger.post_form("/console/definitions", f"{page}/publish", {})
+    assert theirs.status_code == 404

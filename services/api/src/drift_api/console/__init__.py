@@ -18,6 +18,7 @@ from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 
 from drift_api.console.action_pages import send_event, utility_call
+from drift_api.console.definition_actions import change_definition
 from drift_api.console.definition_pages import definition_graph, definition_page, definitions_page
 from drift_api.console.run_list import RunFilters, RunPage, list_runs
 from drift_api.console.run_pages import graph_svg, inbox, resume, run_page, runs_page, terminate
@@ -59,6 +60,7 @@ def console_router() -> Router:
             definitions_page,
             definition_page,
             definition_graph,
+            change_definition,
             static,
         ],
         exception_handlers=error_handlers(),

@@ -23,14 +23,22 @@ from drift_models import WorkflowDefinition
 from drift_models.dot import workflow_dot
 from drift_store import DefinitionKind, DefinitionNotFoundError
 
-__all__ = ["definition_graph", "definition_page", "definitions_page"]
+__all__ = [
+    "DefinitionId",
+    "Kind",
+    "definition_graph",
+    "definition_page",
+    "definitions_page",
+    "kind_of",
+]
 
 DefinitionId = Annotated[str, PathParameter(pattern=r"^[\w.\-]{1,128}$")]
 Kind = Annotated[str, PathParameter(pattern=r"^(node|workflow)$")]
 _KINDS = {"node": DefinitionKind.NODE, "workflow": DefinitionKind.WORKFLOW}
 
 
-def _kind(text: str) -> DefinitionKind:
+def kind_of(text: str) -> DefinitionKind:
+    """The kind a page path names (``node`` or ``workflow``)."""
     kind = _KINDS.get(text)
     if kind is None:
         msg = f"there is no kind of definition {text!r}: node or workflow"
@@ -61,7 +69,7 @@ async def definition_page(
     """One definition: its versions, the chosen version's JSON, problems and graph."""
     console, caller = await signed_in_caller(request)
     definitions = console.services.definitions
-    which = _kind(kind)
+    which = kind_of(kind)
     version = _version(request)
     stored = await definitions.get(caller.tenant_id, which, definition_id, parse_version(version))
     try:
@@ -80,6 +88,7 @@ async def definition_page(
         problems=problems,
         document=document,
         is_workflow=which is DefinitionKind.WORKFLOW,
+        done=request.query_params.get("done"),
     )
     return page("definition.html", context)
 
@@ -94,7 +103,7 @@ async def definition_graph(
 ) -> Response[bytes]:
     """A workflow version's graph (no run's colours)."""
     console, caller = await signed_in_caller(request)
-    if _kind(kind) is not DefinitionKind.WORKFLOW:
+    if kind_of(kind) is not DefinitionKind.WORKFLOW:
         raise ApiError(404, "Not Found", "only workflows have a graph")
     definitions = console.services.definitions
     stored = await definitions.get(
