@@ -46,6 +46,7 @@ from drift_worker.plan import (
     UtilityRequest,
 )
 from drift_worker.sandbox import workflow_runner
+from drift_worker.store_wait import store_unavailable
 from drift_worker.workflow import DriftRunWorkflow
 
 # run id -> how many more times each activity (or state) finds the store away
@@ -185,3 +186,16 @@ async def test_a_long_wait_for_the_store_continues_as_new_at_the_same_state(
     first = engine.get_workflow_handle(f"t1/{run_id}", run_id=handle.first_execution_run_id)
     assert handle.first_execution_run_id is not None
     assert (await first.describe()).status is WorkflowExecutionStatus.CONTINUED_AS_NEW
+
+
+def test_only_the_non_retryable_store_error_is_waited_out() -> None:
+    # drift-worker 0.2 raised a retryable StoreUnavailable that failed the node once its
+    # retries ran out; its histories must replay that failure, not a wait.
+    now = ApplicationError("away", type=STORE_UNAVAILABLE, non_retryable=True)
+    before = ApplicationError("away", type=STORE_UNAVAILABLE)
+    wrapped = ApplicationError("activity failed")
+    wrapped.__cause__ = now
+    assert store_unavailable(now)
+    assert store_unavailable(wrapped)
+    assert not store_unavailable(before)
+    assert not store_unavailable(ApplicationError("no", type="PermanentNodeError"))
