@@ -38,6 +38,7 @@ class WorkerProcess:
     def start(self) -> None:
         env = {
             **self.env,
+            "DRIFT_HOST": "127.0.0.1",
             "DRIFT_ADMIN_PORT": str(self.admin_port),
             "DRIFT_METRICS_PORT": str(self.metrics_port),
         }
@@ -72,6 +73,17 @@ class WorkerProcess:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
         return self.process.wait(30)
+
+
+def listening_addresses(port: int) -> set[str]:
+    """The IPv4 addresses a socket listens on at ``port`` on this machine (Linux)."""
+    found: set[str] = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        address, hex_port = local.split(":")
+        if state == "0A" and int(hex_port, 16) == port:
+            found.add(".".join(str(b) for b in reversed(bytes.fromhex(address))))
+    return found
 
 
 @pytest.fixture
@@ -114,6 +126,9 @@ async def test_probes_metrics_and_graceful_stop(
     engine, env = setup
     with worker_process(env, tmp_path / "worker.log") as worker:
         await worker.wait_ready()
+        # DRIFT_HOST=127.0.0.1: both servers stay on this machine.
+        assert listening_addresses(worker.admin_port) == {"127.0.0.1"}
+        assert listening_addresses(worker.metrics_port) == {"127.0.0.1"}
         async with aiohttp.ClientSession() as session:
             async with session.get(f"http://127.0.0.1:{worker.admin_port}/healthz") as answer:
                 assert answer.status == 200
