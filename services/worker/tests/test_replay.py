@@ -39,6 +39,11 @@ def test_histories_are_checked_in() -> None:
         "store-wait-begin-patch-marker",
         "store-wait-resume-patch-marker",
         "store-wait-after-event",
+        "store-wait-begin-chain",
+        "store-wait-step",
+        "store-wait-after-update",
+        "store-wait-after-signal",
+        "store-wait-mark",
     } <= names
 
 
