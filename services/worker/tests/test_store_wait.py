@@ -28,6 +28,7 @@ from drift_models import (
     WorkflowResponse,
 )
 from drift_models.engine import QUERY_STATE, UPDATE_TERMINATE, UPDATE_UTILITY, WORKFLOW_NAME
+from drift_worker.converter import DATA_CONVERTER
 from drift_worker.plan import (
     ACTIVITY_BEGIN,
     ACTIVITY_MARK,
@@ -45,7 +46,6 @@ from drift_worker.plan import (
     StepResult,
     UtilityRequest,
 )
-from drift_worker.converter import DATA_CONVERTER
 from drift_worker.sandbox import workflow_runner
 from drift_worker.store_wait import store_unavailable
 from drift_worker.workflow import DriftRunWorkflow
