@@ -281,7 +281,8 @@ async def test_a_worker_killed_while_its_run_waits_for_the_store_hands_the_run_o
     ):
         await a.wait_ready()
         await b.wait_ready()
-        assert a.process is not None and b.process is not None
+        assert a.process is not None
+        assert b.process is not None
         async with contextlib.AsyncExitStack() as outage:
             await outage.enter_async_context(_sqlite_locked(path))
             await engine.begin("chain", {}, run_id="sw-1")
