@@ -177,6 +177,7 @@ async def test_a_store_outage_delays_runs_and_fails_none(
     )
     assert failures > 0  # the outage was met, not slept through
     assert metrics.get_sample_value("drift_worker_runs_waiting_for_store") == 0
-    # The new shape of history (a patch marker, then timers between tries) replays.
+    # Histories with store waits (timers between tries, no patch marker) replay.
     await _replay_and_keep(engine, "o-during-0", "store-wait-begin")
+    await _replay_and_keep(engine, "o-before-0", "store-wait-step")
     await _replay_and_keep(engine, "o-view", "store-wait-resume")

@@ -4,6 +4,8 @@ killed in the middle of a run."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -17,11 +19,13 @@ import aiohttp
 import pytest
 from temporalio.client import Client
 
-from drift_models import RunStatus
+from drift_models import RunStatus, WorkflowResponse
+from drift_models.engine import QUERY_STATE
 from drift_nodes import discover_nodes
 from drift_store import DefinitionKind, open_store
 from drift_worker.devserver import DevServer, free_port
 from tests.e2e.engine import Engine, publish_examples
+from tests.e2e.test_store_outage import CHAIN, _publish, _sqlite_locked
 from tests.peers import Services
 
 
@@ -38,6 +42,7 @@ class WorkerProcess:
     def start(self) -> None:
         env = {
             **self.env,
+            "DRIFT_HOST": "127.0.0.1",
             "DRIFT_ADMIN_PORT": str(self.admin_port),
             "DRIFT_METRICS_PORT": str(self.metrics_port),
         }
@@ -72,6 +77,17 @@ class WorkerProcess:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
         return self.process.wait(30)
+
+
+def listening_addresses(port: int) -> set[str]:
+    """The IPv4 addresses a socket listens on at ``port`` on this machine (Linux)."""
+    found: set[str] = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        address, hex_port = local.split(":")
+        if state == "0A" and int(hex_port, 16) == port:
+            found.add(".".join(str(b) for b in reversed(bytes.fromhex(address))))
+    return found
 
 
 @pytest.fixture
@@ -114,6 +130,9 @@ async def test_probes_metrics_and_graceful_stop(
     engine, env = setup
     with worker_process(env, tmp_path / "worker.log") as worker:
         await worker.wait_ready()
+        # DRIFT_HOST=127.0.0.1: both servers stay on this machine.
+        assert listening_addresses(worker.admin_port) == {"127.0.0.1"}
+        assert listening_addresses(worker.metrics_port) == {"127.0.0.1"}
         async with aiohttp.ClientSession() as session:
             async with session.get(f"http://127.0.0.1:{worker.admin_port}/healthz") as answer:
                 assert answer.status == 200
@@ -230,3 +249,73 @@ async def test_a_killed_workers_http_node_is_retried_long_before_its_timeout(
     assert [e.activity_task_started_event_attributes.attempt for e in started] == [2]
     record = await engine.context("hb-1")
     assert record.context.global_["fetch"]["body"]["id"] == "A-100"
+
+
+async def _history_mentions(engine: Engine, run_id: str, text: str) -> bool:
+    history = await engine.handle(run_id).fetch_history()
+    return text in json.dumps(history.to_json_dict())
+
+
+async def _task_workers(engine: Engine, run_id: str) -> list[str]:
+    """The identity of the worker behind each completed workflow task, in order."""
+    history = await engine.handle(run_id).fetch_history()
+    return [
+        e.workflow_task_completed_event_attributes.identity
+        for e in history.events
+        if e.HasField("workflow_task_completed_event_attributes")
+    ]
+
+
+async def test_a_worker_killed_while_its_run_waits_for_the_store_hands_the_run_on(
+    setup: tuple[Engine, dict[str, str]], tmp_path: Path
+) -> None:
+    engine, env = setup
+    await _publish(engine, CHAIN)
+    # Writes give up after 1 s while the test holds the database's write lock. A worker
+    # needs the store to start, so both start before the outage.
+    env = {**env, "DRIFT_STORE_URL": env["DRIFT_STORE_URL"] + "?busy_timeout=1"}
+    path = Path(env["DRIFT_STORE_URL"].removeprefix("sqlite:///").split("?")[0])
+    with (
+        worker_process(env, tmp_path / "a.log") as a,
+        worker_process(env, tmp_path / "b.log") as b,
+    ):
+        await a.wait_ready()
+        await b.wait_ready()
+        assert a.process is not None
+        assert b.process is not None
+        async with contextlib.AsyncExitStack() as outage:
+            await outage.enter_async_context(_sqlite_locked(path))
+            await engine.begin("chain", {}, run_id="sw-1")
+            for _ in range(300):
+                if await _history_mentions(engine, "sw-1", "StoreUnavailable"):
+                    break
+                await asyncio.sleep(0.1)
+            assert await _history_mentions(engine, "sw-1", "StoreUnavailable")
+            # SIGKILL the worker that has the run while it sleeps on its store timer.
+            before = await _task_workers(engine, "sw-1")
+            owner, survivor = (a, b) if before[-1].startswith(f"{a.process.pid}@") else (b, a)
+            assert survivor.process is not None
+            owner.kill()
+            # The other worker takes the run over, replaying its wait, while the store
+            # is still away.
+            taken = False
+            for _ in range(600):
+                after = (await _task_workers(engine, "sw-1"))[len(before) :]
+                if any(w.startswith(f"{survivor.process.pid}@") for w in after):
+                    taken = True
+                    break
+                await asyncio.sleep(0.1)
+            assert taken, "no other worker took the run over"
+            state = await engine.handle("sw-1").query(QUERY_STATE, result_type=WorkflowResponse)
+            assert state.workflow_status is RunStatus.CREATED  # still pinning, not failed
+        # The store is back.
+        final = await asyncio.wait_for(engine.result("sw-1"), 120)
+        assert final.workflow_status is RunStatus.COMPLETED
+        assert final.output == 1  # count ran once
+        assert survivor.stop() == 0
+    history = await engine.handle("sw-1").fetch_history()
+    failed = [e for e in history.events if e.HasField("workflow_task_failed_event_attributes")]
+    assert failed == []  # no nondeterminism on the new worker
+    record = await engine.context("sw-1")
+    assert record.status is RunStatus.COMPLETED
+    assert record.context.global_["tally"] == {"n": 1}

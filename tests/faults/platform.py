@@ -252,6 +252,7 @@ class Platform:
             admin = free_port()
             env = {
                 **self._common_env(),
+                "DRIFT_HOST": "127.0.0.1",
                 "DRIFT_ADMIN_PORT": str(admin),
                 "DRIFT_APP_PORT": str(free_port()),
                 "DRIFT_ENUM_STORE_FILE": str(enum_file),

@@ -155,6 +155,7 @@ def _expected_worker() -> WorkerSettings:
         redis_sentinels=["redis-sentinel-0.redis:26379", "redis-sentinel-1.redis:26379"],
         redis_master="drift-master",
         redis_password=REDIS_PASSWORD,
+        host="::",
         app_port=7300,
         admin_port=7301,
         metrics_port=9200,

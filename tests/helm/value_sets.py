@@ -105,6 +105,7 @@ EVERYTHING: Final[dict[str, Any]] = {
         "extraEnv": [{"name": "DRIFT_CONFIG_FILE", "value": "/etc/drift/extra.yaml"}],
     },
     "worker": {
+        "host": "::",
         "ports": {"app": 7300, "admin": 7301, "metrics": 9200},
         "config": {
             "historyLimit": 5000,

@@ -23,9 +23,7 @@ Secret's variables are wired in the pod (see _pod.tpl). Argument: the component 
 {{- $_ = set $data "DRIFT_APP_PORT" (include "drift.envValue" .values.ports.app) -}}
 {{- $_ = set $data "DRIFT_ADMIN_PORT" (include "drift.envValue" .values.ports.admin) -}}
 {{- $_ = set $data "DRIFT_METRICS_PORT" (ternary (include "drift.envValue" .values.ports.metrics) "0" $v.metrics.enabled) -}}
-{{- if eq .component "api" -}}
 {{- $_ = set $data "DRIFT_HOST" .values.host -}}
-{{- end -}}
 {{- if and (eq .component "worker") (or .values.enumStore.values .values.enumStore.existingConfigMap) -}}
 {{- $_ = set $data "DRIFT_ENUM_STORE_FILE" (printf "/etc/drift/enum-store/%s" .values.enumStore.key) -}}
 {{- end -}}

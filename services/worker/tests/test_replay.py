@@ -2,6 +2,12 @@
 
 The files are written by ``DRIFT_RECORD_HISTORIES=1 uv run pytest tests/e2e/test_histories.py``;
 a change to the workflow that would break running instances fails here.
+
+``store-wait-*-patch-marker`` were recorded by a build that marked a run's first store
+wait with the ``drift.store-wait`` patch; ``store-wait-after-event`` is the fault drill
+``thrift-restart`` run whose local step failed on the store right after an event, so its
+failure reached the live workflow one task later than a replay delivers it (recorded by
+that build, less its patch marker, which no code can replay there).
 """
 
 from __future__ import annotations
@@ -30,6 +36,14 @@ def test_histories_are_checked_in() -> None:
         "collect-payment-child",
         "store-wait-begin",
         "store-wait-resume",
+        "store-wait-begin-patch-marker",
+        "store-wait-resume-patch-marker",
+        "store-wait-after-event",
+        "store-wait-begin-chain",
+        "store-wait-step",
+        "store-wait-after-update",
+        "store-wait-after-signal",
+        "store-wait-mark",
     } <= names
 
 

@@ -15,7 +15,7 @@ import pytest
 from temporalio import activity
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.exceptions import ApplicationError
-from temporalio.worker import Worker
+from temporalio.worker import Replayer, Worker
 
 from drift_models import (
     NodeStatus,
@@ -28,6 +28,7 @@ from drift_models import (
     WorkflowResponse,
 )
 from drift_models.engine import QUERY_STATE, UPDATE_TERMINATE, UPDATE_UTILITY, WORKFLOW_NAME
+from drift_worker.converter import DATA_CONVERTER
 from drift_worker.plan import (
     ACTIVITY_BEGIN,
     ACTIVITY_MARK,
@@ -46,6 +47,7 @@ from drift_worker.plan import (
     UtilityRequest,
 )
 from drift_worker.sandbox import workflow_runner
+from drift_worker.store_wait import store_unavailable
 from drift_worker.workflow import DriftRunWorkflow
 
 # run id -> how many more times each activity (or state) finds the store away
@@ -131,6 +133,18 @@ async def _start(
     return run_id, handle
 
 
+async def _replays(handle: WorkflowHandle[DriftRunWorkflow, WorkflowResponse]) -> None:
+    """The run's history (with its waits for the store) replays against the workflow."""
+    history = await handle.fetch_history()
+    replayer = Replayer(
+        workflows=[DriftRunWorkflow],
+        workflow_runner=workflow_runner(),
+        data_converter=DATA_CONVERTER,
+    )
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+    assert result.replay_failure is None, result.replay_failure
+
+
 async def test_store_errors_are_waited_out_beyond_the_nodes_retries(
     engine: Client, task_queue: str
 ) -> None:
@@ -140,6 +154,7 @@ async def test_store_errors_are_waited_out_beyond_the_nodes_retries(
     assert final.workflow_status is RunStatus.COMPLETED
     assert final.output == "ok"
     assert CALLS[run_id] == Counter({"begin": 3, "work": 3, "done": 3})
+    await _replays(handle)
 
 
 async def test_a_nodes_own_failure_keeps_its_retry_policy(engine: Client, task_queue: str) -> None:
@@ -150,6 +165,7 @@ async def test_a_nodes_own_failure_keeps_its_retry_policy(engine: Client, task_q
     assert "the service said no" in (final.error_message or "")
     assert CALLS[run_id]["broken"] == 1  # one attempt, as its policy says
     assert CALLS[run_id]["mark"] == 2
+    await _replays(handle)  # a wait in marking the run FAILED
 
 
 async def test_a_run_waiting_for_the_store_answers_queries_updates_and_terminate(
@@ -173,6 +189,7 @@ async def test_a_run_waiting_for_the_store_answers_queries_updates_and_terminate
     assert ended.workflow_status is RunStatus.TERMINATED
     assert CALLS[run_id]["utility"] == 2
     assert CALLS[run_id]["mark"] == 2
+    await _replays(handle)  # waits in an activity step, a utility call and a mark
 
 
 async def test_a_long_wait_for_the_store_continues_as_new_at_the_same_state(
@@ -185,3 +202,16 @@ async def test_a_long_wait_for_the_store_continues_as_new_at_the_same_state(
     first = engine.get_workflow_handle(f"t1/{run_id}", run_id=handle.first_execution_run_id)
     assert handle.first_execution_run_id is not None
     assert (await first.describe()).status is WorkflowExecutionStatus.CONTINUED_AS_NEW
+
+
+def test_only_the_non_retryable_store_error_is_waited_out() -> None:
+    # drift-worker 0.2 raised a retryable StoreUnavailable that failed the node once its
+    # retries ran out; its histories must replay that failure, not a wait.
+    now = ApplicationError("away", type=STORE_UNAVAILABLE, non_retryable=True)
+    before = ApplicationError("away", type=STORE_UNAVAILABLE)
+    wrapped = ApplicationError("activity failed")
+    wrapped.__cause__ = now
+    assert store_unavailable(now)
+    assert store_unavailable(wrapped)
+    assert not store_unavailable(before)
+    assert not store_unavailable(ApplicationError("no", type="PermanentNodeError"))

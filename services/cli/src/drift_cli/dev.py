@@ -196,6 +196,7 @@ async def _serve(options: DevOptions, server: DevServer, data: Path, output: _Ou
     }
     worker_env = {
         **env,
+        "DRIFT_HOST": "127.0.0.1",
         "DRIFT_ADMIN_PORT": str(options.worker_admin_port),
         "DRIFT_METRICS_PORT": "0",
         "DRIFT_ENUM_STORE_FILE": str(enum_file),

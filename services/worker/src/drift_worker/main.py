@@ -25,13 +25,10 @@ from drift_worker.tracing import configure_tracing
 __all__ = ["main", "serve"]
 
 _LOG = logging.getLogger("drift_worker")
-ALL_INTERFACES = "0.0.0.0"  # noqa: S104 - a pod serves its probes on every interface
 
 
-async def serve(
-    settings: WorkerSettings, stop: asyncio.Event | None = None, *, host: str = ALL_INTERFACES
-) -> None:
-    """Run a worker with its admin and metrics endpoints until ``stop`` is set."""
+async def serve(settings: WorkerSettings, stop: asyncio.Event | None = None) -> None:
+    """Run a worker, its admin and metrics endpoints on ``settings.host``, until ``stop``."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -39,7 +36,7 @@ async def serve(
     configure_tracing("drift-worker")
     async with running_worker(settings) as running, _redis_probe(settings) as ping:
         admin = AdminServer(
-            host=host,
+            host=settings.host,
             admin_port=settings.admin_port,
             metrics_port=settings.metrics_port,
             registry=running.metrics.registry,
@@ -54,9 +51,10 @@ async def serve(
         await admin.start()
         admin.started = True
         _LOG.info(
-            "drift-worker %s ready: task queue %s, admin :%d, metrics :%d",
+            "drift-worker %s ready: task queue %s, admin %s:%d, metrics :%d",
             __version__,
             settings.task_queue,
+            settings.host,
             settings.admin_port,
             settings.metrics_port,
         )

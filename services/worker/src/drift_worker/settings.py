@@ -30,6 +30,8 @@ class WorkerSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
             ``redis_url`` and the client follows the master through failovers.
         redis_master: the Sentinel master's name.
         redis_password: the Redis password, if any.
+        host: the address the admin and metrics servers listen on (``127.0.0.1`` keeps
+            them on this machine; ``::`` for IPv6-only clusters).
         app_port: the worker's own port (reserved for a future data-plane endpoint).
         admin_port: health and readiness (``/healthz``, ``/readyz``).
         metrics_port: Prometheus metrics (``/metrics``); 0 turns them off.
@@ -50,6 +52,7 @@ class WorkerSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     redis_sentinels: list[str] = []
     redis_master: str = "mymaster"
     redis_password: str | None = None
+    host: str = "0.0.0.0"  # noqa: S104 - a pod serves its probes on every interface
     app_port: Port = 7200
     admin_port: Port = 7201
     metrics_port: Port = 9090

@@ -7,6 +7,15 @@ the same activity again, for as long as the store stays away. The node's own ret
 policy is not involved: a store outage delays a run, it never fails it.
 
 This is workflow code (deterministic; the timers are in the run's history).
+
+No patch guards this path, and none may be asked for where a local activity's result
+arrives: on replay a local activity's result can be delivered one workflow task earlier
+than it was live (its marker is in the task that scheduled it, while the live run saw it
+in the next one), before the SDK has been told of a patch marker recorded in that later
+task. ``workflow.patched`` then answers False on replay where it answered True live, and
+the run can no longer be replayed. Old histories cannot reach this path anyway: before
+the store wait, ``StoreUnavailable`` was raised as a *retryable* error, and only a
+non-retryable one is waited out.
 """
 
 from __future__ import annotations
@@ -25,7 +34,8 @@ __all__ = ["PATCH", "StoreWaitTooLong", "store_unavailable", "until_stored"]
 T = TypeVar("T")
 
 PATCH: Final = "drift.store-wait"
-"""The patch that marks runs which waited for the store (histories before it failed)."""
+"""A patch that builds before 0.3 recorded at a run's first store wait. New runs never
+record it; replays of runs that did still answer it (see :func:`until_stored`)."""
 FIRST_WAIT: Final = timedelta(seconds=1)
 LONGEST_WAIT: Final = timedelta(seconds=60)
 _LOUD_EVERY: Final = 10
@@ -36,10 +46,19 @@ class StoreWaitTooLong(Exception):  # noqa: N818 - a control-flow signal, not an
 
 
 def store_unavailable(error: BaseException) -> bool:
-    """Whether an activity failed because its store I/O did not go through."""
+    """Whether an activity failed because its store I/O did not go through.
+
+    Only the non-retryable form counts: drift-worker 0.2 raised a retryable
+    ``StoreUnavailable`` that used the node's retries and then failed the node, and its
+    histories must replay that way.
+    """
     current: BaseException | None = error
     while current is not None:
-        if isinstance(current, ApplicationError) and current.type == STORE_UNAVAILABLE:
+        if (
+            isinstance(current, ApplicationError)
+            and current.type == STORE_UNAVAILABLE
+            and current.non_retryable
+        ):
             return True
         current = current.__cause__
     return False
@@ -76,11 +95,13 @@ async def until_stored(
         try:
             return await attempt()
         except FailureError as error:
-            # Checked only when the store fails, so runs that never meet an outage keep
-            # their histories exactly as before (no marker); histories recorded before
-            # the patch replay their old failure.
-            if not store_unavailable(error) or not workflow.patched(PATCH):
+            if not store_unavailable(error):
                 raise
+            if tries == 0 and workflow.unsafe.is_replaying():
+                # Only for histories of earlier builds, which recorded the patch here:
+                # the answer is ignored, the call only matches their marker. Live runs
+                # never ask, so they record no marker.
+                workflow.patched(PATCH)
             tries += 1
             # Loud when the wait starts and every tenth try; the worker's metrics count
             # every failure.
