@@ -211,9 +211,16 @@ class HBaseClient:
             descriptor = _thrift.ColumnDescriptor(name=f"{FAMILY}:".encode(), maxVersions=1)
 
             async def create(c: Any, full: bytes = full, descriptor: Any = descriptor) -> None:
-                # Created meanwhile by another process: that is the goal.
-                with contextlib.suppress(_thrift.AlreadyExists):
+                # Created meanwhile by another process: that is the goal. HBase 2's
+                # gateway reports it as an IOError naming TableExistsException, not as
+                # the AlreadyExists its IDL declares.
+                try:
                     await c.createTable(full, [descriptor])
+                except _thrift.AlreadyExists:
+                    return
+                except _thrift.IOError as error:
+                    if b"TableExistsException" not in (error.message or b""):
+                        raise
 
             await self.call(f"create table {full.decode()}", create, limit=DDL_TIMEOUT)
 
