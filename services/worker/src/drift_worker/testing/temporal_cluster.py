@@ -156,6 +156,7 @@ class TemporalCluster:
         root = Path(tempfile.mkdtemp(prefix="drift-temporal-")) if folder is None else folder
         root.mkdir(parents=True, exist_ok=True)
         root.chmod(0o755)  # PostgreSQL's user must reach its folder inside
+        _check_reachable_by_others(root)
         (root / "logs").mkdir(exist_ok=True)
         ports = {name: ServicePorts() for name in SERVICES}
         try:
@@ -395,6 +396,23 @@ async def _retry(deadline: float, attempt: Callable[[], Awaitable[_T]]) -> _T:
             if time.monotonic() > deadline:
                 raise
         await asyncio.sleep(0.25)
+
+
+def _check_reachable_by_others(folder: Path) -> None:
+    """PostgreSQL runs as ``postgres`` when we are root: it must traverse every parent.
+
+    Raises:
+        ClusterStartError: naming the first parent it cannot enter.
+    """
+    if os.geteuid() != 0:
+        return
+    for parent in folder.resolve().parents:
+        if not parent.stat().st_mode & 0o001:
+            msg = (
+                f"PostgreSQL runs as the postgres user and cannot enter {parent} (mode "
+                f"{parent.stat().st_mode & 0o777:o}); choose a folder under /tmp or chmod o+x it"
+            )
+            raise ClusterStartError(msg)
 
 
 def _tail(log: Path, size: int = 2000) -> str:
