@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import re
 import sys
 import tempfile
@@ -53,6 +54,7 @@ from drift_worker.testing.temporal_cluster import TemporalCluster
 
 _PERSISTENCE = re.compile(r"^persistence_requests(?:_total)?\{[^}]*\}\s+([0-9.e+]+)$", re.MULTILINE)
 STORE_CALLS: Counter[str] = Counter()
+CPU_PER_RUN: dict[str, float] = {}
 
 
 def _count_store_calls() -> None:
@@ -145,6 +147,19 @@ async def per_run_costs(
     return figures
 
 
+def cpu_seconds(group: int) -> float:
+    """CPU time (user + system) of the live processes of process group ``group``."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group:  # fields after the name: state, ppid, pgrp, …
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 async def _throughput(apis: list[DriftProcess], tenant: str, runs: int, clients: int) -> float:
     """Runs per second of ``runs`` refunds by ``clients`` clients spread over ``apis``."""
     key = tenant_key(tenant)[0]
@@ -213,7 +228,12 @@ async def scaling(
                     )
                 live = apis[:2] if n == 2 else apis[:1]
                 await _throughput(live, tenants[0], max(2, runs // 5), clients)  # warm-up
+                groups = {p.name: p.process.pid for p in (*workers, *apis) if p.process}
+                before = {name: cpu_seconds(pid) for name, pid in groups.items()}
                 results.append((label, await _throughput(live, tenants[0], runs, clients)))
+                if n == 0:
+                    for name, pid in groups.items():
+                        CPU_PER_RUN[name] = (cpu_seconds(pid) - before[name]) / runs
     finally:
         for process in (*apis, *workers):
             process.stop()
@@ -252,6 +272,9 @@ async def bench(
     print("per run (refund: sync start + resume to the end)")
     for name, value in costs.items():
         print(f"  {name:<28} {value:8.1f}")
+    for name, seconds in CPU_PER_RUN.items():
+        role = "worker" if name.startswith("w") else "API"
+        print(f"  CPU ms, {role} process{'':<13} {seconds * 1000:8.1f}")
     print(f"throughput: {args.load_runs} runs, {args.clients} clients")
     baseline = rates[0][1]
     for label, rate in rates:

@@ -140,7 +140,9 @@ async def _start(api: Api, record: RunRecord, deadline: float) -> bool:
             record.wrong.append(f"start answered {answer.status_code}: {answer.text[:200]}")
             return False
         if state.get("workflowStatus") != "WAITING":
-            record.wrong.append(f"after the start: {state.get('workflowStatus')}")
+            record.wrong.append(
+                f"after the start: {state.get('workflowStatus')} {state.get('errorMessage')}"
+            )
             return False
         return True
     record.wrong.append("start: no true answer before the deadline")
@@ -206,7 +208,7 @@ async def account(api: Api, client: Client, records: list[RunRecord]) -> Account
         state = await _until(api, record.run_id, {"COMPLETED", "FAILED"}, time.monotonic() + 30)
         status = state.get("workflowStatus")
         if status == "FAILED":
-            tally.failed.append(record.run_id)
+            tally.failed.append(f"{record.run_id}: {state.get('errorMessage')}")
             continue
         if status != "COMPLETED":
             tally.lost.append(f"{record.run_id}: {status}")
