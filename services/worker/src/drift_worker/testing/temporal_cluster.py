@@ -6,7 +6,8 @@ matching, frontend, worker — as separate processes on free loopback ports. Sta
 creates the namespace and the given custom search attributes and returns once a
 workflow can be started. Every process is stopped by its pid (also at interpreter exit,
 and each dies with its parent). Single services and PostgreSQL can be killed and
-restarted for drills.
+restarted for drills. The methods block (they run their own event loop for the Temporal
+client): from async code call them through ``asyncio.to_thread``.
 
 From a shell (the first run builds the server: about 7 minutes on 2 cores)::
 
