@@ -20,6 +20,7 @@ from litestar import Litestar
 from temporalio.client import Client
 
 from drift_api import ApiSettings, connect_temporal, create_app
+from drift_nodes import HttpSettings, NodeSettings
 from drift_worker.devserver import DevServer
 from drift_worker.runtime import RunningWorker
 from tests.api.harness import (
@@ -62,7 +63,9 @@ async def api_client(temporal_server: DevServer) -> Client:
 
 @pytest.fixture
 def app(worker: RunningWorker, api_client: Client, settings: ApiSettings) -> Litestar:
-    return create_app(store=worker.store, client=api_client, settings=settings)
+    # The worker's allow-list: callbacks to the local receiver are let through.
+    nodes = NodeSettings(http=HttpSettings(allow_hosts=("127.0.0.1",)))
+    return create_app(store=worker.store, client=api_client, settings=settings, node_settings=nodes)
 
 
 @contextlib.asynccontextmanager

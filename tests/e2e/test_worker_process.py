@@ -19,7 +19,7 @@ from temporalio.client import Client
 
 from drift_models import RunStatus
 from drift_nodes import discover_nodes
-from drift_store import open_store
+from drift_store import DefinitionKind, open_store
 from drift_worker.devserver import DevServer, free_port
 from tests.e2e.engine import Engine, publish_examples
 from tests.peers import Services
@@ -159,3 +159,74 @@ async def test_a_worker_killed_during_a_slow_http_call_does_not_lose_the_run(
     started = [e for e in history.events if e.HasField("activity_task_started_event_attributes")]
     assert len(started) == 1  # one HTTP activity, its second attempt recorded once
     assert started[0].activity_task_started_event_attributes.attempt == 2
+
+
+SLOW = {
+    "id": "slow-http",
+    "startNode": "fetch",
+    "states": {
+        "fetch": {
+            "nodeDefinition": {
+                "type": "HTTP",
+                "id": "fetch",
+                "name": "fetch",
+                "config": {"url": "{{ _enum_store.ordersServiceUrl }}/orders/A-100"},
+            },
+            "timeoutSeconds": 120,
+            "nextNode": "done",
+        },
+        "done": {"nodeDefinition": {"type": "SUCCESS", "id": "done", "name": "done"}},
+    },
+}
+NODE_TIMEOUT = 120
+RETRY_BOUND = 45  # far less than the node's timeout: only heartbeats can explain it
+
+
+async def test_a_killed_workers_http_node_is_retried_long_before_its_timeout(
+    setup: tuple[Engine, dict[str, str]], services: Services, tmp_path: Path
+) -> None:
+    engine, env = setup
+    workflow = engine.store.definitions.node_types.convert_workflow(SLOW)
+    await engine.store.definitions.put(engine.tenant, workflow)
+    published = await engine.store.definitions.publish(
+        engine.tenant, DefinitionKind.WORKFLOW, workflow.id
+    )
+    number = published.definition.version
+    assert isinstance(number, int)
+    await engine.store.definitions.activate(
+        engine.tenant, DefinitionKind.WORKFLOW, workflow.id, number
+    )
+    services.delay_seconds = 20  # the first worker dies long before its answer
+    with worker_process(env, tmp_path / "first.log") as first:
+        await first.wait_ready()
+        await engine.begin("slow-http", {}, run_id="hb-1")
+        for _ in range(400):
+            if services.calls:
+                break
+            await asyncio.sleep(0.05)
+        assert services.calls == ["GET /orders/A-100"]  # the first worker has the node
+        # A second worker is running when the first one dies.
+        with worker_process(env, tmp_path / "second.log") as second:
+            await second.wait_ready()
+            services.delay_seconds = 0
+            first.kill()  # SIGKILL while its HTTP node waits for the slow answer
+            for _ in range(RETRY_BOUND * 10):
+                if len(services.calls) >= 2:
+                    break
+                await asyncio.sleep(0.1)
+            assert services.calls == ["GET /orders/A-100", "GET /orders/A-100"], (
+                f"no second attempt within {RETRY_BOUND} s of the kill "
+                f"(node timeout {NODE_TIMEOUT} s)"
+            )
+            final = await asyncio.wait_for(engine.result("hb-1"), 60)
+            assert final.workflow_status is RunStatus.COMPLETED
+            assert second.stop() == 0
+    history = await engine.handle("hb-1").fetch_history()
+    timed_out = [
+        e for e in history.events if e.HasField("activity_task_timed_out_event_attributes")
+    ]
+    assert timed_out == []  # the retry came from the heartbeat, within the same activity
+    started = [e for e in history.events if e.HasField("activity_task_started_event_attributes")]
+    assert [e.activity_task_started_event_attributes.attempt for e in started] == [2]
+    record = await engine.context("hb-1")
+    assert record.context.global_["fetch"]["body"]["id"] == "A-100"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import uuid
 from collections.abc import AsyncIterator
 
 import pytest
@@ -26,21 +24,6 @@ async def test_table_creation_is_idempotent(hbase_url: str) -> None:
     async with open_store(hbase_url) as second:
         assert await second.contexts.get("acme", "idempotent") is not None
         assert second.description.startswith("hbase 127.0.0.1:")
-
-
-async def test_processes_opening_a_new_prefix_at_once_all_start(hbase_url: str) -> None:
-    """Replicas starting together on an empty HBase: each creates the tables it misses;
-    the losers of that race must start, not die of TableExistsException."""
-    fresh = hbase_url.replace("prefix=", f"prefix=r{uuid.uuid4().hex[:6]}", 1)
-
-    async def open_one(n: int) -> None:
-        async with open_store(fresh) as store:
-            await store.contexts.create("acme", f"race-{n}", context())
-
-    await asyncio.gather(*(open_one(n) for n in range(4)))
-    async with open_store(fresh) as store:
-        for n in range(4):
-            assert await store.contexts.get("acme", f"race-{n}") is not None
 
 
 async def test_tables_are_named_as_the_spec_says(hbase_url: str) -> None:

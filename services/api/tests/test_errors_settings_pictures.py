@@ -72,3 +72,17 @@ async def test_pictures_render_and_failures_are_reported() -> None:
     assert PictureFormat.PNG.media_type == "image/png"
     with pytest.raises(PictureError, match="graphviz-pure failed"):
         await render_dot("this is not dot", PictureFormat.SVG)
+
+
+def test_temporal_refusing_the_request_is_4xx_without_retry_after() -> None:
+    too_big = RPCError("Blob data size exceeds limit.\nmore", RPCStatusCode.INVALID_ARGUMENT, b"")
+    mapped = _rpc_error(too_big, "r", path="$.params")
+    assert mapped.status == 422
+    assert "Retry-After" not in mapped.headers
+    assert [p.path for p in mapped.errors] == ["$.params"]
+    assert mapped.detail.endswith("Blob data size exceeds limit.")
+    precondition = RPCError("nope", RPCStatusCode.FAILED_PRECONDITION, b"")
+    assert _rpc_error(precondition, "r").status == 409
+    busy = RPCError("namespace rate limit exceeded", RPCStatusCode.RESOURCE_EXHAUSTED, b"")
+    assert _rpc_error(busy, "r").status == 503
+    assert _rpc_error(busy, "r").headers["Retry-After"] == "1"

@@ -28,6 +28,8 @@ def test_histories_are_checked_in() -> None:
         "account-verification",
         "appointment",
         "collect-payment-child",
+        "store-wait-begin",
+        "store-wait-resume",
     } <= names
 
 

@@ -48,6 +48,9 @@ class DocumentError(ValueError):
         super().__init__("; ".join(f"{p.path}: {p.message}" for p in problems))
 
 
+_EXACT: Final = 2**53
+
+
 def decode_strict(data: bytes | str, type_: Any, *, what: str = "document") -> Any:
     """Decode JSON ``data`` as ``type_``, raising :class:`DocumentError` with exact paths.
 
@@ -59,7 +62,18 @@ def decode_strict(data: bytes | str, type_: Any, *, what: str = "document") -> A
     try:
         return msgspec.json.decode(data, type=type_)
     except msgspec.ValidationError as error:
-        raw = msgspec.json.decode(data)
+        try:
+            raw = msgspec.json.decode(data)
+        except msgspec.DecodeError:
+            # Not even untyped JSON (a number beyond a float's range, say).
+            message = f"the {what} cannot be read: {error}"
+            raise DocumentError([Problem(path="$", message=message, code="json")]) from None
+        if "got `float`" in str(error):
+            # JSON Schema counts 3.0 as the integer 3; so does the DSL.
+            try:
+                return msgspec.convert(_whole_numbers(raw), type_)
+            except msgspec.ValidationError as again:
+                error = again
         raise DocumentError([explain(str(error), raw, type_)]) from None
     except msgspec.DecodeError as error:
         message = str(error)
@@ -70,6 +84,17 @@ def decode_strict(data: bytes | str, type_: Any, *, what: str = "document") -> A
         raise DocumentError(
             [Problem(path="$", message=f"the {what} is not valid JSON: {message}", code="json")]
         ) from None
+
+
+def _whole_numbers(value: Any) -> Any:
+    """``value`` with every float that is a whole number (``3.0``) as an int."""
+    if isinstance(value, float):
+        return int(value) if value.is_integer() and abs(value) < _EXACT else value
+    if isinstance(value, list):
+        return [_whole_numbers(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _whole_numbers(item) for key, item in value.items()}
+    return value
 
 
 def convert_strict(obj: Any, type_: Any) -> Any:

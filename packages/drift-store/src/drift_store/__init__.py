@@ -8,6 +8,8 @@
   on its revision.
 - :class:`DefinitionCache`: numbered versions cached in process; LATEST / ACTIVE cached
   and invalidated across processes through Redis pub/sub.
+- :class:`BlobStore` / :class:`ClaimCheck`: content-addressed blobs that keep big
+  Temporal payloads out of Temporal (see :mod:`drift_store.blobs`).
 - :mod:`drift_store.testing`: the conformance kit every backend passes.
 """
 
@@ -15,6 +17,17 @@ from __future__ import annotations
 
 from drift_store.api_keys import ApiKeyRecord, ApiKeyStore, api_key_store
 from drift_store.backend import Backend, ContextBackend, DefinitionBackend
+from drift_store.blobs import (
+    CLAIM_ENCODING,
+    CLAIM_KEY,
+    DEFAULT_CLAIM_THRESHOLD,
+    BlobBackend,
+    BlobNotFoundError,
+    BlobStore,
+    ClaimCheck,
+    CorruptBlobError,
+    blob_store,
+)
 from drift_store.cache import CacheStats, DefinitionCache
 from drift_store.contexts import ContextStore, UndecodableContextError
 from drift_store.definitions import DefinitionStore
@@ -50,16 +63,24 @@ from drift_store.urls import HBaseUrl, SqliteUrl, parse_store_url
 __version__ = "0.3.0"
 
 __all__ = [
+    "CLAIM_ENCODING",
+    "CLAIM_KEY",
+    "DEFAULT_CLAIM_THRESHOLD",
     "AlreadyExistsError",
     "ApiKeyRecord",
     "ApiKeyStore",
     "Backend",
     "BackendUnavailableError",
+    "BlobBackend",
+    "BlobNotFoundError",
+    "BlobStore",
     "CacheStats",
+    "ClaimCheck",
     "ConflictError",
     "ContextBackend",
     "ContextRecord",
     "ContextStore",
+    "CorruptBlobError",
     "Definition",
     "DefinitionBackend",
     "DefinitionCache",
@@ -87,6 +108,7 @@ __all__ = [
     "VersionInfo",
     "__version__",
     "api_key_store",
+    "blob_store",
     "connect_redis",
     "connect_store",
     "open_store",

@@ -6,6 +6,9 @@ this module adds what the store needs from it:
 - a pool of connections, each used by one coroutine at a time (one aiohappybase
   connection cannot serve concurrent coroutines), and replaced after any failure or
   timeout, since a call cut off mid-answer leaves its socket unusable;
+- dead pooled connections replaced before use, and an idempotent call retried once on a
+  fresh connection when its pooled one turns out dead (see :meth:`HBaseClient.call`);
+- table creation that treats "created meanwhile by another process" as done;
 - a bound on every call (the socket timeout and ``asyncio.wait_for``), with failures
   raised as :class:`~drift_store.BackendUnavailableError` naming host and port;
 - the raw Thrift calls aiohappybase's ``Table`` does not wrap (``checkAndPut``).
@@ -14,96 +17,32 @@ this module adds what the store needs from it:
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import importlib
-import importlib.util
-import sys
-import types
+import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from pathlib import Path
 from typing import Any, Final, TypeVar
 
+from drift_store._hbase_transport import (
+    alive,
+    connection_lost,
+    describe,
+    discard,
+    happybase,
+    make_client,
+    table_exists,
+    thrift,
+)
 from drift_store._layout import FAMILY
 from drift_store.errors import BackendUnavailableError
 from drift_store.urls import HBaseUrl
 
 T = TypeVar("T")
 
+_LOG = logging.getLogger(__name__)
+
 Cells = dict[str, bytes]
 """A row's cells: qualifier (without the family) → value."""
 
 DDL_TIMEOUT: Final = 60.0
-
-
-def _load_aiohappybase() -> Any:
-    """Import aiohappybase without setuptools' deprecated ``pkg_resources``.
-
-    aiohappybase 1.4 reads its Thrift IDL through ``pkg_resources.resource_filename``
-    at import time only. A stand-in module serves that one call during the import and
-    is removed again, so nothing else in the process sees it.
-    """
-    loaded = sys.modules.get("aiohappybase")
-    if loaded is not None:
-        return loaded
-    shim = types.ModuleType("pkg_resources")
-
-    def resource_filename(module: str, name: str) -> str:
-        # pkg_resources resolves a module name to the directory of its file.
-        spec = importlib.util.find_spec(module)
-        if spec is None or spec.origin is None:
-            msg = f"cannot locate {name!r} beside module {module!r}"
-            raise FileNotFoundError(msg)
-        return str(Path(spec.origin).parent / name)
-
-    shim.resource_filename = resource_filename  # type: ignore[attr-defined]
-    previous = sys.modules.get("pkg_resources")
-    sys.modules["pkg_resources"] = shim
-    try:
-        return importlib.import_module("aiohappybase")
-    finally:
-        if previous is None:
-            del sys.modules["pkg_resources"]
-        else:
-            sys.modules["pkg_resources"] = previous
-
-
-_happybase = _load_aiohappybase()
-_thrift: Any = sys.modules["Hbase_thrift"]
-
-
-async def _make_client(
-    *,
-    service: Any,
-    host: str,
-    port: int,
-    timeout: int,  # noqa: ASYNC109 -- aiohappybase passes the socket timeout (ms)
-    connect_timeout: int,
-    trans_factory: Any,
-    proto_factory: Any,
-) -> Any:
-    """thriftpy2's ``make_client``, but closing the socket when the connect fails.
-
-    (thriftpy2 0.7 leaves the socket of a refused connection open; aiohappybase calls
-    this through ``Connection._client_factory``.)
-    """
-    from thriftpy2.contrib.aio.client import TAsyncClient  # noqa: PLC0415
-    from thriftpy2.contrib.aio.socket import TAsyncSocket  # noqa: PLC0415
-
-    client_socket = TAsyncSocket(
-        host, port, socket_timeout=timeout, connect_timeout=connect_timeout
-    )
-    transport = trans_factory.get_transport(client_socket)
-    try:
-        await transport.open()
-    except BaseException:
-        if client_socket.raw_sock is not None:
-            client_socket.raw_sock.close()
-        raise
-    # thriftpy2 also bounds every read of a frame by the connect timeout, which costs a
-    # task and a timer per read (a get took 2-3 ms instead of 1). Every call is bounded
-    # as a whole by HBaseClient.call instead.
-    client_socket.connect_timeout = None
-    return TAsyncClient(service, proto_factory.get_protocol(transport))  # type: ignore[no-untyped-call]
 
 
 def column(qualifier: str) -> bytes:
@@ -138,20 +77,31 @@ class HBaseClient:
 
     def _new_connection(self) -> Any:
         millis = int(self._timeout * 1000)
-        connection = _happybase.Connection(
+        connection = happybase.Connection(
             host=self.url.host,
             port=self.url.port,
             timeout=millis,
             connect_timeout=millis,
             autoconnect=False,
         )
-        connection._client_factory = _make_client  # noqa: SLF001
+        connection._client_factory = make_client  # noqa: SLF001
         return connection
 
     async def call(
-        self, what: str, work: Callable[[Any], Awaitable[T]], *, limit: float | None = None
+        self,
+        what: str,
+        work: Callable[[Any], Awaitable[T]],
+        *,
+        limit: float | None = None,
+        idempotent: bool = True,
     ) -> T:
         """Run ``work(thrift_client)`` on a pooled connection within the timeout.
+
+        A pooled connection the gateway has closed is replaced before use. If the
+        connection still dies under the call (the gateway went away between the check
+        and the call), an ``idempotent`` call is sent once more on a fresh connection,
+        within the same time limit; a call that is not idempotent (a counter increment,
+        a check-and-put) is not, since its first send may have been applied.
 
         Raises:
             BackendUnavailableError: on a timeout or any transport or server error.
@@ -159,6 +109,37 @@ class HBaseClient:
         if self._closed:
             raise BackendUnavailableError(self.description, "the store is closed")
         limit = limit or self._timeout
+        connection = await self._checkout(what, limit)
+        healthy = False
+        try:
+            async with asyncio.timeout(limit):
+                reused = connection.client is not None
+                try:
+                    result = await self._run(connection, work)
+                except Exception as error:
+                    if not (idempotent and reused and connection_lost(error)):
+                        raise
+                    _LOG.info("%s: %s; retrying on a new connection", what, describe(error))
+                    discard(connection)
+                    connection = self._new_connection()
+                    result = await self._run(connection, work)
+            healthy = True
+        except TimeoutError:
+            detail = f"{what}: no answer within {limit:g} s"
+            raise BackendUnavailableError(self.description, detail) from None
+        except Exception as error:
+            detail = f"{what}: {describe(error)}"
+            raise BackendUnavailableError(self.description, detail) from error
+        finally:
+            if not healthy:
+                # A call cut off mid-answer leaves the socket out of step: replace it.
+                discard(connection)
+                connection = self._new_connection()
+            self._idle.put_nowait(connection)
+        return result
+
+    async def _checkout(self, what: str, limit: float) -> Any:
+        """An idle connection that is not known to be dead (waiting up to ``limit``)."""
         try:
             connection = self._idle.get_nowait()
         except asyncio.QueueEmpty:
@@ -167,25 +148,10 @@ class HBaseClient:
             except TimeoutError:
                 detail = f"{what}: no pooled connection free within {limit:g} s"
                 raise BackendUnavailableError(self.description, detail) from None
-        healthy = False
-        try:
-            async with asyncio.timeout(limit):
-                result = await self._run(connection, work)
-            healthy = True
-        except TimeoutError:
-            detail = f"{what}: no answer within {limit:g} s"
-            raise BackendUnavailableError(self.description, detail) from None
-        except Exception as error:
-            detail = f"{what}: {type(error).__name__}: {error}"
-            raise BackendUnavailableError(self.description, detail) from error
-        finally:
-            if not healthy:
-                # A call cut off mid-answer leaves the socket out of step: replace it.
-                with contextlib.suppress(Exception):
-                    connection.close()
-                connection = self._new_connection()
-            self._idle.put_nowait(connection)
-        return result
+        if not alive(connection):
+            discard(connection)
+            connection = self._new_connection()
+        return connection
 
     @staticmethod
     async def _run(connection: Any, work: Callable[[Any], Awaitable[T]]) -> T:
@@ -196,33 +162,52 @@ class HBaseClient:
         """Close every idle connection; calls fail afterwards."""
         self._closed = True
         while not self._idle.empty():
-            with contextlib.suppress(Exception):
-                self._idle.get_nowait().close()
+            discard(self._idle.get_nowait())
 
     # -- tables --------------------------------------------------------------------------
 
     async def ensure_tables(self, names: Sequence[str]) -> None:
-        """Create the tables that do not exist yet (family ``main``); others are kept."""
+        """Create the tables that do not exist yet (family ``main``); others are kept.
+
+        Any number of processes may do this at once on a fresh HBase: a table another
+        process created meanwhile counts as created, once HBase serves it.
+        """
         existing = await self.call("list tables", lambda c: c.getTableNames(), limit=DDL_TIMEOUT)
         for name in names:
             full = self.table(name)
             if full in existing:
                 continue
-            descriptor = _thrift.ColumnDescriptor(name=f"{FAMILY}:".encode(), maxVersions=1)
+            descriptor = thrift.ColumnDescriptor(name=f"{FAMILY}:".encode(), maxVersions=1)
 
-            async def create(c: Any, full: bytes = full, descriptor: Any = descriptor) -> None:
-                # Created meanwhile by another process: that is the goal. HBase 2's
-                # gateway reports it as an IOError naming TableExistsException, not as
-                # the AlreadyExists its IDL declares.
+            async def create(c: Any, full: bytes = full, descriptor: Any = descriptor) -> bool:
                 try:
                     await c.createTable(full, [descriptor])
-                except _thrift.AlreadyExists:
-                    return
-                except _thrift.IOError as error:
-                    if b"TableExistsException" not in (error.message or b""):
+                except Exception as error:
+                    if not table_exists(error):
                         raise
+                    return False
+                return True
 
-            await self.call(f"create table {full.decode()}", create, limit=DDL_TIMEOUT)
+            created = await self.call(f"create table {full.decode()}", create, limit=DDL_TIMEOUT)
+            if not created:
+                await self._wait_enabled(full)
+
+    async def _wait_enabled(self, full: bytes) -> None:
+        """Wait until a table another process is creating is enabled (it may be midway)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + DDL_TIMEOUT
+
+        async def enabled(c: Any) -> bool:
+            try:
+                return bool(await c.isTableEnabled(full))
+            except thrift.IOError:
+                return False  # not in the catalogue yet
+
+        while not await self.call(f"check table {full.decode()}", enabled, limit=DDL_TIMEOUT):
+            if loop.time() > deadline:
+                detail = f"table {full.decode()} was created by another process but is not enabled"
+                raise BackendUnavailableError(self.description, detail)
+            await asyncio.sleep(0.2)
 
     # -- rows ----------------------------------------------------------------------------
 
@@ -241,9 +226,9 @@ class HBaseClient:
     async def put(self, table: str, row: str, cells: Mapping[str, bytes | None]) -> None:
         """Write (``None``: delete) cells of one row, atomically."""
         mutations = [
-            _thrift.Mutation(column=column(q), isDelete=True)
+            thrift.Mutation(column=column(q), isDelete=True)
             if value is None
-            else _thrift.Mutation(column=column(q), value=value)
+            else thrift.Mutation(column=column(q), value=value)
             for q, value in cells.items()
         ]
 
@@ -256,7 +241,7 @@ class HBaseClient:
         self, table: str, row: str, qualifier: str, expected: bytes | None, value: bytes
     ) -> bool:
         """Set ``qualifier`` to ``value`` if it holds ``expected`` (``None``: is absent)."""
-        mutation = _thrift.Mutation(column=column(qualifier), value=value)
+        mutation = thrift.Mutation(column=column(qualifier), value=value)
 
         async def work(c: Any) -> bool:
             done: bool = await c.checkAndPut(
@@ -264,7 +249,8 @@ class HBaseClient:
             )
             return done
 
-        return await self.call(f"checkAndPut {table} {row!r}", work)
+        # Not resent: a first send that was applied would make the second one fail.
+        return await self.call(f"checkAndPut {table} {row!r}", work, idempotent=False)
 
     async def increment(self, table: str, row: str, qualifier: str) -> int:
         """Atomically add one to a counter cell and return the new value."""
@@ -275,7 +261,8 @@ class HBaseClient:
             )
             return value
 
-        return await self.call(f"increment {table} {row!r}", work)
+        # Not resent: a first send that was applied would skip a number.
+        return await self.call(f"increment {table} {row!r}", work, idempotent=False)
 
     async def scan(
         self,
@@ -287,7 +274,7 @@ class HBaseClient:
         limit: int,
     ) -> list[tuple[str, Cells]]:
         """Up to ``limit`` rows with ``start <= key < stop``, in key order."""
-        scan = _thrift.TScan(
+        scan = thrift.TScan(
             startRow=start,
             stopRow=stop,
             columns=[column(q) for q in qualifiers],

@@ -18,6 +18,7 @@ Numbers and timestamps are decimal text (epoch millis), readable in the HBase sh
 from __future__ import annotations
 
 from drift_store._hbase_api_keys import HBaseApiKeys
+from drift_store._hbase_blobs import HBaseBlobs
 from drift_store._hbase_client import HBaseClient
 from drift_store._hbase_contexts import HBaseContexts
 from drift_store._hbase_definitions import HBaseDefinitions
@@ -35,6 +36,7 @@ class HBaseBackend:
         self._definitions = HBaseDefinitions(client)
         self._contexts = HBaseContexts(client)
         self._api_keys = HBaseApiKeys(client)
+        self._blobs = HBaseBlobs(client)
 
     @classmethod
     async def open(cls, url: HBaseUrl) -> HBaseBackend:
@@ -65,6 +67,11 @@ class HBaseBackend:
     def api_keys(self) -> HBaseApiKeys:
         """The API keys of the REST API (see :mod:`drift_store.api_keys`)."""
         return self._api_keys
+
+    @property
+    def blobs(self) -> HBaseBlobs:
+        """The blobs of the claim check (see :mod:`drift_store.blobs`)."""
+        return self._blobs
 
     @property
     def description(self) -> str:

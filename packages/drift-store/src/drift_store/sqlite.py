@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from drift_store._sqlite_api_keys import SqliteApiKeys
+from drift_store._sqlite_blobs import SqliteBlobs
 from drift_store._sqlite_contexts import SqliteContexts
 from drift_store._sqlite_db import SqliteDatabase
 from drift_store._sqlite_definitions import SqliteDefinitions
@@ -28,6 +29,7 @@ class SqliteBackend:
         self._definitions = SqliteDefinitions(db)
         self._contexts = SqliteContexts(db)
         self._api_keys = SqliteApiKeys(db)
+        self._blobs = SqliteBlobs(db)
 
     @classmethod
     async def open(cls, path: Path | None, *, busy_timeout: float = 10.0) -> SqliteBackend:
@@ -62,6 +64,11 @@ class SqliteBackend:
     def api_keys(self) -> SqliteApiKeys:
         """The API keys of the REST API (see :mod:`drift_store.api_keys`)."""
         return self._api_keys
+
+    @property
+    def blobs(self) -> SqliteBlobs:
+        """The blobs of the claim check (see :mod:`drift_store.blobs`)."""
+        return self._blobs
 
     @property
     def description(self) -> str:

@@ -22,10 +22,13 @@ from litestar.response import Redirect
 from opentelemetry.trace import TracerProvider
 from temporalio.client import Client
 
+from drift_api.allow import allowed_methods, answer_options
 from drift_api.auth import ApiKeys
+from drift_api.callback_check import CallbackCheck
 from drift_api.definition_routes import definition_router
 from drift_api.definitions import DefinitionService
 from drift_api.dependencies import Services
+from drift_api.json_guard import guard_request_body
 from drift_api.key_routes import ApiKeyController
 from drift_api.openapi import add_dsl_schemas, openapi_config, swagger_files
 from drift_api.pictures import PictureError
@@ -33,13 +36,16 @@ from drift_api.problems import exception_handlers, problem_response
 from drift_api.run_routes import RunController
 from drift_api.runs import RunGateway
 from drift_api.settings import ApiSettings
-from drift_nodes import check_script
+from drift_api.temporal import with_claim_check
+from drift_nodes import NodeSettings, OutboundGuard, check_script
 from drift_store import (
     ApiKeyStore,
+    ClaimCheck,
     DefinitionCache,
     DefinitionKind,
     Store,
     api_key_store,
+    blob_store,
     redis_address,
 )
 
@@ -65,6 +71,16 @@ def _key_table(store: Store) -> ApiKeyStore | None:
         return None
 
 
+def _claim_checked(client: Client, store: Store) -> Client:
+    if getattr(client, "config", None) is None:  # an app for definitions alone has none
+        return client
+    try:
+        blobs = blob_store(store)
+    except TypeError:
+        return client
+    return with_claim_check(client, ClaimCheck(blobs))
+
+
 def create_app(
     *,
     store: Store,
@@ -73,21 +89,27 @@ def create_app(
     cache: DefinitionCache | None = None,
     keys: ApiKeys | None = None,
     tracer_provider: TracerProvider | None = None,
+    node_settings: NodeSettings | None = None,
 ) -> Litestar:
     """The REST API over ``store`` and ``client``.
 
     Args:
         store: definitions and run contexts (its node types decode request bodies).
         client: a Temporal client connected with
-            :data:`drift_api.temporal.DATA_CONVERTER` (see :func:`connect_temporal`).
+            :data:`drift_api.temporal.DATA_CONVERTER` (see :func:`connect_temporal`); the
+            app uses the same connection with the claim check over the store's blobs.
         settings: the API's settings.
         cache: the definition cache to read through; by default one is made over the
             store (with Redis invalidation when ``settings.redis_url`` is set) and
             started and closed with the app.
         keys: the API keys; by default read from ``settings``.
         tracer_provider: where request spans go; the global provider by default.
+        node_settings: the node runtime's settings the workers use (read from the
+            environment by default); their HTTP allow-list judges callback addresses.
     """
     own_cache = cache is None
+    client = _claim_checked(client, store)
+    nodes = node_settings or NodeSettings.from_env()
     redis = redis_address(
         url=settings.redis_url,
         sentinels=settings.redis_sentinels,
@@ -104,6 +126,7 @@ def create_app(
         contexts=store.contexts,
         sync_timeout=settings.sync_timeout_seconds,
         query_timeout=settings.query_timeout_seconds,
+        callbacks=CallbackCheck(OutboundGuard(nodes.http.allow_hosts)),
     )
     services = Services(
         settings=settings,
@@ -130,6 +153,14 @@ def create_app(
             if own_cache:
                 await definition_cache.close()
 
+    allowed: dict[str, str] = {}
+
+    async def before_request(request: Request[Any, Any, Any]) -> Response[None] | None:
+        if request.method == "OPTIONS":
+            return answer_options(request, allowed)
+        await guard_request_body(request)
+        return None
+
     metrics = PrometheusConfig(app_name="drift_api", prefix="drift_api", group_path=True)
     tracing = OpenTelemetryConfig(tracer_provider=tracer_provider)
     app = Litestar(
@@ -145,6 +176,7 @@ def create_app(
         exception_handlers={**exception_handlers(), PictureError: _picture_failed},
         openapi_config=openapi_config(_VERSION),
         request_max_body_size=settings.max_body_bytes,
+        before_request=before_request,
         middleware=[metrics.middleware] if settings.request_metrics else [],
         plugins=[OpenTelemetryPlugin(tracing)] if settings.tracing else [],
         cors_config=CORSConfig(allow_origins=settings.cors_origins)
@@ -153,4 +185,5 @@ def create_app(
         lifespan=[cache_lifespan],
     )
     add_dsl_schemas(app, node_types)
+    allowed.update(allowed_methods(app))
     return app

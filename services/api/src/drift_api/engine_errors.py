@@ -19,7 +19,16 @@ from temporalio.service import RPCError, RPCStatusCode
 from drift_api.problems import ApiError
 from drift_models import Problem
 
-__all__ = ["refusal_known", "refused", "rpc_error"]
+__all__ = ["ended", "refusal_known", "refused", "rpc_error"]
+
+_REQUEST_REFUSALS: Final = {
+    RPCStatusCode.INVALID_ARGUMENT: (422, "Request Refused"),
+    RPCStatusCode.FAILED_PRECONDITION: (409, "Request Refused"),
+    RPCStatusCode.ALREADY_EXISTS: (409, "Run Id Taken"),
+    RPCStatusCode.OUT_OF_RANGE: (422, "Request Refused"),
+    RPCStatusCode.PERMISSION_DENIED: (403, "Request Refused"),
+}
+"""Temporal's refusals of a request that retrying cannot change."""
 
 _REFUSALS: Final = {
     "NotWaiting": (409, "Not Waiting"),
@@ -62,15 +71,36 @@ def refused(error: WorkflowUpdateFailedError, run_id: str) -> ApiError:
     return ApiError(status, title, f"run {run_id!r}: {cause.message}")
 
 
-def rpc_error(error: RPCError, run_id: str) -> ApiError:
-    """A failed Temporal call as a precise problem."""
-    if "already completed" in error.message:
+def ended(error: RPCError) -> bool:
+    """Whether Temporal refused a call because the run has closed."""
+    return "already completed" in error.message
+
+
+def rpc_error(error: RPCError, run_id: str, *, path: str = "$") -> ApiError:
+    """A failed Temporal call as a precise problem.
+
+    A refusal of the request itself (too large, malformed, over a limit of the
+    namespace) is a ``4xx`` without ``Retry-After``: retrying the same request cannot
+    succeed. Only a Temporal that cannot be reached or is overloaded is ``503``.
+    """
+    if ended(error):
         return ApiError(409, "Run Ended", f"run {run_id!r} has already ended")
     if error.status is RPCStatusCode.NOT_FOUND:
         return ApiError(404, "Run Not Found", f"there is no run {run_id!r}")
+    refusal = _REQUEST_REFUSALS.get(error.status)
+    if refusal is not None:
+        status, title = refusal
+        message = f"Temporal refused the request for run {run_id!r}: {_first_line(error.message)}"
+        return ApiError(
+            status, title, message, [Problem(path=path, message=message, code="engine-refused")]
+        )
     return ApiError(
         503,
         "Engine Unavailable",
         f"Temporal could not be reached: {error.message}",
         headers={"Retry-After": "1"},
     )
+
+
+def _first_line(message: str) -> str:
+    return message.strip().splitlines()[0] if message.strip() else "no reason given"

@@ -23,6 +23,7 @@ from litestar.openapi.spec import (
     Components,
     OpenAPIMediaType,
     OpenAPIResponse,
+    OpenAPIType,
     Operation,
     Reference,
     RequestBody,
@@ -115,7 +116,9 @@ def dsl_schemas(node_types: NodeTypes) -> dict[str, Schema]:
     )
     raw: dict[str, Any] = {f"Dsl{name}": value for name, value in components.items()}
     raw[NODE_SCHEMA] = node
-    raw[WORKFLOW_SCHEMA] = {"allOf": [workflow]} if "$ref" in workflow else workflow
+    if workflow != {"$ref": _REF + WORKFLOW_SCHEMA}:
+        # msgspec named the workflow's own component otherwise: point the name at it.
+        raw[WORKFLOW_SCHEMA] = {"allOf": [workflow]} if "$ref" in workflow else workflow
     for saved, document in (
         ("DslSavedNodeDefinition", NODE_SCHEMA),
         ("DslSavedWorkflowDefinition", WORKFLOW_SCHEMA),
@@ -128,6 +131,7 @@ def dsl_schemas(node_types: NodeTypes) -> dict[str, Schema]:
                 "problems": {"type": "array", "items": problem},
             },
             "required": ["definition", "problems"],
+            "additionalProperties": False,
         }
     return {name: _schema(value) for name, value in raw.items()}
 
@@ -162,7 +166,31 @@ def add_dsl_schemas(app: Litestar, node_types: NodeTypes) -> None:
     components (which no handler type names) are added to the built document.
     """
     openapi = app.plugins.get(OpenAPIPlugin).provide_openapi()
+    for schema in openapi.components.schemas.values():
+        # Every body Struct forbids unknown fields; the document says so, so a client
+        # (or a fuzzer) knows that an extra member is refused.
+        if schema.properties and schema.additional_properties is None:
+            schema.additional_properties = False
+        for member in (schema.properties or {}).values():
+            _number_from_one(member)
     openapi.components.schemas = {**openapi.components.schemas, **dsl_schemas(node_types)}
+
+
+def _number_from_one(member: Schema | Reference) -> None:
+    """A version reference's number branch starts at 1, as the decoder checks.
+
+    Litestar drops the bound of an ``Annotated[int, Meta(ge=1)]`` inside a union
+    (``version``: a number, ``LATEST`` or ``ACTIVE``); it is put back here.
+    """
+    if not isinstance(member, Schema) or not member.one_of:
+        return
+    branches = [b for b in member.one_of if isinstance(b, Schema)]
+    names = {str(v) for b in branches for v in (b.enum or [])}
+    if not names & {"LATEST", "ACTIVE"}:
+        return
+    for branch in branches:
+        if branch.type == OpenAPIType.INTEGER and branch.minimum is None:
+            branch.minimum = 1
 
 
 def openapi_config(version: str) -> OpenAPIConfig:

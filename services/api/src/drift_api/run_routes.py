@@ -213,5 +213,5 @@ class RunController(Controller):
     ) -> Response[WorkflowResponse]:
         """Deliver an event."""
         await runs.event(caller, run_id, name, data.payload)
-        answer = await runs.state(caller, run_id)
+        answer = await runs.state_after(caller, run_id)
         return Response(answer.body, status_code=202, headers={STATE_SOURCE: answer.source})

@@ -14,7 +14,6 @@ delivered with the start.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import uuid
 from collections.abc import Awaitable, Callable
@@ -24,22 +23,21 @@ from typing import Any, Generic, TypeVar
 from temporalio.client import (
     Client,
     WithStartWorkflowOperation,
-    WorkflowQueryFailedError,
-    WorkflowQueryRejectedError,
     WorkflowUpdateFailedError,
     WorkflowUpdateHandle,
-    WorkflowUpdateRPCTimeoutOrCancelledError,
     WorkflowUpdateStage,
 )
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RPCError
 
 from drift_api.auth import Caller
-from drift_api.bodies import millis_to_datetime
+from drift_api.callback_check import CallbackCheck
 from drift_api.definitions import DefinitionService
 from drift_api.engine_errors import refusal_known, refused, rpc_error
 from drift_api.problems import ApiError
+from drift_api.run_state import MEMO_VERSION, MEMO_WORKFLOW, StateReader
+from drift_api.update_calls import UpdateCalls, stage_payloads
 from drift_models import (
     EventSignal,
     Problem,
@@ -57,7 +55,6 @@ from drift_models import (
     temporal_workflow_id,
 )
 from drift_models.engine import (
-    QUERY_STATE,
     SIGNAL_EVENT,
     UPDATE_RESUME,
     UPDATE_STATE,
@@ -65,6 +62,7 @@ from drift_models.engine import (
     UPDATE_UTILITY,
     WORKFLOW_NAME,
 )
+from drift_nodes import OutboundGuard
 from drift_store import ContextRecord, ContextStore
 
 __all__ = ["Answer", "RunGateway"]
@@ -98,6 +96,8 @@ class RunGateway:
         contexts: the stored contexts, read when Temporal cannot answer.
         sync_timeout: seconds a sync call waits for the next stable point.
         query_timeout: seconds reading a run waits for Temporal.
+        callbacks: judges callback addresses (the outbound guard without an
+            allow-list by default).
     """
 
     def __init__(
@@ -109,13 +109,16 @@ class RunGateway:
         contexts: ContextStore,
         sync_timeout: float,
         query_timeout: float,
+        callbacks: CallbackCheck | None = None,
     ) -> None:
         self.client = client
         self._queue = task_queue
         self._definitions = definitions
         self._contexts = contexts
         self._sync_timeout = sync_timeout
-        self._query_timeout = query_timeout
+        self._reader = StateReader(client, contexts, query_timeout=query_timeout)
+        self._calls = UpdateCalls(self._reader)
+        self._callbacks = callbacks or CallbackCheck(OutboundGuard())
 
     # -- start -----------------------------------------------------------------------
 
@@ -127,6 +130,7 @@ class RunGateway:
                 parameters, 409 when the run id belongs to a run of another workflow.
         """
         tenant = caller.tenant_id
+        await self._callbacks.check(request.callback_url)
         stored = await self._definitions.workflow(
             tenant, request.workflow_definition_id, request.version
         )
@@ -159,6 +163,7 @@ class RunGateway:
             callback_url=request.callback_url,
         )
         workflow_id = temporal_workflow_id(tenant, run_id)
+        await self._stage(run, "the start's parameters")
         try:
             if request.callback_url is not None:
                 answer = await self._start_async(run, workflow_id)
@@ -168,8 +173,9 @@ class RunGateway:
             # The run with this id has ended: the same start returns the same run.
             answer = await self.state(caller, run_id)
         except RPCError as error:
-            raise rpc_error(error, run_id) from None
-        if answer.body.workflow_definition_id != workflow.id:
+            raise rpc_error(error, run_id, path="$.params") from None
+        known = answer.body.workflow_definition_id
+        if known and known != workflow.id:
             raise ApiError(
                 409,
                 "Run Id Taken",
@@ -187,6 +193,7 @@ class RunGateway:
             task_queue=self._queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            memo=_memo(run),
         )
         body = WorkflowResponse(
             workflow_id=run.run_id,
@@ -207,6 +214,7 @@ class RunGateway:
             task_queue=self._queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            memo=_memo(run),
         )
 
         def begin() -> Awaitable[WorkflowUpdateHandle[WorkflowResponse]]:
@@ -217,7 +225,9 @@ class RunGateway:
                 result_type=WorkflowResponse,
             )
 
-        return await self._sync(caller, run.run_id, begin)
+        return await self._sync(
+            caller, run.run_id, begin, workflow=run.workflow_definition_id, path="$.params"
+        )
 
     # -- updates on a running run -----------------------------------------------------
 
@@ -230,6 +240,7 @@ class RunGateway:
             ApiError: 404 unknown run, 409 not waiting / wrong view / ended, 422 an
                 answer that breaks the view's rules (every problem with its path).
         """
+        await self._callbacks.check(request.callback_url)
         answer = ResumeInput(
             view_response=request.view_response,
             node=request.node,
@@ -237,6 +248,7 @@ class RunGateway:
             thread_context=caller.thread_context,
         )
         handle = self.client.get_workflow_handle(temporal_workflow_id(caller.tenant_id, run_id))
+        await self._stage(answer, "the answer")
 
         def begin() -> Awaitable[WorkflowUpdateHandle[WorkflowResponse]]:
             return handle.start_update(
@@ -247,14 +259,14 @@ class RunGateway:
             )
 
         if request.callback_url is not None:
-            update = await self._accepted(run_id, begin)
+            update = await self._accepted(caller, run_id, begin, path="$.viewResponse")
             if update is not None and refusal_known(update):
                 try:
                     await update.result()
                 except WorkflowUpdateFailedError as error:
                     raise refused(error, run_id) from None
-            return Answer(await self._running(caller, run_id), complete=False)
-        return await self._sync(caller, run_id, begin)
+            return await self._running(caller, run_id)
+        return await self._sync(caller, run_id, begin, path="$.viewResponse")
 
     async def utility(
         self, caller: Caller, run_id: str, request: UtilityRequest
@@ -266,6 +278,7 @@ class RunGateway:
         """
         call = UtilityInput(node=request.node, parameters=request.parameters)
         handle = self.client.get_workflow_handle(temporal_workflow_id(caller.tenant_id, run_id))
+        await self._stage(call, "the utility call's parameters")
 
         def begin() -> Awaitable[WorkflowUpdateHandle[UtilityResponse]]:
             return handle.start_update(
@@ -275,9 +288,9 @@ class RunGateway:
                 result_type=UtilityResponse,
             )
 
-        result = await self._wait(run_id, begin)
+        result = await self._wait(caller, run_id, begin, path="$.parameters")
         if result is None:
-            return Answer(await self._running(caller, run_id), complete=False)
+            return await self._running(caller, run_id)
         return Answer(result)
 
     async def terminate(
@@ -317,37 +330,22 @@ class RunGateway:
     async def state(self, caller: Caller, run_id: str) -> Answer[WorkflowResponse]:
         """The run's state: Temporal's answer, else the stored context's.
 
-        Temporal knows everything (the view, the output) while the run's history is
-        kept; the store knows the status, the current state and the pinned version
-        for good. A run neither knows is unknown to this tenant.
+        See :mod:`drift_api.run_state`: Temporal first, the store second, Temporal's
+        description of the run third; a run closed from outside Drift reads as ended.
 
         Raises:
-            ApiError: 404 when the tenant has no such run.
+            ApiError: 404 when the tenant has no such run, 503 when neither Temporal
+                nor the store can answer now.
         """
-        handle = self.client.get_workflow_handle(temporal_workflow_id(caller.tenant_id, run_id))
-        record = await self._contexts.get(caller.tenant_id, run_id)
-        try:
-            async with asyncio.timeout(self._query_timeout):
-                body: WorkflowResponse = await handle.query(
-                    QUERY_STATE, result_type=WorkflowResponse
-                )
-        except RPCError as error:
-            if error.status is RPCStatusCode.NOT_FOUND and record is None:
-                raise ApiError(
-                    404, "Run Not Found", f"tenant {caller.tenant_id!r} has no run {run_id!r}"
-                ) from None
-        except (TimeoutError, WorkflowQueryFailedError, WorkflowQueryRejectedError):
-            pass
-        else:
-            return Answer(body)
-        if record is None:
-            raise ApiError(
-                503,
-                "Engine Unavailable",
-                f"the state of run {run_id!r} cannot be read right now; try again",
-                headers={"Retry-After": "1"},
-            )
-        return Answer(_from_record(record), source="store")
+        read = await self._reader.read(caller.tenant_id, run_id)
+        return Answer(read.body, source=read.source)
+
+    async def state_after(self, caller: Caller, run_id: str) -> Answer[WorkflowResponse]:
+        """The state right after something was delivered to the run: never an error.
+
+        The delivery happened, so the answer is ``202`` with whatever is known now.
+        """
+        return await self._running(caller, run_id)
 
     async def record(self, caller: Caller, run_id: str) -> ContextRecord:
         """The run's stored context.
@@ -359,67 +357,59 @@ class RunGateway:
 
     # -- helpers ---------------------------------------------------------------------
 
-    async def _running(self, caller: Caller, run_id: str) -> WorkflowResponse:
-        """The state for a ``202``: whatever is known now."""
-        try:
-            return (await self.state(caller, run_id)).body
-        except ApiError:
-            return WorkflowResponse(
-                workflow_id=run_id, workflow_status=RunStatus.RUNNING, workflow_definition_id=""
-            )
+    async def _stage(self, value: object, what: str) -> None:
+        await stage_payloads(
+            self.client.data_converter, value, what=what, timeout=self._sync_timeout
+        )
 
     async def _sync(
         self,
         caller: Caller,
         run_id: str,
         begin: Callable[[], Awaitable[WorkflowUpdateHandle[WorkflowResponse]]],
+        *,
+        workflow: str | None = None,
+        path: str = "$",
     ) -> Answer[WorkflowResponse]:
-        result = await self._wait(run_id, begin)
+        result = await self._wait(caller, run_id, begin, path=path)
         if result is None:
-            return Answer(await self._running(caller, run_id), complete=False)
+            return await self._running(caller, run_id, workflow=workflow)
         return Answer(result)
 
+    async def _running(
+        self, caller: Caller, run_id: str, *, workflow: str | None = None
+    ) -> Answer[WorkflowResponse]:
+        read = await self._calls.running(caller.tenant_id, run_id, workflow=workflow)
+        return Answer(read.body, complete=False, source=read.source)
+
     async def _accepted(
-        self, run_id: str, begin: Callable[[], Awaitable[WorkflowUpdateHandle[T]]]
+        self,
+        caller: Caller,
+        run_id: str,
+        begin: Callable[[], Awaitable[WorkflowUpdateHandle[T]]],
+        *,
+        path: str = "$",
     ) -> WorkflowUpdateHandle[T] | None:
-        """Send an update; ``None`` when it was not accepted within the sync timeout."""
-        try:
-            async with asyncio.timeout(self._sync_timeout):
-                return await begin()
-        except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
-            return None
-        except WorkflowUpdateFailedError as error:
-            raise refused(error, run_id) from None
-        except RPCError as error:
-            raise rpc_error(error, run_id) from None
+        return await self._calls.accepted(
+            caller.tenant_id, run_id, begin, timeout=self._sync_timeout, path=path
+        )
 
     async def _wait(
-        self, run_id: str, begin: Callable[[], Awaitable[WorkflowUpdateHandle[T]]]
+        self,
+        caller: Caller,
+        run_id: str,
+        begin: Callable[[], Awaitable[WorkflowUpdateHandle[T]]],
+        *,
+        path: str = "$",
     ) -> T | None:
-        """The update's answer, or ``None`` when the sync timeout passed first."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._sync_timeout
-        handle = await self._accepted(run_id, begin)
-        if handle is None:
-            return None
-        try:
-            async with asyncio.timeout_at(deadline):
-                return await handle.result()
-        except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
-            return None
-        except WorkflowUpdateFailedError as error:
-            raise refused(error, run_id) from None
-        except RPCError as error:
-            raise rpc_error(error, run_id) from None
+        return await self._calls.wait(
+            caller.tenant_id, run_id, begin, timeout=self._sync_timeout, path=path
+        )
 
 
-def _from_record(record: ContextRecord) -> WorkflowResponse:
-    return WorkflowResponse(
-        workflow_id=record.run_id,
-        workflow_status=record.status,
-        workflow_definition_id=record.workflow_id or "",
-        workflow_version=record.workflow_version,
-        current_node=record.current_node,
-        created_at=millis_to_datetime(record.created_at),
-        updated_at=millis_to_datetime(record.updated_at),
-    )
+def _memo(run: RunInput) -> dict[str, Any]:
+    """What Temporal's description of the run tells when nothing else can answer."""
+    memo: dict[str, Any] = {MEMO_WORKFLOW: run.workflow_definition_id}
+    if isinstance(run.version, int):
+        memo[MEMO_VERSION] = run.version
+    return memo

@@ -4,22 +4,24 @@ They compose the store (definitions through the cache, contexts), the node regis
 the nodes' shared resources. A step runs one state and, as long as the following states
 are pure, those too, then writes the context once: fewer round trips per node, and every
 output lands in the store before the workflow moves on.
+
+Every store call goes through :func:`~drift_worker.store_guard.store_io`: a store that is
+away fails the activity with ``StoreUnavailable``, which the workflow answers by trying
+again later, never by spending the node's retries. A node's own failure keeps its type
+and its node's retry policy.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections import OrderedDict
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 import msgspec
-from msgspec import UNSET, UnsetType
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from drift_models import (
-    InstructionNode,
     NodeDefinition,
     NodeStatus,
     RunContext,
@@ -34,23 +36,23 @@ from drift_nodes import (
     NodeRegistry,
     NodeResources,
     NodeResult,
-    WaitForDuration,
-    WaitForEvent,
-    WaitUntil,
     resolve_parameters,
 )
 from drift_store import (
     AlreadyExistsError,
+    BackendUnavailableError,
     ContextRecord,
     ContextStore,
     DefinitionNotFoundError,
     DefinitionReader,
-    RevisionConflict,
-    StoreError,
+    RunNotFoundError,
 )
+from drift_worker.engine_store import EngineStore, definition_error
 from drift_worker.enum_store import EnumStore
 from drift_worker.events import RunEvents
+from drift_worker.heartbeat import heartbeating
 from drift_worker.metrics import Metrics
+from drift_worker.outcomes import status_after, step_outcome
 from drift_worker.plan import (
     ACTIVITY_BEGIN,
     ACTIVITY_MARK,
@@ -58,8 +60,6 @@ from drift_worker.plan import (
     ACTIVITY_UTILITY,
     BeginRequest,
     BeginResult,
-    ChildSpec,
-    EndSpec,
     MarkRequest,
     Outcome,
     Plan,
@@ -67,8 +67,9 @@ from drift_worker.plan import (
     StepRequest,
     StepResult,
     UtilityRequest,
-    WaitSpec,
 )
+from drift_worker.receipts import StepReceipts
+from drift_worker.store_guard import StoreOutages, start_attempt, store_io
 from drift_worker.tracing import tracer
 
 __all__ = ["EngineActivities"]
@@ -76,11 +77,6 @@ __all__ = ["EngineActivities"]
 _LOG = logging.getLogger(__name__)
 CHAIN_LIMIT: Final = 64
 """Pure states one step runs at most (a pure loop still yields to the workflow)."""
-_CACHED_RUNS: Final = 2048
-
-
-def _definition_error(message: str) -> ApplicationError:
-    return ApplicationError(message, type="DefinitionError", non_retryable=True)
 
 
 def _node_failure(error: NodeError) -> ApplicationError:
@@ -124,7 +120,9 @@ class EngineActivities:
         self._events = events
         self._metrics = metrics or Metrics()
         self._history_limit = history_limit
-        self._runs: OrderedDict[tuple[str, str], ContextRecord] = OrderedDict()
+        self._receipts = StepReceipts()
+        self.outages = StoreOutages(self._metrics)
+        self._store = EngineStore(definitions, contexts, self.outages, self._metrics)
 
     def all(self) -> list[Any]:
         """Every activity, for ``Worker(activities=...)``."""
@@ -135,15 +133,17 @@ class EngineActivities:
     @activity.defn(name=ACTIVITY_BEGIN)
     async def begin(self, request: BeginRequest) -> BeginResult:
         """Pin the workflow and every node it may run; create the run's context."""
+        start_attempt()
         tenant = request.tenant_id
         try:
-            stored = await self._definitions.get_workflow(
-                tenant,
-                request.workflow_definition_id,
-                request.version,  # type: ignore[arg-type]
-            )
+            async with store_io(self.outages, tenant, request.run_id, "reading the workflow"):
+                stored = await self._definitions.get_workflow(
+                    tenant,
+                    request.workflow_definition_id,
+                    request.version,  # type: ignore[arg-type]
+                )
         except DefinitionNotFoundError as error:
-            raise _definition_error(str(error)) from None
+            raise definition_error(str(error)) from None
         workflow = stored.definition
         version = workflow.version
         if not isinstance(version, int):
@@ -151,9 +151,12 @@ class EngineActivities:
                 f"workflow {workflow.id!r} resolved to its SNAPSHOT; runs need a published version"
             )
             if request.version != "SNAPSHOT":
-                raise _definition_error(msg)
+                raise definition_error(msg)
             version = 0
-        states = {name: await self._plan_state(tenant, workflow, name) for name in workflow.states}
+        async with store_io(self.outages, tenant, request.run_id, "reading node definitions"):
+            states = {
+                name: await self._plan_state(tenant, workflow, name) for name in workflow.states
+            }
         plan = Plan(
             workflow_id=workflow.id,
             workflow_version=version,
@@ -169,10 +172,25 @@ class EngineActivities:
             else msgspec.convert(request.thread_context, ThreadContext)
         )
         context = RunContext.start(request.params, thread, self._enum_store.for_tenant(tenant))
+        async with store_io(self.outages, tenant, request.run_id, "creating the context"):
+            record = await self._create(tenant, request.run_id, context, workflow, version)
+        self.outages.succeeded(tenant, request.run_id)
+        self._store.remember(tenant, request.run_id, record)
+        self._metrics.run_started(workflow.id)
+        return BeginResult(plan=plan, revision=record.revision)
+
+    async def _create(
+        self,
+        tenant: str,
+        run_id: str,
+        context: RunContext,
+        workflow: WorkflowDefinition,
+        version: int,
+    ) -> ContextRecord:
         try:
-            record = await self._contexts.create(
+            return await self._contexts.create(
                 tenant,
-                request.run_id,
+                run_id,
                 context,
                 current_node=workflow.start_node,
                 status=RunStatus.RUNNING,
@@ -180,11 +198,15 @@ class EngineActivities:
                 workflow_version=version or None,
             )
         except AlreadyExistsError:
-            # A retry of this activity after a lost answer: the context is already there.
-            record = await self._contexts.require(tenant, request.run_id)
-        self._remember(tenant, request.run_id, record)
-        self._metrics.run_started(workflow.id)
-        return BeginResult(plan=plan, revision=record.revision)
+            pass
+        # A retry of this activity after a lost answer: the context is already there.
+        try:
+            return await self._contexts.require(tenant, run_id)
+        except RunNotFoundError:
+            # Taken but not readable: a create cut off between its two steps (HBase),
+            # whose claim another try takes over once its lease has passed.
+            detail = f"the context of run {run_id!r} is being created by an earlier try"
+            raise BackendUnavailableError("context store", detail) from None
 
     async def _plan_state(
         self, tenant: str, workflow: WorkflowDefinition, name: str
@@ -200,12 +222,12 @@ class EngineActivities:
                 )
             except DefinitionNotFoundError as error:
                 msg = f"state {name!r}: {error}"
-                raise _definition_error(msg) from None
+                raise definition_error(msg) from None
             definition = stored.definition
             pinned = definition.version if isinstance(definition.version, int) else None
         else:
             msg = f"state {name!r} names no node definition"
-            raise _definition_error(msg)
+            raise definition_error(msg)
         node_type = self._node_type(name, definition)
         return PlannedState(
             node_type=definition.type_name,
@@ -224,43 +246,57 @@ class EngineActivities:
                 f"state {name!r} uses node type {definition.type_name!r}, which this worker "
                 f"does not have (it has: {', '.join(self._registry.names())})"
             )
-            raise _definition_error(msg) from None
+            raise definition_error(msg) from None
 
     # ------------------------------------------------------------------ step
 
     @activity.defn(name=ACTIVITY_STEP)
     async def step(self, request: StepRequest) -> StepResult:
         """Run ``request.state`` and the pure states after it; write the context once."""
+        start_attempt()
         try:
-            return await self._step(request)
+            return await heartbeating(self._step(request), self._metrics)
         except BaseException:
             # The context in memory may be half changed: read it again next time.
-            self._forget(request.tenant_id, request.run_id)
+            self._store.forget(request.tenant_id, request.run_id)
             raise
 
     async def _step(self, request: StepRequest) -> StepResult:
         tenant = request.tenant_id
-        workflow = await self._workflow(request)
-        record = await self._context(tenant, request.run_id, request.revision)
+        workflow = await self._store.workflow(request)
+        record = await self._store.context(tenant, request.run_id, request.revision)
+        landed = self._receipts.landed(request, record)
+        if landed is not None:
+            # The last try's write went through although its answer was lost.
+            self.outages.succeeded(tenant, request.run_id)
+            return msgspec.structs.replace(landed, revision=record.revision)
         context = record.context
         for item in request.records:
             context.global_[item.key] = item.value
         executed: list[str] = []
         dispositions: list[str] = []
         outcome = await self._chain(request, workflow, context, executed, dispositions)
-        status = _status_after(outcome)
-        if request.after_end:
-            written = await self._write(tenant, request.run_id, record, context)
-        else:
-            written = await self._write(
-                tenant, request.run_id, record, context, current_node=outcome.state, status=status
-            )
+        status = status_after(outcome)
+        disposition = outcome.disposition or (dispositions[-1] if dispositions else None)
+        result = msgspec.structs.replace(outcome, executed=executed, disposition=disposition)
+        try:
+            if request.after_end:
+                written = await self._store.write(tenant, request.run_id, record, context)
+            else:
+                written = await self._store.write(
+                    tenant,
+                    request.run_id,
+                    record,
+                    context,
+                    current_node=outcome.state,
+                    status=status,
+                )
+        except ApplicationError:
+            self._receipts.keep(request, context, result)
+            raise
         if self._events is not None:
             await self._events.progress(tenant, request.run_id, executed, outcome.outcome, status)
-        disposition = outcome.disposition or (dispositions[-1] if dispositions else None)
-        return msgspec.structs.replace(
-            outcome, revision=written.revision, executed=executed, disposition=disposition
-        )
+        return msgspec.structs.replace(result, revision=written.revision)
 
     async def _chain(
         self,
@@ -276,7 +312,7 @@ class EngineActivities:
         """
         name = request.state
         while True:
-            definition = await self._definition(request, workflow, name)
+            definition = await self._store.definition(request, workflow, name)
             node_type = self._node_type(name, definition)
             first = not executed
             if not first and (
@@ -302,7 +338,7 @@ class EngineActivities:
             context.set_output(name, result.output)
             if result.disposition is not None:
                 dispositions.append(result.disposition)
-            outcome, following = self._outcome(workflow, name, definition, result)
+            outcome, following = step_outcome(workflow, name, definition, result)
             if outcome is not None:
                 return outcome
             if following is None:
@@ -365,61 +401,17 @@ class EngineActivities:
                 self._metrics.node_ran(definition.type_name, status, time.perf_counter() - started)
         return result
 
-    def _outcome(
-        self,
-        workflow: WorkflowDefinition,
-        name: str,
-        definition: NodeDefinition,
-        result: NodeResult,
-    ) -> tuple[StepResult | None, str | None]:
-        """The step's outcome when ``name`` stops the chain, else the state that follows."""
-        state = workflow.states[name]
-        following = result.next_node or state.next_node
-        if result.is_terminal:
-            end = EndSpec(
-                status=result.status or RunStatus.COMPLETED,
-                disposition=result.disposition,
-                error_message=result.error_message,
-                output=result.output,
-            )
-            return StepResult(
-                revision=0, outcome=Outcome.END, state=name, end=end, view=result.view
-            ), None
-        if result.status is RunStatus.WAITING:
-            rules = definition.config.rules if isinstance(definition, InstructionNode) else None
-            return StepResult(
-                revision=0,
-                outcome=Outcome.VIEW,
-                state=name,
-                view=result.view,
-                rules=rules,
-                next_node=state.next_node,
-            ), None
-        if result.wait is not None:
-            return StepResult(
-                revision=0, outcome=Outcome.WAIT, state=name, wait=_wait_spec(result, following)
-            ), None
-        if result.child is not None:
-            child = ChildSpec(
-                workflow_definition_id=result.child.workflow_id,
-                version=result.child.workflow_version,
-                params=dict(result.child.parameters),
-                wait=result.child.mode == "SYNC",
-                next_node=state.next_node,
-            )
-            return StepResult(revision=0, outcome=Outcome.CHILD, state=name, child=child), None
-        return None, following
-
     # ------------------------------------------------------------------ mark
 
     @activity.defn(name=ACTIVITY_MARK)
     async def mark(self, request: MarkRequest) -> int:
         """Write the run's status (and pending records) without running a node."""
-        record = await self._context(request.tenant_id, request.run_id, request.revision)
+        start_attempt()
+        record = await self._store.context(request.tenant_id, request.run_id, request.revision)
         context = record.context
         for item in request.records:
             context.global_[item.key] = item.value
-        written = await self._write(
+        written = await self._store.write(
             request.tenant_id,
             request.run_id,
             record,
@@ -436,21 +428,26 @@ class EngineActivities:
     @activity.defn(name=ACTIVITY_UTILITY)
     async def utility(self, request: UtilityRequest) -> UtilityResponse:
         """Run one state with the given parameters; the run's context is left as it was."""
+        start_attempt()
         step = request.step
-        workflow = await self._workflow(step)
-        record = await self._context(step.tenant_id, step.run_id, step.revision)
+        workflow = await self._store.workflow(step)
+        record = await self._store.context(step.tenant_id, step.run_id, step.revision)
         context = record.context  # read only: nodes never change the context they see
-        definition = await self._definition(step, workflow, step.state)
+        definition = await self._store.definition(step, workflow, step.state)
+        self.outages.succeeded(step.tenant_id, step.run_id)
         node_type = self._node_type(step.state, definition)
         try:
-            result = await self._execute(
-                step,
-                workflow=workflow,
-                name=step.state,
-                definition=definition,
-                node_type=node_type,
-                context=context,
-                overrides=request.parameters,
+            result = await heartbeating(
+                self._execute(
+                    step,
+                    workflow=workflow,
+                    name=step.state,
+                    definition=definition,
+                    node_type=node_type,
+                    context=context,
+                    overrides=request.parameters,
+                ),
+                self._metrics,
             )
         except NodeError as error:
             if error.retryable:
@@ -459,113 +456,3 @@ class EngineActivities:
                 node=step.state, status=NodeStatus.FAILED, error_message=error.message
             )
         return UtilityResponse(node=step.state, status=NodeStatus.COMPLETED, response=result.output)
-
-    # ------------------------------------------------------------------ store access
-
-    async def _workflow(self, request: StepRequest) -> WorkflowDefinition:
-        version: int | Literal["SNAPSHOT"] = request.workflow_version or "SNAPSHOT"
-        stored = await self._definitions.get_workflow(
-            request.tenant_id, request.workflow_id, version
-        )
-        return stored.definition
-
-    async def _definition(
-        self, request: StepRequest, workflow: WorkflowDefinition, name: str
-    ) -> NodeDefinition:
-        state = workflow.states.get(name)
-        if state is None:
-            msg = f"{name!r} is not a state of workflow {workflow.id!r}"
-            raise _definition_error(msg)
-        if state.node_definition is not None:
-            return state.node_definition
-        if state.resource_id is None:
-            msg = f"state {name!r} names no node definition"
-            raise _definition_error(msg)
-        version: int | Literal["SNAPSHOT"] = request.pins.get(name, "SNAPSHOT")
-        stored = await self._definitions.get_node(request.tenant_id, state.resource_id, version)
-        return stored.definition
-
-    async def _context(self, tenant: str, run_id: str, revision: int) -> ContextRecord:
-        """The run's context: from memory when this worker wrote the revision asked for.
-
-        A run's steps usually land on the worker that ran its previous step (local
-        activities always do), so most steps skip the read.
-        """
-        cached = self._runs.get((tenant, run_id))
-        if cached is not None and cached.revision == revision:
-            self._runs.move_to_end((tenant, run_id))
-            return cached
-        try:
-            return await self._contexts.require(tenant, run_id)
-        except StoreError as error:
-            msg = f"run {run_id!r}: the context cannot be read: {error}"
-            raise ApplicationError(msg, type="StoreUnavailable") from None
-
-    async def _write(
-        self,
-        tenant: str,
-        run_id: str,
-        record: ContextRecord,
-        context: RunContext,
-        *,
-        current_node: str | UnsetType | None = UNSET,
-        status: RunStatus | UnsetType = UNSET,
-    ) -> ContextRecord:
-        """Write the context (and, when given, the current state and status) by CAS."""
-        try:
-            written = await self._contexts.update(
-                tenant,
-                run_id,
-                expected_revision=record.revision,
-                context=context,
-                current_node=current_node,
-                status=status,
-            )
-        except RevisionConflict as conflict:
-            self._forget(tenant, run_id)
-            msg = f"run {run_id!r} changed underneath this step ({conflict}); retrying"
-            raise ApplicationError(msg, type="RevisionConflict") from None
-        except StoreError as error:
-            self._forget(tenant, run_id)
-            msg = f"run {run_id!r}: the context cannot be written: {error}"
-            raise ApplicationError(msg, type="StoreUnavailable") from None
-        self._remember(tenant, run_id, msgspec.structs.replace(written, context=context))
-        if isinstance(status, RunStatus) and status.is_final:
-            self._metrics.run_ended(record.workflow_id or "", status.value)
-            self._forget(tenant, run_id)
-        return written
-
-    def _remember(self, tenant: str, run_id: str, record: ContextRecord) -> None:
-        self._runs[(tenant, run_id)] = record
-        self._runs.move_to_end((tenant, run_id))
-        while len(self._runs) > _CACHED_RUNS:
-            self._runs.popitem(last=False)
-
-    def _forget(self, tenant: str, run_id: str) -> None:
-        self._runs.pop((tenant, run_id), None)
-
-
-def _status_after(outcome: StepResult) -> RunStatus:
-    if outcome.outcome is Outcome.VIEW:
-        return RunStatus.WAITING
-    if outcome.outcome is Outcome.WAIT:
-        return RunStatus.SCHEDULER_WAITING
-    if outcome.outcome is Outcome.END and outcome.end is not None:
-        return outcome.end.status
-    return RunStatus.RUNNING
-
-
-def _wait_spec(result: NodeResult, following: str | None) -> WaitSpec:
-    wait = result.wait
-    if isinstance(wait, WaitForDuration):
-        return WaitSpec(duration_seconds=wait.seconds, next_node=following)
-    if isinstance(wait, WaitUntil):
-        return WaitSpec(until=wait.moment, next_node=following)
-    if isinstance(wait, WaitForEvent):
-        return WaitSpec(
-            event=wait.name,
-            timeout_seconds=wait.timeout_seconds,
-            timeout_node=wait.timeout_node,
-            next_node=following,
-        )
-    return WaitSpec(next_node=following)

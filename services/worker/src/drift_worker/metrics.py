@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 __all__ = ["Metrics"]
 
@@ -38,6 +38,24 @@ class Metrics:
             "Time one node execution took, by node type.",
             ["type"],
             buckets=_NODE_BUCKETS,
+            registry=self.registry,
+        )
+        self.store_unavailable = Counter(
+            "drift_worker_store_unavailable_total",
+            "Engine store calls (definition reads, context reads and writes) that found the "
+            "store unavailable; the run waits and tries again, without using node retries.",
+            ["operation"],
+            registry=self.registry,
+        )
+        self.runs_waiting_for_store = Gauge(
+            "drift_worker_runs_waiting_for_store",
+            "Runs whose last engine store call on this worker failed (within the last "
+            "150 s) and that wait for the store to answer again.",
+            registry=self.registry,
+        )
+        self.heartbeats = Counter(
+            "drift_worker_activity_heartbeats_total",
+            "Heartbeats sent by long-running (non-local) step activities.",
             registry=self.registry,
         )
 

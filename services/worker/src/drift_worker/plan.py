@@ -23,6 +23,7 @@ __all__ = [
     "ACTIVITY_MARK",
     "ACTIVITY_STEP",
     "ACTIVITY_UTILITY",
+    "STORE_UNAVAILABLE",
     "BeginRequest",
     "BeginResult",
     "CallbackRequest",
@@ -51,6 +52,9 @@ ACTIVITY_UTILITY: Final = "drift.utility"
 """(Local) activity: run one state for a utility call (answers a UtilityResponse)."""
 ACTIVITY_CALLBACK: Final = "drift.callback"
 """Activity: POST the run's state to its callback address."""
+STORE_UNAVAILABLE: Final = "StoreUnavailable"
+"""The ApplicationError type of an engine activity whose store I/O did not go through
+(the store is away, or a compare-and-set lost): the workflow waits and runs it again."""
 
 
 class _Struct(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):

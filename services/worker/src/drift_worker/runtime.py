@@ -18,6 +18,7 @@ from temporalio.client import Client
 from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.worker import Worker
 
+from drift_models import SIGNATURE_HEADER
 from drift_nodes import (
     NodeRegistry,
     NodeResources,
@@ -25,10 +26,18 @@ from drift_nodes import (
     discover_auth_providers,
     discover_nodes,
 )
-from drift_store import DefinitionCache, Store, connect_redis, open_store, redis_address
+from drift_store import (
+    ClaimCheck,
+    DefinitionCache,
+    Store,
+    blob_store,
+    connect_redis,
+    open_store,
+    redis_address,
+)
 from drift_worker.activities import EngineActivities
 from drift_worker.callbacks import CallbackSender
-from drift_worker.converter import DATA_CONVERTER
+from drift_worker.converter import DATA_CONVERTER, data_converter
 from drift_worker.enum_store import EnumStore
 from drift_worker.events import RunEvents
 from drift_worker.metrics import Metrics
@@ -77,6 +86,22 @@ async def connect_temporal(settings: WorkerSettings) -> Client:
     )
 
 
+def _with_claim_check(client: Client, store: Store) -> Client:
+    """The client over the same connection, sending big payloads through the store.
+
+    The claim check is patient: while the store is away, a payload that cannot be read
+    or written delays its task instead of failing it.
+    """
+    try:
+        blobs = blob_store(store)
+    except TypeError:
+        _LOG.warning("the store %s keeps no blobs: big payloads ride in Temporal", store)
+        return client
+    config = client.config()
+    config["data_converter"] = data_converter(ClaimCheck(blobs, patient=True))
+    return Client(**config)
+
+
 @contextlib.asynccontextmanager
 async def running_worker(
     settings: WorkerSettings,
@@ -112,6 +137,7 @@ async def running_worker(
         store = await stack.enter_async_context(
             open_store(settings.store_url, node_types=registry.node_types)
         )
+        temporal = _with_claim_check(temporal, store)
         cache = await stack.enter_async_context(
             DefinitionCache(store.definitions, redis_url=redis_target)
         )
@@ -156,6 +182,12 @@ async def running_worker(
             metrics=metrics,
             enum_store=values,
         )
+        if not settings.callback_secret:
+            _LOG.warning(
+                "DRIFT_CALLBACK_SECRET is not set: callbacks are sent without the %s header "
+                "and receivers cannot tell them from forgeries; set a secret shared with them",
+                SIGNATURE_HEADER,
+            )
         async with worker:
             _LOG.info("worker polling %s on %s", settings.task_queue, settings.temporal_address)
             yield running

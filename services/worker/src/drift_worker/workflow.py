@@ -9,13 +9,21 @@ The run is driven by updates: ``drift.state`` answers at the next stable point (
 with the start, it makes a synchronous start), ``drift.resume`` answers a view,
 ``drift.utility`` runs a disconnected state, ``drift.terminate`` stops the run. Every
 update answers the run's next stable state, so callers never poll.
+
+The engine's own store I/O (pinning, reading and writing the context, reading
+definitions) does not share the node's retry budget: an activity whose store calls did
+not go through fails with ``StoreUnavailable``, and the run waits on a durable timer
+(1 s, doubling up to 60 s) and runs the same activity again, for as long as the store
+stays away. A store outage delays runs; it never fails them. Non-local activities
+heartbeat, so an attempt on a worker that died is retried within seconds.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy as TemporalRetry
@@ -74,6 +82,7 @@ with workflow.unsafe.imports_passed_through():
         UtilityRequest,
         WaitSpec,
     )
+    from drift_worker.store_wait import StoreWaitTooLong, until_stored
 
 __all__ = ["DriftRunWorkflow"]
 
@@ -84,6 +93,9 @@ _CALLBACK_RETRY = TemporalRetry(
 )
 _CALLBACK_DEADLINE = timedelta(hours=1)
 _MAX_FAILURE_ROUTES = 1000
+_HEARTBEAT_TIMEOUT = timedelta(seconds=10)
+
+T = TypeVar("T")
 
 
 class _Terminated(Exception):  # noqa: N818 - a control-flow signal, not an error
@@ -187,13 +199,16 @@ class DriftRunWorkflow:
             thread_context=None if run.thread_context is None else _builtins(run.thread_context),
         )
         try:
-            begun: BeginResult = await workflow.execute_local_activity(
-                ACTIVITY_BEGIN,
-                request,
-                result_type=BeginResult,
-                start_to_close_timeout=_ENGINE_TIMEOUT,
-                retry_policy=TemporalRetry(
-                    maximum_attempts=5, non_retryable_error_types=["DefinitionError"]
+            begun: BeginResult = await self._until_stored(
+                "pinning the run",
+                lambda: workflow.execute_local_activity(
+                    ACTIVITY_BEGIN,
+                    request,
+                    result_type=BeginResult,
+                    start_to_close_timeout=_ENGINE_TIMEOUT,
+                    retry_policy=TemporalRetry(
+                        maximum_attempts=5, non_retryable_error_types=["DefinitionError"]
+                    ),
                 ),
             )
         except FailureError as error:
@@ -214,7 +229,7 @@ class DriftRunWorkflow:
                 await self._continue_as_new(state, records)
             self._current = state
             try:
-                result = await self._race(self._step(state, records))
+                result = await self._race(self._step(state, records, restartable=True))
                 records = []
                 following = await self._follow(result)
             except _Failed as failure:
@@ -233,6 +248,8 @@ class DriftRunWorkflow:
                 records = [*records, error]
                 state = target
                 continue
+            except StoreWaitTooLong:
+                continue  # to continue as new, with the same state and records
             if following is None:
                 return
             state, records = following
@@ -270,7 +287,13 @@ class DriftRunWorkflow:
     # ------------------------------------------------------------------ steps
 
     async def _step(
-        self, state: str, records: list[Record], *, chain: bool = True, after_end: bool = False
+        self,
+        state: str,
+        records: list[Record],
+        *,
+        chain: bool = True,
+        after_end: bool = False,
+        restartable: bool = False,
     ) -> StepResult:
         plan = self._require_plan()
         planned = plan.states[state]
@@ -288,10 +311,11 @@ class DriftRunWorkflow:
         )
         timeout = timedelta(seconds=planned.timeout_seconds)
         retry = _retry(planned.retry, non_retryable=["PermanentNodeError"])
-        result: StepResult
-        try:
+
+        async def attempt() -> StepResult:
+            done: StepResult
             if planned.pure:
-                result = await workflow.execute_local_activity(
+                done = await workflow.execute_local_activity(
                     ACTIVITY_STEP,
                     request,
                     result_type=StepResult,
@@ -299,13 +323,19 @@ class DriftRunWorkflow:
                     retry_policy=retry,
                 )
             else:
-                result = await workflow.execute_activity(
+                done = await workflow.execute_activity(
                     ACTIVITY_STEP,
                     request,
                     result_type=StepResult,
                     start_to_close_timeout=timeout,
+                    heartbeat_timeout=min(_HEARTBEAT_TIMEOUT, timeout),
                     retry_policy=retry,
                 )
+            return done
+
+        result: StepResult
+        try:
+            result = await self._until_stored(f"state {state!r}", attempt, restartable=restartable)
         except FailureError as error:
             raise _Failed(state, _failure_message(error)) from error
         return result
@@ -319,12 +349,31 @@ class DriftRunWorkflow:
             revision=self._revision,
             records=records or [],
         )
-        self._revision = await workflow.execute_local_activity(
-            ACTIVITY_MARK,
-            request,
-            result_type=int,
-            start_to_close_timeout=_ENGINE_TIMEOUT,
-            retry_policy=_ENGINE_RETRY,
+        self._revision = await self._until_stored(
+            f"marking the run {status}",
+            lambda: workflow.execute_local_activity(
+                ACTIVITY_MARK,
+                request,
+                result_type=int,
+                start_to_close_timeout=_ENGINE_TIMEOUT,
+                retry_policy=_ENGINE_RETRY,
+            ),
+        )
+
+    async def _until_stored(
+        self, what: str, attempt: Callable[[], Awaitable[T]], *, restartable: bool = False
+    ) -> T:
+        """Run an engine activity, waiting out store outages (see ``store_wait``).
+
+        ``restartable`` lets a long wait continue as new (the run loop then runs the
+        same state again).
+        """
+        return await until_stored(
+            what,
+            attempt,
+            run_id=self._input.run_id,
+            describe=_failure_message,
+            history_too_long=self._should_continue_as_new if restartable else None,
         )
 
     # ------------------------------------------------------------------ waiting
@@ -615,17 +664,29 @@ class DriftRunWorkflow:
             ),
             parameters=call.parameters,
         )
+        timeout = timedelta(seconds=planned.timeout_seconds)
         options: dict[str, Any] = {
             "result_type": UtilityResponse,
-            "start_to_close_timeout": timedelta(seconds=planned.timeout_seconds),
+            "start_to_close_timeout": timeout,
             "retry_policy": _retry(planned.retry, non_retryable=["PermanentNodeError"]),
         }
+
+        async def attempt() -> UtilityResponse:
+            done: UtilityResponse
+            if planned.pure:
+                done = await workflow.execute_local_activity(ACTIVITY_UTILITY, request, **options)
+            else:
+                done = await workflow.execute_activity(
+                    ACTIVITY_UTILITY,
+                    request,
+                    heartbeat_timeout=min(_HEARTBEAT_TIMEOUT, timeout),
+                    **options,
+                )
+            return done
+
         answer: UtilityResponse
         try:
-            if planned.pure:
-                answer = await workflow.execute_local_activity(ACTIVITY_UTILITY, request, **options)
-            else:
-                answer = await workflow.execute_activity(ACTIVITY_UTILITY, request, **options)
+            answer = await self._until_stored(f"utility call of {call.node!r}", attempt)
         except FailureError as error:
             return UtilityResponse(
                 node=call.node, status=NodeStatus.FAILED, error_message=_failure_message(error)

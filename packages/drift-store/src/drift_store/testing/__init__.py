@@ -25,12 +25,14 @@ from __future__ import annotations
 import pytest
 
 from drift_store.testing._api_key_suite import ApiKeyConformance
+from drift_store.testing._blob_suite import BlobConformance
 from drift_store.testing._context_suite import ContextConformance
 from drift_store.testing._definition_suite import DefinitionConformance
 from drift_store.testing._samples import big_context, context, new_tenant, script_node, workflow
 
 __all__ = [
     "ApiKeyConformance",
+    "BlobConformance",
     "ContextConformance",
     "DefinitionConformance",
     "StoreConformance",

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import hashlib
 import shutil
 import signal
@@ -163,6 +164,7 @@ class HBaseServer:
     _master: subprocess.Popen[bytes] = field(repr=False)
     _thrift: subprocess.Popen[bytes] = field(repr=False)
     _owns_directory: bool = field(default=False, repr=False)
+    _thrift_command: list[str] = field(default_factory=list, repr=False)
 
     @property
     def url(self) -> str:
@@ -210,18 +212,12 @@ class HBaseServer:
                 cwd=root,
                 start_new_session=True,
             )
-        with thrift_log.open("wb") as out:
-            thrift = subprocess.Popen(  # noqa: S603
-                [
-                    *base, "-Xmx256m", "-cp", cp, "org.apache.hadoop.hbase.thrift.ThriftServer",
-                    "-p", str(thrift_port), "--infoport", "-1", "start",
-                ],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                cwd=root,
-                start_new_session=True,
-            )  # fmt: skip
-        server = cls(thrift_port, root, master, thrift, owns)
+        thrift_command = [
+            *base, "-Xmx256m", "-cp", cp, "org.apache.hadoop.hbase.thrift.ThriftServer",
+            "-p", str(thrift_port), "--infoport", "-1", "start",
+        ]  # fmt: skip
+        thrift = _launch(thrift_command, thrift_log, root)
+        server = cls(thrift_port, root, master, thrift, owns, thrift_command)
         try:
             server._wait(master_log, thrift_log, timeout)
         except BaseException:
@@ -254,12 +250,57 @@ class HBaseServer:
                 raise HBaseStartError(msg)
             time.sleep(0.25)
 
+    def stop_thrift(self) -> None:
+        """Stop the Thrift gateway (SIGTERM, as a graceful restart does); HBase keeps running."""
+        stop_process(self._thrift)
+
+    def kill_thrift(self) -> None:
+        """Kill the Thrift gateway at once (SIGKILL, as a crash does)."""
+        if self._thrift.poll() is None:
+            self._thrift.kill()
+            self._thrift.wait(30)
+
+    def start_thrift(self, *, timeout: float = 120.0) -> None:
+        """Start the Thrift gateway again on the same port; wait until it answers.
+
+        Raises:
+            HBaseStartError: when it does not answer within ``timeout`` seconds.
+        """
+        if self._thrift.poll() is None:
+            return
+        log = self.directory / "thrift.log"
+        self._thrift = _launch(self._thrift_command, log, self.directory)
+        deadline = time.monotonic() + timeout
+        while not _answers_from_a_thread(self.thrift_port):
+            if self._thrift.poll() is not None or time.monotonic() > deadline:
+                msg = f"HBase Thrift gateway did not come back; {log}:\n{_tail(log)}"
+                raise HBaseStartError(msg)
+            time.sleep(0.25)
+
+    def restart_thrift(self) -> None:
+        """Stop the Thrift gateway gracefully and start it again on the same port."""
+        self.stop_thrift()
+        self.start_thrift()
+
     def stop(self) -> None:
         """Stop both JVMs by pid and delete the directory if this server created it."""
         stop_process(self._thrift)
         stop_process(self._master)
         if self._owns_directory:
             shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def _launch(command: list[str], log: Path, cwd: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as out:
+        return subprocess.Popen(  # noqa: S603 -- our own java command line
+            command, stdout=out, stderr=subprocess.STDOUT, cwd=cwd, start_new_session=True
+        )
+
+
+def _answers_from_a_thread(port: int) -> bool:
+    # Callable from a coroutine too (a test may restart the gateway from async code).
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, _thrift_answers(port)).result()
 
 
 async def _thrift_answers(port: int) -> bool:

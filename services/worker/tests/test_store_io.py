@@ -1,0 +1,228 @@
+"""The engine activities' store I/O: outages become ``StoreUnavailable``, lost answers
+are reconciled, nodes run once per landed write.
+
+The activities are the real ones on a real (in-memory) SQLite store; the context store
+is wrapped so that a test can lose a write's answer or lose a race on purpose.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from msgspec import UNSET, UnsetType
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import ActivityEnvironment
+
+from drift_models import RunContext, RunStatus
+from drift_nodes import NodeResources, NodeSettings, discover_nodes
+from drift_store import (
+    BackendUnavailableError,
+    ContextRecord,
+    ContextStore,
+    DefinitionKind,
+    RevisionConflict,
+    Store,
+    open_store,
+)
+from drift_worker.activities import EngineActivities
+from drift_worker.enum_store import EnumStore
+from drift_worker.metrics import Metrics
+from drift_worker.plan import STORE_UNAVAILABLE, BeginRequest, Outcome, StepRequest
+
+TENANT = "t1"
+COUNTED = {
+    "id": "counted",
+    "startNode": "count",
+    "states": {
+        "count": {
+            "nodeDefinition": {
+                "type": "SCRIPT",
+                "id": "count",
+                "name": "count",
+                "config": {"script": "{'n': (_global.get('count') or {'n': 0})['n'] + 1}"},
+            },
+            "nextNode": "done",
+        },
+        "done": {"nodeDefinition": {"type": "SUCCESS", "id": "done", "name": "done"}},
+    },
+}
+
+
+class FlakyContexts(ContextStore):
+    """A real context store whose next update can lose its answer or its race."""
+
+    lose_answer = False
+    lose_race = False
+    lose_create_answer = False
+
+    async def create(self, tenant: str, run_id: str, context: RunContext, **extra: Any) -> Any:
+        created = await super().create(tenant, run_id, context, **extra)
+        if self.lose_create_answer:
+            self.lose_create_answer = False
+            raise BackendUnavailableError("sqlite :memory:", "the answer was lost")
+        return created
+
+    async def update(
+        self,
+        tenant: str,
+        run_id: str,
+        *,
+        expected_revision: int,
+        context: RunContext | UnsetType = UNSET,
+        current_node: str | UnsetType | None = UNSET,
+        status: RunStatus | UnsetType = UNSET,
+    ) -> ContextRecord:
+        if self.lose_race:
+            self.lose_race = False
+            raise RevisionConflict(
+                tenant, run_id, expected=expected_revision, actual=expected_revision + 1
+            )
+        written = await super().update(
+            tenant,
+            run_id,
+            expected_revision=expected_revision,
+            context=context,
+            current_node=current_node,
+            status=status,
+        )
+        if self.lose_answer:
+            self.lose_answer = False
+            raise BackendUnavailableError("sqlite :memory:", "the answer was lost")
+        return written
+
+
+@pytest.fixture
+async def store() -> AsyncIterator[Store]:
+    async with open_store("sqlite://:memory:", node_types=discover_nodes().node_types) as opened:
+        workflow = opened.definitions.node_types.convert_workflow(COUNTED)
+        await opened.definitions.put(TENANT, workflow)
+        published = await opened.definitions.publish(TENANT, DefinitionKind.WORKFLOW, "counted")
+        number = published.definition.version
+        assert isinstance(number, int)
+        await opened.definitions.activate(TENANT, DefinitionKind.WORKFLOW, "counted", number)
+        yield opened
+
+
+@pytest.fixture
+async def parts(store: Store) -> AsyncIterator[tuple[EngineActivities, FlakyContexts, Metrics]]:
+    contexts = FlakyContexts(store.backend.contexts)
+    metrics = Metrics()
+    async with NodeResources(NodeSettings()) as resources:
+        activities = EngineActivities(
+            definitions=store.definitions,
+            contexts=contexts,
+            registry=discover_nodes(),
+            resources=resources,
+            enum_store=EnumStore(),
+            metrics=metrics,
+        )
+        yield activities, contexts, metrics
+
+
+def _environment() -> ActivityEnvironment:
+    env = ActivityEnvironment()
+    env.info = dataclasses.replace(
+        env.info, is_local=True, start_to_close_timeout=timedelta(seconds=30)
+    )
+    return env
+
+
+async def _begin(activities: EngineActivities, run_id: str) -> StepRequest:
+    begun = await _environment().run(
+        activities.begin,
+        BeginRequest(
+            tenant_id=TENANT, run_id=run_id, workflow_definition_id="counted", version="ACTIVE"
+        ),
+    )
+    plan = begun.plan
+    return StepRequest(
+        tenant_id=TENANT,
+        run_id=run_id,
+        workflow_id=plan.workflow_id,
+        workflow_version=plan.workflow_version,
+        pins=plan.pins(),
+        state=plan.start_node,
+        revision=begun.revision,
+    )
+
+
+def _scripts_run(metrics: Metrics) -> Any:
+    return metrics.registry.get_sample_value(
+        "drift_nodes_total", {"type": "SCRIPT", "status": "COMPLETED"}
+    )
+
+
+async def test_a_write_whose_answer_was_lost_is_not_run_again(
+    parts: tuple[EngineActivities, FlakyContexts, Metrics], store: Store
+) -> None:
+    activities, contexts, metrics = parts
+    request = await _begin(activities, "lost-1")
+    contexts.lose_answer = True
+    with pytest.raises(ApplicationError) as failed:
+        await _environment().run(activities.step, request)
+    assert failed.value.type == STORE_UNAVAILABLE
+    assert failed.value.non_retryable
+    # The workflow runs the same step again with the revision it knew.
+    result = await _environment().run(activities.step, request)
+    assert result.outcome is Outcome.END
+    assert result.revision == request.revision + 1  # the write that landed
+    stored = await store.contexts.require(TENANT, "lost-1")
+    assert stored.revision == result.revision
+    assert stored.context.global_["count"] == {"n": 1}
+    assert _scripts_run(metrics) == 1  # the node ran once
+
+
+async def test_a_lost_race_is_read_again_and_not_a_node_failure(
+    parts: tuple[EngineActivities, FlakyContexts, Metrics], store: Store
+) -> None:
+    activities, contexts, metrics = parts
+    request = await _begin(activities, "race-1")
+    contexts.lose_race = True
+    with pytest.raises(ApplicationError) as failed:
+        await _environment().run(activities.step, request)
+    assert failed.value.type == STORE_UNAVAILABLE
+    assert "read again" in str(failed.value)
+    result = await _environment().run(activities.step, request)
+    assert result.outcome is Outcome.END
+    stored = await store.contexts.require(TENANT, "race-1")
+    assert stored.context.global_["count"] == {"n": 1}
+    assert stored.status is RunStatus.COMPLETED
+    unavailable = metrics.registry.get_sample_value(
+        "drift_worker_store_unavailable_total", {"operation": "writing the context"}
+    )
+    assert unavailable == 1
+    assert metrics.registry.get_sample_value("drift_worker_runs_waiting_for_store") == 0
+
+
+async def test_definition_reads_of_a_closed_store_are_store_unavailable(
+    parts: tuple[EngineActivities, FlakyContexts, Metrics], store: Store
+) -> None:
+    activities, _, metrics = parts
+    request = await _begin(activities, "closed-1")
+    await store.close()
+    with pytest.raises(ApplicationError) as failed:
+        await _environment().run(activities.step, request)
+    assert failed.value.type == STORE_UNAVAILABLE
+    assert "reading the workflow" in str(failed.value)
+    assert metrics.registry.get_sample_value("drift_worker_runs_waiting_for_store") == 1
+
+
+async def test_a_begin_whose_create_answer_was_lost_finds_its_context(
+    parts: tuple[EngineActivities, FlakyContexts, Metrics], store: Store
+) -> None:
+    activities, contexts, _ = parts
+    contexts.lose_create_answer = True
+    with pytest.raises(ApplicationError) as failed:
+        await _begin(activities, "begin-1")
+    assert failed.value.type == STORE_UNAVAILABLE
+    assert "creating the context" in str(failed.value)
+    request = await _begin(activities, "begin-1")  # the context exists: AlreadyExists
+    assert request.revision == 1
+    result = await _environment().run(activities.step, request)
+    assert result.outcome is Outcome.END
+    stored = await store.contexts.require(TENANT, "begin-1")
+    assert stored.context.global_["count"] == {"n": 1}
