@@ -142,6 +142,10 @@ def _site(directory: Path, zookeeper_port: int) -> str:
         "hbase.thrift.server.socket.read.timeout": "600000",
         "hbase.master.hostname": "localhost",
         "hbase.unsafe.regionserver.hostname": "localhost",
+        # Standalone HBase gives its ZooKeeper session 10 s: on a busy test machine a
+        # JVM starved for longer loses it and the master aborts for good.
+        "zookeeper.session.timeout.localHBaseCluster": "120000",
+        "hbase.zookeeper.property.maxSessionTimeout": "180000",
     }
     body = "".join(
         f"  <property><name>{name}</name><value>{value}</value></property>\n"
