@@ -38,7 +38,6 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.api.harness import Api, publish_examples, tenant_key
-from tests.cluster.drills import REFUND
 from tests.cluster.platform import DriftProcess, platform_env
 
 from drift_api import ApiSettings, connect_temporal, create_app
@@ -53,6 +52,7 @@ from drift_worker.settings import WorkerSettings
 from drift_worker.testing.temporal_cluster import TemporalCluster
 
 _PERSISTENCE = re.compile(r"^persistence_requests(?:_total)?\{[^}]*\}\s+([0-9.e+]+)$", re.MULTILINE)
+REFUND = {"orderId": "A-100", "reason": "bench"}
 STORE_CALLS: Counter[str] = Counter()
 CPU_PER_RUN: dict[str, float] = {}
 

@@ -1,96 +1,92 @@
-"""Drills on the cluster: a Temporal service, PostgreSQL or a worker fails with runs in
-flight and sync starts arriving; every drill ends 0 lost, 0 duplicated, 0 FAILED, and
-every answer a client got was true (see tests/cluster/drills.py for the rules).
+"""Drills on the cluster, with the fault drills' load driver and accounting (tests/faults):
+a Temporal service, PostgreSQL or a worker fails under load through two API processes,
+with runs waiting at views; every drill ends 0 lost, 0 duplicated, 0 FAILED, every run
+stable and every answer true.
 
-The faults run in a thread: the harness's restarts block until the cluster serves again.
+The cluster's faults run in a thread: the harness's restarts block until it serves again.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
+import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 
-import httpx
 import pytest
-from temporalio.client import Client
 
 from drift_worker.testing.temporal_cluster import TemporalCluster
-from tests.api.harness import Api, publish_examples, tenant_key
-from tests.cluster.drills import Drill, account, run_drill
-from tests.cluster.platform import Platform
-
-LOG = logging.getLogger(__name__)
-
-
-@pytest.fixture
-async def apis(platform: Platform) -> AsyncIterator[list[Api]]:
-    """A fresh tenant's view through each API process; the examples published on the first."""
-    tenant = next(platform.tenants)
-    key = tenant_key(tenant)[0]
-    async with (
-        httpx.AsyncClient(base_url=platform.apis[0].url, timeout=60) as first,
-        httpx.AsyncClient(base_url=platform.apis[1].url, timeout=60) as second,
-    ):
-        views = [Api(http=first, tenant=tenant, key=key), Api(http=second, tenant=tenant, key=key)]
-        await publish_examples(views[0])
-        yield views
+from tests.cluster.faults_platform import ClusterPlatform
+from tests.faults.drill import Timeline, run_drill
+from tests.faults.load import Driver
+from tests.faults.platform import Platform
+from tests.faults.test_drills import _assert_clean, _set_backend_delay, _wait_mid_node
 
 
-async def _drill_passes(apis: list[Api], client: Client, drill: Drill) -> None:
-    # The fault must have met runs in flight, or the drill proved nothing.
-    assert drill.in_flight_during_fault() > 0, drill
-    tally = await account(apis[0], client, drill.records)
-    assert tally.problems() == {}, (tally, drill.answers())
-    assert tally.finished == tally.started
-    LOG.info(
-        "in flight during the fault: %d; answers %s",
-        drill.in_flight_during_fault(),
-        drill.answers(),
+@pytest.fixture(scope="session")
+async def drill_platform(
+    temporal_cluster: TemporalCluster, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[ClusterPlatform]:
+    """The fault drills' platform (HBase, Redis, back ends, 2 workers, 2 APIs) on the cluster."""
+    port = int(temporal_cluster.address.rsplit(":", 1)[1])
+    running = ClusterPlatform(
+        root=Path(tmp_path_factory.mktemp("drills")), temporal_port=port, cluster=temporal_cluster
     )
-
-
-async def test_history_killed_and_restarted_mid_run(
-    apis: list[Api], temporal_cluster: TemporalCluster, cluster_client: Client
-) -> None:
-    async def fault() -> None:
-        await asyncio.to_thread(temporal_cluster.restart_service, "history", kill=True)
-
-    drill = await run_drill(apis, fault)
-    await _drill_passes(apis, cluster_client, drill)
-
-
-async def test_frontend_restarted_during_sync_starts(
-    apis: list[Api], temporal_cluster: TemporalCluster, cluster_client: Client
-) -> None:
-    async def fault() -> None:
-        await asyncio.to_thread(temporal_cluster.restart_service, "frontend")
-
-    drill = await run_drill(apis, fault)
-    await _drill_passes(apis, cluster_client, drill)
-
-
-async def test_postgres_restarted_mid_run(
-    apis: list[Api], temporal_cluster: TemporalCluster, cluster_client: Client
-) -> None:
-    async def fault() -> None:
-        await asyncio.to_thread(temporal_cluster.restart_postgres)
-
-    drill = await run_drill(apis, fault)
-    await _drill_passes(apis, cluster_client, drill)
-
-
-async def test_one_of_two_workers_killed(
-    apis: list[Api], platform: Platform, cluster_client: Client
-) -> None:
-    victim = platform.workers[0]
-
-    async def fault() -> None:
-        victim.kill()
-
     try:
-        drill = await run_drill(apis, fault)
-        await _drill_passes(apis, cluster_client, drill)
+        await running.start()
+        yield running
     finally:
-        victim.start()  # the next tests get two workers again
-        await victim.wait_ready()
+        running.stop()
+
+
+def _cluster(platform: Platform) -> TemporalCluster:
+    assert isinstance(platform, ClusterPlatform)
+    assert platform.cluster is not None
+    return platform.cluster
+
+
+async def test_history_killed_and_restarted_mid_run(drill_platform: ClusterPlatform) -> None:
+    async def fault(platform: Platform, _: Driver, timeline: Timeline) -> None:
+        timeline.mark("SIGKILL history, start it again")
+        await asyncio.to_thread(_cluster(platform).restart_service, "history", kill=True)
+
+    sheet = await run_drill(drill_platform, "cluster-history-kill", fault)
+    _assert_clean(sheet.bad(), sheet.findings)
+
+
+async def test_frontend_restarted_during_sync_starts(drill_platform: ClusterPlatform) -> None:
+    async def fault(platform: Platform, _: Driver, timeline: Timeline) -> None:
+        timeline.mark("restart the frontend")
+        await asyncio.to_thread(_cluster(platform).restart_service, "frontend")
+
+    sheet = await run_drill(drill_platform, "cluster-frontend-restart", fault)
+    _assert_clean(sheet.bad(), sheet.findings)
+
+
+async def test_postgres_restarted_mid_run(drill_platform: ClusterPlatform) -> None:
+    async def fault(platform: Platform, _: Driver, timeline: Timeline) -> None:
+        timeline.mark("restart PostgreSQL (fast shutdown)")
+        await asyncio.to_thread(_cluster(platform).restart_postgres)
+
+    sheet = await run_drill(drill_platform, "cluster-postgres-restart", fault)
+    _assert_clean(sheet.bad(), sheet.findings)
+
+
+async def test_one_of_two_workers_killed_mid_node(drill_platform: ClusterPlatform) -> None:
+    async def fault(platform: Platform, _: Driver, timeline: Timeline) -> None:
+        worker = platform.workers[0]
+        await _set_backend_delay(platform, 2.0)
+        try:
+            calling = await _wait_mid_node(platform, worker)
+            timeline.crashes.append(time.time())
+            timeline.mark(f"SIGKILL {worker.process.name} (calling {calling})")
+            await asyncio.to_thread(worker.process.kill)
+            await asyncio.sleep(5)
+            timeline.mark(f"restart {worker.process.name}")
+            await asyncio.to_thread(worker.process.start)
+            await worker.wait_ready()
+        finally:
+            await _set_backend_delay(platform, 0.0)
+
+    sheet = await run_drill(drill_platform, "cluster-worker-kill", fault)
+    _assert_clean(sheet.bad(), sheet.findings)

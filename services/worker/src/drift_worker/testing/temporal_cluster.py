@@ -227,6 +227,16 @@ class TemporalCluster:
         self.postgres.stop(signum=signal.SIGKILL if kill else signal.SIGINT)
         self.postgres.start()
 
+    def heal(self) -> None:
+        """Start again whatever is down (PostgreSQL, any service); wait until it serves."""
+        if self.postgres.pid is None:
+            self.postgres.start()
+        down = [service for service in SERVICES if self.pid(service) is None]
+        for service in down:
+            self.start_service(service)
+        if down:
+            self._wait_serving(down[-1], 120.0)
+
     def stop(self) -> None:
         """Stop every process by pid (frontend first, history last), then PostgreSQL."""
         atexit.unregister(self.stop)
