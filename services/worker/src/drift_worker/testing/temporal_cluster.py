@@ -25,6 +25,7 @@ import functools
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -322,7 +323,15 @@ class TemporalCluster:
                 raise ClusterStartError(msg)
 
     def _wait_serving(self, service: str, timeout: float) -> None:
-        """Wait until a client can describe the namespace through the frontend."""
+        """Wait until ``service`` listens on its gRPC port and the frontend answers."""
+        grpc = self.ports[service].grpc
+        deadline = time.monotonic() + timeout
+        while not _listens(grpc):
+            self._check_alive()
+            if time.monotonic() > deadline:
+                msg = f"the {service} service did not listen on {grpc} within {timeout:.0f} s"
+                raise ClusterStartError(msg + ": " + self._service_tail(service))
+            time.sleep(0.1)
 
         async def serving() -> bool:
             try:
@@ -407,6 +416,12 @@ async def _retry(deadline: float, attempt: Callable[[], Awaitable[_T]]) -> _T:
             if time.monotonic() > deadline:
                 raise
         await asyncio.sleep(0.25)
+
+
+def _listens(port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+        return True
+    return False
 
 
 def _check_reachable_by_others(folder: Path) -> None:
