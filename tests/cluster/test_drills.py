@@ -17,10 +17,13 @@ import pytest
 
 from drift_worker.testing.temporal_cluster import TemporalCluster
 from tests.cluster.faults_platform import ClusterPlatform
-from tests.faults.drill import Timeline, run_drill
+from tests.faults.drill import DrillSettings, Timeline, run_drill
 from tests.faults.load import Driver
 from tests.faults.platform import Platform
 from tests.faults.test_drills import _assert_clean, _set_backend_delay, _wait_mid_node
+
+SETTINGS = DrillSettings(tail=5.0, max_starts=50, waiting=8)
+"""Lighter than tests/faults' defaults: the cluster tier runs in every CI run."""
 
 
 @pytest.fixture(scope="session")
@@ -50,7 +53,7 @@ async def test_history_killed_and_restarted_mid_run(drill_platform: ClusterPlatf
         timeline.mark("SIGKILL history, start it again")
         await asyncio.to_thread(_cluster(platform).restart_service, "history", kill=True)
 
-    sheet = await run_drill(drill_platform, "cluster-history-kill", fault)
+    sheet = await run_drill(drill_platform, "cluster-history-kill", fault, SETTINGS)
     _assert_clean(sheet.bad(), sheet.findings)
 
 
@@ -59,7 +62,7 @@ async def test_frontend_restarted_during_sync_starts(drill_platform: ClusterPlat
         timeline.mark("restart the frontend")
         await asyncio.to_thread(_cluster(platform).restart_service, "frontend")
 
-    sheet = await run_drill(drill_platform, "cluster-frontend-restart", fault)
+    sheet = await run_drill(drill_platform, "cluster-frontend-restart", fault, SETTINGS)
     _assert_clean(sheet.bad(), sheet.findings)
 
 
@@ -68,7 +71,7 @@ async def test_postgres_restarted_mid_run(drill_platform: ClusterPlatform) -> No
         timeline.mark("restart PostgreSQL (fast shutdown)")
         await asyncio.to_thread(_cluster(platform).restart_postgres)
 
-    sheet = await run_drill(drill_platform, "cluster-postgres-restart", fault)
+    sheet = await run_drill(drill_platform, "cluster-postgres-restart", fault, SETTINGS)
     _assert_clean(sheet.bad(), sheet.findings)
 
 
@@ -88,5 +91,5 @@ async def test_one_of_two_workers_killed_mid_node(drill_platform: ClusterPlatfor
         finally:
             await _set_backend_delay(platform, 0.0)
 
-    sheet = await run_drill(drill_platform, "cluster-worker-kill", fault)
+    sheet = await run_drill(drill_platform, "cluster-worker-kill", fault, SETTINGS)
     _assert_clean(sheet.bad(), sheet.findings)
