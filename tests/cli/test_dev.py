@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -148,6 +149,19 @@ def _free_ports() -> dict[str, int]:
     }
 
 
+def _console_shows(api: str, run_id: str, status: str) -> None:
+    """The console of drift dev signs the dev key in and shows the run."""
+    with httpx.Client(base_url=api, timeout=30) as browser:
+        form = browser.get("/console/sign-in")
+        token = re.search(r'name="csrf" value="([^"]+)"', form.text)
+        assert token is not None, form.text
+        fields = {"csrf": token.group(1), "key": "drift-dev-key", "tenant": "demo"}
+        assert browser.post("/console/sign-in", data=fields).status_code == 303
+        page = browser.get(f"/console/runs/{run_id}")
+        assert page.status_code == 200, page.text
+        assert status in page.text
+
+
 def test_drift_dev_runs_the_refund_through_the_cli_and_stops_cleanly(tmp_path: Path) -> None:
     data = tmp_path / "data"
     ports = _free_ports()
@@ -158,6 +172,8 @@ def test_drift_dev_runs_the_refund_through_the_cli_and_stops_cleanly(tmp_path: P
         assert f"Temporal UI:  http://127.0.0.1:{ports['--ui-port']}" in banner
         assert "examples:     27 written, 27 published, 4 activated, 0 unchanged" in banner
         assert "curl -s -X POST" in banner
+        api = f"http://127.0.0.1:{ports['--api-port']}"
+        assert f"Console:      {api}/console/sign-in#key=drift-dev-key&tenant=demo" in banner
 
         applied = dev.cli("apply", "examples", "--activate")
         assert applied.returncode == 0, applied.stderr
@@ -185,6 +201,7 @@ def test_drift_dev_runs_the_refund_through_the_cli_and_stops_cleanly(tmp_path: P
         assert resumed.returncode == 0, resumed.stderr
         assert "run tour-1: COMPLETED at refunded" in resumed.stdout
         assert "disposition: REFUNDED" in resumed.stdout
+        _console_shows(api, "tour-1", "COMPLETED")
 
         logs = dev.cli("logs", "tour-1")
         assert logs.returncode == 0, logs.stderr

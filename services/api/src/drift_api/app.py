@@ -25,6 +25,7 @@ from temporalio.client import Client
 from drift_api.allow import allowed_methods, answer_options
 from drift_api.auth import ApiKeys
 from drift_api.callback_check import CallbackCheck
+from drift_api.console import console_router
 from drift_api.definition_routes import definition_router
 from drift_api.definitions import DefinitionService
 from drift_api.dependencies import Services
@@ -171,6 +172,7 @@ def create_app(
             definition_router(DefinitionKind.WORKFLOW),
             swagger_files(),
             _docs,
+            console_router(),
         ],
         state=State({"services": services}),
         exception_handlers={**exception_handlers(), PictureError: _picture_failed},

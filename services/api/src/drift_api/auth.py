@@ -158,6 +158,21 @@ class ApiKeys:
             )
         return tenant
 
+    async def identify_digest(self, digest: str) -> tuple[bool, str | None]:
+        """Whether the key with HMAC ``digest`` is (still) valid, and its tenant.
+
+        The console keeps a key's digest in its session, never the key: each request
+        asks here again, so a revoked key stops working for it too. The tenant is
+        ``None`` for the bootstrap key (every tenant).
+        """
+        if not self.enabled:
+            return True, None
+        if self._bootstrap and hmac.compare_digest(digest, self.digest(self._bootstrap)):
+            return True, None
+        owner = self._by_hash.get(digest)
+        tenant = owner[0] if owner is not None else await self._from_store(digest)
+        return tenant is not None, tenant
+
     async def _from_store(self, digest: str) -> str | None:
         if self.store is None:
             return None

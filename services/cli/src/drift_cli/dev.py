@@ -473,6 +473,7 @@ def _banner(
         "Drift is running.\n"
         f"  API:          {api}   (key {DEV_KEY}, tenant {options.tenant})\n"
         f"  API docs:     {api}/schema/swagger\n"
+        f"  Console:      {api}/console/sign-in#key={DEV_KEY}&tenant={options.tenant}\n"
         f"  {temporal}\n"
         f"  examples:     {loaded}\n"
         f"  data and logs: {options.data_dir.resolve()}\n"

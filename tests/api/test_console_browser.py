@@ -1,0 +1,268 @@
+"""The console in a real Chromium (Debian's, driven by Playwright) over a real served API.
+
+One test walks the whole path a person takes: the dev sign-in link, the filters and the
+inbox, a refused answer and a good one, the COMPLETED run with its timeline and its
+context, a terminated run, another tenant who sees nothing, a forged post from another
+origin, and signing out. A machine without Chromium fails here (CI installs it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import msgspec
+import pytest
+from playwright.async_api import Browser, Page, Route, async_playwright, expect
+
+from drift_api import ApiSettings
+from drift_api.main import serving
+from drift_worker.devserver import free_port
+from drift_worker.runtime import RunningWorker
+from tests.api.harness import Api, new_run_id, publish_examples, tenant_key
+
+
+def chromium_path() -> str:
+    """Debian's Chromium (``DRIFT_CHROMIUM`` to point elsewhere); missing is a failure."""
+    path = os.environ.get("DRIFT_CHROMIUM") or shutil.which("chromium")
+    if not path:
+        pytest.fail(
+            "Chromium is not installed: apt-get install -y --no-install-recommends "
+            "chromium fonts-dejavu-core (or set DRIFT_CHROMIUM)"
+        )
+    return path
+
+
+@pytest.fixture
+async def base_url(
+    worker: RunningWorker, settings: ApiSettings, store_url: str
+) -> AsyncIterator[str]:
+    del worker  # runs the examples in the background
+    real = msgspec.structs.replace(
+        settings,
+        store_url=store_url,
+        host="127.0.0.1",
+        app_port=free_port(),
+        admin_port=free_port(),
+        metrics_port=0,
+    )
+    async with serving(real):
+        async with httpx.AsyncClient() as probe:
+            for _ in range(200):
+                try:
+                    await probe.get(f"http://127.0.0.1:{real.admin_port}/healthz")
+                    break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.05)
+        yield f"http://127.0.0.1:{real.app_port}"
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=chromium_path(), args=["--no-sandbox"]
+        )
+        yield launched
+        await launched.close()
+
+
+def shots(tmp_path: Path) -> Path:
+    """Where screenshots go: ``DRIFT_CONSOLE_SCREENSHOTS`` if set, else the test's tmp dir."""
+    folder = Path(os.environ.get("DRIFT_CONSOLE_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+async def sign_in(page: Page, base_url: str, key: str) -> None:
+    # The link `drift dev` prints: the key rides in the fragment and fills the form.
+    await page.goto(f"{base_url}/console/sign-in#key={key}")
+    await expect(page.locator("#key")).to_have_value(key)
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page.get_by_role("heading", name="Inbox")).to_be_visible()
+
+
+async def find_and_answer(page: Page, api: Api, run_id: str, folder: Path) -> None:
+    """Through the filters to the run; a refused answer, then a good one; the result."""
+    await page.get_by_role("link", name="Runs").click()
+    await page.get_by_label("Status").select_option("WAITING")
+    await page.get_by_label("Workflow").fill("refund")
+    await page.get_by_label("Current node").fill("confirmRefund")
+    await page.get_by_role("button", name="Search").click()
+    await page.screenshot(path=str(folder / "console-runs.png"))
+    await page.get_by_role("link", name=run_id).click()
+
+    # A refused answer first: no decision. The API's problem shows at the widget.
+    await page.locator("#f-note").fill("sorry for the dent")
+    await page.get_by_role("button", name="Send answer").click()
+    await expect(page.locator("#p-decision")).to_be_visible()
+    await expect(page.locator("#f-note")).to_have_value("sorry for the dent")
+    await page.screenshot(path=str(folder / "console-refused.png"), full_page=True)
+
+    await page.get_by_role("button", name="Approve the refund").click()
+    await expect(page.locator("#run-status")).to_have_text("COMPLETED")
+    await expect(page.get_by_role("status")).to_contain_text("answer was accepted")
+    await expect(page.locator("#timeline")).to_contain_text("RESUMED")
+    graph = page.locator("img.graph")
+    await expect(graph).to_be_visible()
+    assert await graph.evaluate("img => img.naturalWidth") > 0
+    await page.get_by_text("Whole context").click()
+    await page.get_by_placeholder("key or value").fill("REFUNDED")
+    await expect(page.locator("#json-views .j-item.hit").first).to_be_visible()
+    await page.screenshot(path=str(folder / "console-run.png"), full_page=True)
+    assert (await api.get(f"/v3/workflow/{run_id}")).json()["workflowStatus"] == "COMPLETED"
+
+
+async def terminate(page: Page, base_url: str, run_id: str) -> None:
+    """Terminate a run, confirmed, with a reason."""
+    await page.goto(f"{base_url}/console/runs/{run_id}")
+    await page.get_by_label("Reason").fill("customer withdrew")
+    await page.get_by_label("Yes, stop this run for good").check()
+    await page.get_by_role("button", name="Terminate the run").click()
+    await expect(page.locator("#run-status")).to_have_text("TERMINATED")
+
+
+async def forge_a_post(page: Page, api: Api, base_url: str) -> str:
+    """A page of another origin posts an answer: the cookie goes (same site), no token."""
+    waiting = new_run_id()
+    await api.start("refund", {"orderId": "A-100", "reason": "x"}, workflowId=waiting)
+    evil = f"http://127.0.0.1:{free_port()}/prize"
+    forged_form = (
+        f'<form id="f" method="post" action="{base_url}/console/runs/{waiting}/resume">'
+        '<input name="opt:decision" value="approve"></form>'
+        "<script>document.getElementById('f').submit()</script>"
+    )
+
+    async def serve_evil(route: Route) -> None:
+        await route.fulfill(body=forged_form, content_type="text/html")
+
+    await page.route(evil, serve_evil)
+    await page.goto(evil)
+    await expect(page.get_by_role("heading", name="Refused")).to_be_visible()
+    assert (await api.get(f"/v3/workflow/{waiting}")).json()["workflowStatus"] == "WAITING"
+    return waiting
+
+
+async def look_as_a_stranger(browser: Browser, base_url: str, run_ids: list[str]) -> None:
+    """Another tenant's session lists none of the runs and cannot open one."""
+    stranger = await browser.new_context()
+    other = await stranger.new_page()
+    await sign_in(other, base_url, tenant_key("other")[0])
+    await other.goto(f"{base_url}/console/runs")
+    for run_id in run_ids:
+        await expect(other.get_by_text(run_id)).to_have_count(0)
+    answer = await other.goto(f"{base_url}/console/runs/{run_ids[0]}")
+    assert answer is not None
+    assert answer.status == 404
+    await stranger.close()
+
+
+PICK_NODE = {
+    "id": "pick-city",
+    "name": "Pick a city",
+    "type": "INSTRUCTION",
+    "config": {
+        "layoutId": "city-picker",
+        "inputOptions": [
+            {
+                "id": "country",
+                "description": "Country",
+                "tags": [{"name": "widget", "value": "dropdown"}],
+                "possibleValues": [
+                    {"displayValue": "France", "value": "fr"},
+                    {"displayValue": "Peru", "value": "pe"},
+                ],
+            },
+            {
+                "id": "city",
+                "description": "City",
+                "parentId": "country",
+                "possibleDependentValues": {
+                    "fr": [{"displayValue": "Paris", "value": "paris"}],
+                    "pe": [{"displayValue": "Lima", "value": "lima"}],
+                },
+            },
+        ],
+        "rules": {"required": ["country", "city"], "single": ["country", "city"]},
+    },
+}
+PICK_WORKFLOW = {
+    "id": "pick-city",
+    "name": "Pick a city",
+    "startNode": "ask",
+    "states": {
+        "ask": {"resourceId": "pick-city", "resourceVersion": "LATEST", "nextNode": "done"},
+        "done": {
+            "resourceId": "refund-outcome",
+            "resourceVersion": "LATEST",
+            "parameters": {"outcome": "PICKED", "refund": "$.ask:viewResponse"},
+        },
+    },
+}
+
+
+async def pick_a_dependent_value(page: Page, api: Api, base_url: str) -> None:
+    """A dropdown whose choices follow its parent's value, answered in the browser."""
+    for kind, body in (("nodeDefinition", PICK_NODE), ("workflowDefinition", PICK_WORKFLOW)):
+        created = await api.post(f"/{kind}", json=body)
+        assert created.status_code == 201, created.text
+        published = await api.post(f"/{kind}/pick-city/publish")
+        assert published.status_code == 200, published.text
+    run_id = new_run_id()
+    started = await api.start("pick-city", {}, workflowId=run_id, version="LATEST")
+    assert started.json()["workflowStatus"] == "WAITING", started.text
+    await page.goto(f"{base_url}/console/runs/{run_id}")
+    await page.locator("#f-country").select_option("pe")
+    paris = page.locator("#f-city option[value=paris]")
+    assert await paris.evaluate("option => option.disabled")
+    await page.locator("#f-city").select_option("lima")
+    await page.get_by_role("button", name="Send answer").click()
+    await expect(page.locator("#run-status")).to_have_text("COMPLETED")
+    final = (await api.get(f"/v3/workflow/{run_id}")).json()
+    assert final["output"]["refund"]["selectedOptions"] == {"country": ["pe"], "city": ["lima"]}
+
+
+async def test_a_person_finds_answers_and_ends_runs_in_chromium(
+    base_url: str, browser: Browser, tenant: str, tmp_path: Path
+) -> None:
+    folder = shots(tmp_path)
+    key = tenant_key(tenant)[0]
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+        api = Api(http=http, tenant=tenant, key=key)
+        await publish_examples(api)
+        refund, doomed = new_run_id(), new_run_id()
+        for run_id in (refund, doomed):
+            started = await api.start(
+                "refund", {"orderId": "A-100", "reason": "dented"}, workflowId=run_id
+            )
+            assert started.json()["workflowStatus"] == "WAITING", started.text
+
+        context = await browser.new_context(viewport={"width": 1366, "height": 900})
+        page = await context.new_page()
+        await sign_in(page, base_url, key)
+        await expect(page.get_by_role("link", name=refund)).to_be_visible()
+        await expect(page.get_by_text("refund-confirmation")).to_be_visible()
+        await page.screenshot(path=str(folder / "console-inbox.png"))
+
+        await find_and_answer(page, api, refund, folder)
+        await terminate(page, base_url, doomed)
+        await pick_a_dependent_value(page, api, base_url)
+        await page.get_by_role("link", name="Definitions").click()
+        await page.get_by_role("link", name="refund", exact=True).click()
+        await expect(page.get_by_text("ACTIVE", exact=True)).to_be_visible()
+        await expect(page.locator("img.graph")).to_be_visible()
+        await page.screenshot(path=str(folder / "console-definition.png"), full_page=True)
+        waiting = await forge_a_post(page, api, base_url)
+        await look_as_a_stranger(browser, base_url, [refund, doomed, waiting])
+
+        # Signing out ends the session.
+        await page.goto(f"{base_url}/console/inbox")
+        await page.get_by_role("button", name="Sign out").click()
+        await expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+        await page.goto(f"{base_url}/console/runs")
+        await expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+        await context.close()
