@@ -33,6 +33,12 @@ from typing import Final, TextIO
 import aiohttp
 
 from drift_cli.demo import DemoServices
+from drift_cli.existing_temporal import (
+    DevError,
+    ExistingTemporal,
+    check_reachable,
+    existing_temporal,
+)
 from drift_cli.seed import seed_definitions
 from drift_cli.supervisor import Child, RestartPolicy, Supervisor, describe_exit, log_tail
 from drift_models import load_definitions
@@ -56,10 +62,6 @@ EXIT_CHILD_DIED: Final = 1
 
 _WATCH_SECONDS: Final = 0.5
 _PRIVATE: Final = 0o600
-
-
-class DevError(RuntimeError):
-    """``drift dev`` cannot start; the message says why and what to do."""
 
 
 @dataclass
@@ -155,7 +157,7 @@ def run_dev(options: DevOptions, out: TextIO = sys.stdout, err: TextIO = sys.std
     logs = data / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     if options.temporal_address is not None:
-        temporal = _existing_temporal(options.temporal_address, options.temporal_namespace)
+        temporal = existing_temporal(options.temporal_address, options.temporal_namespace)
         return asyncio.run(_serve(options, temporal, data, _Output(out, err)))
     server = DevServer(
         port=options.temporal_port,
@@ -187,59 +189,9 @@ class _Output:
         self.err.flush()
 
 
-@dataclass(frozen=True)
-class _ExistingTemporal:
-    """A Temporal ``drift dev`` did not start: it is only checked, never stopped."""
-
-    address: str
-    namespace: str
-
-
-def _existing_temporal(address: str, namespace: str) -> _ExistingTemporal:
-    """Check ``HOST:PORT``'s form (``--temporal-address``).
-
-    Raises:
-        DevError: when it is not ``host:port`` with a port from 1 to 65535.
-    """
-    host, _, port = address.rpartition(":")
-    if not host or not port.isdigit() or not 0 < int(port) < 65536:  # noqa: PLR2004
-        msg = (
-            f"--temporal-address {address!r} is not HOST:PORT "
-            "(for example 127.0.0.1:7233, the frontend of your Temporal)"
-        )
-        raise DevError(msg)
-    return _ExistingTemporal(address, namespace)
-
-
-async def _check_reachable(temporal: _ExistingTemporal, seconds: float = 15.0) -> None:
-    """Wait until the existing Temporal answers for its namespace.
-
-    Raises:
-        DevError: when it does not within ``seconds`` (its last error named).
-    """
-    from temporalio.client import Client  # noqa: PLC0415 - only with --temporal-address
-
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            client = await Client.connect(temporal.address, namespace=temporal.namespace)
-            await client.count_workflows()
-        except Exception as error:  # noqa: BLE001 - reported to the user below
-            if time.monotonic() > deadline:
-                msg = (
-                    f"Temporal at {temporal.address} (namespace {temporal.namespace}) did not "
-                    f"answer within {seconds:.0f} s: {error}. Check the address and that the "
-                    "namespace exists, or leave out --temporal-address to use a dev server"
-                )
-                raise DevError(msg) from None
-            await asyncio.sleep(0.5)
-        else:
-            return
-
-
 async def _serve(
     options: DevOptions,
-    server: DevServer | _ExistingTemporal,
+    server: DevServer | ExistingTemporal,
     data: Path,
     output: _Output,
 ) -> int:
@@ -250,7 +202,7 @@ async def _serve(
     if isinstance(server, DevServer):
         await server.wait_ready()
     else:
-        await _check_reachable(server)
+        await check_reachable(server)
     store_url = f"sqlite:///{data / 'drift.db'}"
     loaded = await _load_examples(options, store_url)
     demo = DemoServices(port=options.demo_port)
@@ -340,7 +292,7 @@ def _ended(child: Child) -> str:
 
 async def _watch(
     supervisor: Supervisor,
-    server: DevServer | _ExistingTemporal,
+    server: DevServer | ExistingTemporal,
     stop: asyncio.Event,
     output: _Output,
 ) -> int:
