@@ -1,6 +1,8 @@
 """``drift dev``: the whole platform on one machine, with nothing else installed.
 
-It starts a Temporal dev server (its database under the data folder), the demo back ends
+It starts a Temporal dev server (its database under the data folder) — or, given
+``--temporal-address HOST:PORT``, uses that Temporal (a cluster of your own) and starts
+none — the demo back ends
 of the examples, a worker and the API (each a child process with its log under
 ``<data>/logs``), loads ``examples/`` into the embedded store, and prints where
 everything is. Ctrl-C stops every child by its process group; definitions, runs and
@@ -31,6 +33,12 @@ from typing import Final, TextIO
 import aiohttp
 
 from drift_cli.demo import DemoServices
+from drift_cli.existing_temporal import (
+    DevError,
+    ExistingTemporal,
+    check_reachable,
+    existing_temporal,
+)
 from drift_cli.seed import seed_definitions
 from drift_cli.supervisor import Child, RestartPolicy, Supervisor, describe_exit, log_tail
 from drift_models import load_definitions
@@ -56,10 +64,6 @@ _WATCH_SECONDS: Final = 0.5
 _PRIVATE: Final = 0o600
 
 
-class DevError(RuntimeError):
-    """``drift dev`` cannot start; the message says why and what to do."""
-
-
 @dataclass
 class DevOptions:
     """Ports and folders of ``drift dev``.
@@ -76,6 +80,9 @@ class DevOptions:
         demo_port: the examples' demo back ends.
         max_restarts: how often a dead worker or API is restarted within five minutes
             before ``drift dev`` gives up and exits 1.
+        temporal_address: an existing Temporal frontend (``host:port``) to run on; no
+            dev server is started then (``temporal_port`` and ``ui_port`` are unused).
+        temporal_namespace: the namespace on it (it must exist).
         verbose: print more (where the callback secret is, every child's pid).
     """
 
@@ -90,9 +97,18 @@ class DevOptions:
     demo_port: int = 18080
     max_restarts: int = 3
     verbose: bool = False
+    temporal_address: str | None = None
+    temporal_namespace: str = "default"
 
     def ports(self) -> dict[str, int]:
-        """Every port, by what it is for."""
+        """Every port ``drift dev`` listens on, by what it is for."""
+        if self.temporal_address is not None:
+            own = self.all_ports()
+            return {f: p for f, p in own.items() if f not in {"--temporal-port", "--ui-port"}}
+        return self.all_ports()
+
+    def all_ports(self) -> dict[str, int]:
+        """Every port option, by what it is for."""
         return {
             "--api-port": self.api_port,
             "--api-admin-port": self.api_admin_port,
@@ -140,6 +156,9 @@ def run_dev(options: DevOptions, out: TextIO = sys.stdout, err: TextIO = sys.std
     data = options.data_dir.resolve()
     logs = data / "logs"
     logs.mkdir(parents=True, exist_ok=True)
+    if options.temporal_address is not None:
+        temporal = existing_temporal(options.temporal_address, options.temporal_namespace)
+        return asyncio.run(_serve(options, temporal, data, _Output(out, err)))
     server = DevServer(
         port=options.temporal_port,
         ui_port=options.ui_port,
@@ -170,12 +189,20 @@ class _Output:
         self.err.flush()
 
 
-async def _serve(options: DevOptions, server: DevServer, data: Path, output: _Output) -> int:
+async def _serve(
+    options: DevOptions,
+    server: DevServer | ExistingTemporal,
+    data: Path,
+    output: _Output,
+) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    await server.wait_ready()
+    if isinstance(server, DevServer):
+        await server.wait_ready()
+    else:
+        await check_reachable(server)
     store_url = f"sqlite:///{data / 'drift.db'}"
     loaded = await _load_examples(options, store_url)
     demo = DemoServices(port=options.demo_port)
@@ -189,6 +216,7 @@ async def _serve(options: DevOptions, server: DevServer, data: Path, output: _Ou
     env = {
         **os.environ,
         "DRIFT_TEMPORAL_ADDRESS": server.address,
+        "DRIFT_TEMPORAL_NAMESPACE": options.temporal_namespace,
         "DRIFT_STORE_URL": store_url,
         "DRIFT_TASK_QUEUE": "drift",
         "DRIFT_HTTP_ALLOW_HOSTS": "127.0.0.1",
@@ -240,12 +268,20 @@ async def _serve(options: DevOptions, server: DevServer, data: Path, output: _Ou
         (data / DEV_FILE).write_text(
             json.dumps({"api": api, "apiKey": DEV_KEY, "tenant": options.tenant}, indent=2)
         )
-        _banner(output, options, api, loaded, secret_file)
+        temporal = (
+            f"Temporal UI:  http://127.0.0.1:{options.ui_port}"
+            if isinstance(server, DevServer)
+            else f"Temporal:     {server.address} "
+            f"(yours, namespace {server.namespace}; no dev server started)"
+        )
+        _banner(output, options, api, loaded, secret_file, temporal=temporal)
         if options.verbose:
             pids = ", ".join(f"{c.name} {c.pid}" for c in supervisor.children)
-            output.say(f"processes: Temporal {server.pid}, {pids}\n")
+            own = f"Temporal {server.pid}, " if isinstance(server, DevServer) else ""
+            output.say(f"processes: {own}{pids}\n")
         code = await _watch(supervisor, server, stop, output)
-        output.say("\nstopping: API, worker, demo back ends, Temporal…\n")
+        own = ", Temporal" if isinstance(server, DevServer) else ""
+        output.say(f"\nstopping: API, worker, demo back ends{own}…\n")
     await demo.stop()
     return code
 
@@ -256,7 +292,10 @@ def _ended(child: Child) -> str:
 
 
 async def _watch(
-    supervisor: Supervisor, server: DevServer, stop: asyncio.Event, output: _Output
+    supervisor: Supervisor,
+    server: DevServer | ExistingTemporal,
+    stop: asyncio.Event,
+    output: _Output,
 ) -> int:
     """Wait for a stop, restarting dead children within their budget; the exit code."""
     while not stop.is_set():
@@ -264,7 +303,7 @@ async def _watch(
             await asyncio.wait_for(stop.wait(), _WATCH_SECONDS)
         if stop.is_set():
             break
-        if server.returncode is not None:
+        if isinstance(server, DevServer) and server.returncode is not None:
             output.warn(
                 f"\ndrift dev: Temporal {describe_exit(server.returncode)}; "
                 f"last lines of {server.log_file}:\n"
@@ -363,7 +402,13 @@ async def _ready(
 
 
 def _banner(
-    output: _Output, options: DevOptions, api: str, loaded: str, secret_file: Path | None
+    output: _Output,
+    options: DevOptions,
+    api: str,
+    loaded: str,
+    secret_file: Path | None,
+    *,
+    temporal: str,
 ) -> None:
     signed = (
         f"the secret in {secret_file}"
@@ -382,7 +427,7 @@ def _banner(
         f"  API:          {api}   (key {DEV_KEY}, tenant {options.tenant})\n"
         f"  API docs:     {api}/schema/swagger\n"
         f"  Console:      {api}/console/sign-in#key={DEV_KEY}&tenant={options.tenant}\n"
-        f"  Temporal UI:  http://127.0.0.1:{options.ui_port}\n"
+        f"  {temporal}\n"
         f"  examples:     {loaded}\n"
         f"  data and logs: {options.data_dir.resolve()}\n"
         f"  callbacks:    signed (X-Drift-Signature) with {signed}\n"

@@ -51,8 +51,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     dev.add_argument("--no-examples", action="store_true", help="load no definitions")
     dev.add_argument("--tenant", default=defaults.tenant, help="the tenant the examples belong to")
-    for flag, port in defaults.ports().items():
+    for flag, port in defaults.all_ports().items():
         dev.add_argument(flag, type=int, default=port, metavar="PORT")
+    dev.add_argument(
+        "--temporal-address",
+        metavar="HOST:PORT",
+        help="run on this existing Temporal (e.g. a cluster of yours) instead of starting a "
+        "dev server; --temporal-port and --ui-port are then unused",
+    )
+    dev.add_argument(
+        "--temporal-namespace",
+        default=defaults.temporal_namespace,
+        help="the namespace on --temporal-address (it must exist; default: default)",
+    )
     dev.add_argument(
         "--max-restarts",
         type=int,
@@ -149,6 +160,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             demo_port=args.demo_port,
             max_restarts=max(0, args.max_restarts),
             verbose=args.verbose,
+            temporal_address=args.temporal_address,
+            temporal_namespace=args.temporal_namespace,
         )
         try:
             return run_dev(options)
