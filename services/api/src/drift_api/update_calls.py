@@ -104,6 +104,14 @@ def _on_its_way(error: WorkflowUpdateFailedError) -> bool:
     )
 
 
+async def _send(begin: Begin[T], update_id: str) -> WorkflowUpdateHandle[T]:
+    """Send the update; a validator's refusal (known with the answer) is raised here."""
+    handle = await begin(update_id)
+    if refusal_known(handle):
+        await handle.result()  # raises WorkflowUpdateFailedError, no round trip
+    return handle
+
+
 def _unreachable(error: RPCError, run_id: str, path: str) -> bool:
     """Whether Temporal's error leaves open what it did (a broken call, not a refusal)."""
     if error.status is RPCStatusCode.RESOURCE_EXHAUSTED:
@@ -196,10 +204,7 @@ class UpdateCalls:
             update_id = uuid.uuid4().hex
             try:
                 async with asyncio.timeout_at(limit.accept_until):
-                    handle = await begin(update_id)
-                    if refusal_known(handle):
-                        await handle.result()  # the validator's refusal, raised here
-                    return handle
+                    return await _send(begin, update_id)
             except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
                 broken: RPCError | None = None
             except WorkflowUpdateFailedError as error:
