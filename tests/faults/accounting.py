@@ -7,7 +7,10 @@ run made. Against that, every answer a client got is checked:
 
 - a start answered 200/202 must have a run; 200 carries a stable state;
 - a 503 (start, resume, event) is true only when nothing happened: no run started
-  before the 503 came back, no resume accepted that no 2xx acknowledged;
+  before the 503 came back, no resume accepted that no 2xx acknowledged — except the
+  API's "cannot know" answers ("Start Unconfirmed", "Outcome Unknown": Temporal went
+  away mid-call and could not be asked again in time), which claim neither and are
+  counted apart (``unsure``);
 - a 409 to a start with a fresh id, a 404 for a run that exists, any other 5xx: untrue;
 - a 409 to an answer is true only while the run had not reached its view (or event
   wait) yet, by its history; an answer that said it waited there before the engine got
@@ -82,6 +85,7 @@ class Accounting:
     untrue: int = 0
     refused_503: int = 0
     reads_503: int = 0
+    unsure: int = 0
     no_answer: int = 0
     store_behind: int = 0
     answers: int = 0
@@ -315,9 +319,16 @@ def _check_one(sheet: Accounting, fact: Fact, reply: Reply, answers: list[Reply]
 _STABLE_STATES: Final = frozenset({"WAITING", "SCHEDULER_WAITING", "COMPLETED", "FAILED"})
 
 
+_UNSURE: Final = ("Start Unconfirmed", "Outcome Unknown")
+"""The API's own "I cannot know" answers: a 503 that claims nothing happened or not."""
+
+
 def _check_refusal(
     sheet: Accounting, fact: Fact, reply: Reply, answers: list[Reply], what: str
 ) -> None:
+    if reply.detail.startswith(_UNSURE):
+        sheet.unsure += 1  # true whatever happened: it says it does not know
+        return
     if reply.operation == "start":
         if fact.exists and fact.started_at <= reply.received:
             sheet.note("untrue", f"{what} answered 503, but the run had started")
@@ -390,6 +401,7 @@ _COLUMNS: Final = (
     ("untrue", "untrue"),
     ("503", "refused_503"),
     ("get503", "reads_503"),
+    ("unsure", "unsure"),
     ("noanswer", "no_answer"),
     ("unstable", "unstable"),
     ("store", "store_behind"),

@@ -259,6 +259,17 @@ async def test_sync_start_answers_the_first_view_and_resume_the_end(
             result_type=WorkflowResponse,
         )
     assert "the run waits at 'ask', not at 'elsewhere'" in str(wrong_view.value.cause)
+    with pytest.raises(WorkflowUpdateFailedError) as expired:
+        await handle.execute_update(
+            UPDATE_RESUME,
+            ResumeInput(
+                view_response=ViewResponse(selected_options={"decision": ["yes"]}),
+                answer_by=1_000,  # long past: its caller was told it was not applied
+            ),
+            result_type=WorkflowResponse,
+        )
+    assert isinstance(expired.value.cause, ApplicationError)
+    assert expired.value.cause.type == "Expired"
 
     final = await handle.execute_update(
         UPDATE_RESUME,

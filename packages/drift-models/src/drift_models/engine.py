@@ -90,12 +90,15 @@ class ResumeInput(ApiStruct, kw_only=True):
         node: the state whose view is answered, when the caller wants to be sure.
         callback_url: switches the run's callbacks to this address from now on.
         thread_context: who answered.
+        answer_by: epoch milliseconds after which the run refuses this answer
+            (``Expired``): the API has told its caller by then that nothing was applied.
     """
 
     view_response: ViewResponse
     node: str | None = None
     callback_url: str | None = None
     thread_context: ThreadContext | None = None
+    answer_by: int | None = None
 
 
 class UtilityInput(ApiStruct, kw_only=True):

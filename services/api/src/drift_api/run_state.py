@@ -5,9 +5,12 @@ the output of an open run, and the run's close event knows how a closed one ende
 The query is sent with ``NOT_OPEN`` rejection, so a run closed from outside Drift (a
 ``temporal workflow terminate`` or a cancel in the UI) is never answered by a replay
 that still shows its last view. When Temporal cannot answer in time, the stored
-context gives status, state and version; when the store cannot either, Temporal's
-description of the run (its memo and its status) still does. A ``503`` means neither
-could answer.
+context gives status, state and version, with one reserve: a step writes the store
+before the workflow takes its result, so a stored wait (``WAITING``,
+``SCHEDULER_WAITING``) is said only when Temporal's description shows the run idle;
+otherwise the run is ``RUNNING`` at the stored state. When the store cannot answer
+either, Temporal's description of the run (its memo and its status) still does. A
+``503`` means neither could answer.
 
 A run that Temporal reports closed while its stored status says otherwise (ended
 outside Drift, so the workflow never wrote its end) is reconciled: the stored status
@@ -57,6 +60,10 @@ _CLOSED_OUTSIDE: Final = {
     WorkflowExecutionStatus.TIMED_OUT: "timed out in Temporal (its execution timeout)",
     WorkflowExecutionStatus.FAILED: "failed in Temporal",
 }
+_WAITS: Final = frozenset({RunStatus.WAITING, RunStatus.SCHEDULER_WAITING})
+"""Stored statuses that promise an answer is taken (a view) or a wait is on."""
+_CONFIRM_SECONDS: Final = 1.0
+"""How long the description confirming a stored wait may take."""
 _OPEN_STATUS: Final = {
     WorkflowExecutionStatus.RUNNING: RunStatus.RUNNING,
     WorkflowExecutionStatus.CONTINUED_AS_NEW: RunStatus.RUNNING,
@@ -232,7 +239,7 @@ class StateReader:
         """An open run whose query did not answer: the store, else Temporal's description."""
         record = await self._stored(tenant, run_id)
         if record is not None:
-            return RunState(_from_record(record), "store")
+            return RunState(await self._engine_agrees(record, handle), "store")
         description = await self._describe(handle)
         status = _OPEN_STATUS.get(description.status) if description.status else None
         if status is None:
@@ -241,6 +248,28 @@ class StateReader:
                 tenant, run_id, handle, description.status, self._query_timeout
             )
         return RunState(_from_description(run_id, description, status, None), "engine")
+
+    async def _engine_agrees(
+        self, record: ContextRecord, handle: WorkflowHandle[Any, Any]
+    ) -> WorkflowResponse:
+        """The stored state, with a wait the engine has not reached yet said as RUNNING.
+
+        A step writes the store before the workflow has taken its result, so the store
+        can be ahead of the engine: a view it shows may not be answerable yet. The
+        stored wait stands only when Temporal's description shows the run idle (no
+        workflow task and no activity pending); otherwise, or when Temporal cannot say,
+        the run is RUNNING at the stored state.
+        """
+        if record.status not in _WAITS:
+            return _from_record(record)
+        try:
+            async with asyncio.timeout(min(self._query_timeout, _CONFIRM_SECONDS)):
+                description = await handle.describe()
+        except (TimeoutError, RPCError):
+            return _from_record(record, status=RunStatus.RUNNING)
+        info = description.raw_description
+        idle = not info.HasField("pending_workflow_task") and not info.pending_activities
+        return _from_record(record, status=None if idle else RunStatus.RUNNING)
 
     async def _stored(self, tenant: str, run_id: str) -> ContextRecord | None:
         try:

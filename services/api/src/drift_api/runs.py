@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -37,7 +37,7 @@ from drift_api.definitions import DefinitionService
 from drift_api.engine_errors import refusal_known, refused, rpc_error
 from drift_api.problems import ApiError
 from drift_api.run_state import MEMO_VERSION, MEMO_WORKFLOW, StateReader
-from drift_api.update_calls import UpdateCalls, stage_payloads
+from drift_api.update_calls import Begin, Limit, UpdateCalls, stage_payloads
 from drift_models import (
     EventSignal,
     Problem,
@@ -117,7 +117,7 @@ class RunGateway:
         self._contexts = contexts
         self._sync_timeout = sync_timeout
         self._reader = StateReader(client, contexts, query_timeout=query_timeout)
-        self._calls = UpdateCalls(self._reader)
+        self._calls = UpdateCalls(self._reader, client)
         self._callbacks = callbacks or CallbackCheck(OutboundGuard())
 
     # -- start -----------------------------------------------------------------------
@@ -173,7 +173,9 @@ class RunGateway:
             # The run with this id has ended: the same start returns the same run.
             answer = await self.state(caller, run_id)
         except RPCError as error:
-            raise rpc_error(error, run_id, path="$.params") from None
+            # The async start's call failed: a refusal is precise, a broken call is asked about.
+            await self._calls.start_broke(tenant, run_id, error, Limit.after(self._sync_timeout))
+            answer = await self._running(caller, run_id, workflow=workflow.id)
         known = answer.body.workflow_definition_id
         if known and known != workflow.id:
             raise ApiError(
@@ -217,12 +219,13 @@ class RunGateway:
             memo=_memo(run),
         )
 
-        def begin() -> Awaitable[WorkflowUpdateHandle[WorkflowResponse]]:
+        def begin(update_id: str) -> Awaitable[WorkflowUpdateHandle[WorkflowResponse]]:
             return self.client.start_update_with_start_workflow(
                 UPDATE_STATE,
                 start_workflow_operation=operation,
                 wait_for_stage=WorkflowUpdateStage.ACCEPTED,
                 result_type=WorkflowResponse,
+                id=update_id,
             )
 
         return await self._sync(
@@ -241,32 +244,46 @@ class RunGateway:
                 answer that breaks the view's rules (every problem with its path).
         """
         await self._callbacks.check(request.callback_url)
+        # The run refuses the answer after its limit: a 503 "not applied" stays true.
+        limit = Limit.after(self._sync_timeout, expiring=True)
         answer = ResumeInput(
             view_response=request.view_response,
             node=request.node,
             callback_url=request.callback_url,
             thread_context=caller.thread_context,
+            answer_by=limit.answer_by,
         )
         handle = self.client.get_workflow_handle(temporal_workflow_id(caller.tenant_id, run_id))
         await self._stage(answer, "the answer")
 
-        def begin() -> Awaitable[WorkflowUpdateHandle[WorkflowResponse]]:
+        def begin(update_id: str) -> Awaitable[WorkflowUpdateHandle[WorkflowResponse]]:
             return handle.start_update(
                 UPDATE_RESUME,
                 answer,
                 wait_for_stage=WorkflowUpdateStage.ACCEPTED,
                 result_type=WorkflowResponse,
+                id=update_id,
             )
 
+        named = request.node is not None
         if request.callback_url is not None:
-            update = await self._accepted(caller, run_id, begin, path="$.viewResponse")
+            update = await self._calls.accepted(
+                caller.tenant_id,
+                run_id,
+                begin,
+                limit=limit,
+                path="$.viewResponse",
+                wait_for_view=named,
+            )
             if update is not None and refusal_known(update):
                 try:
                     await update.result()
                 except WorkflowUpdateFailedError as error:
                     raise refused(error, run_id) from None
             return await self._running(caller, run_id)
-        return await self._sync(caller, run_id, begin, path="$.viewResponse")
+        return await self._sync(
+            caller, run_id, begin, path="$.viewResponse", limit=limit, wait_for_view=named
+        )
 
     async def utility(
         self, caller: Caller, run_id: str, request: UtilityRequest
@@ -280,12 +297,13 @@ class RunGateway:
         handle = self.client.get_workflow_handle(temporal_workflow_id(caller.tenant_id, run_id))
         await self._stage(call, "the utility call's parameters")
 
-        def begin() -> Awaitable[WorkflowUpdateHandle[UtilityResponse]]:
+        def begin(update_id: str) -> Awaitable[WorkflowUpdateHandle[UtilityResponse]]:
             return handle.start_update(
                 UPDATE_UTILITY,
                 call,
                 wait_for_stage=WorkflowUpdateStage.ACCEPTED,
                 result_type=UtilityResponse,
+                id=update_id,
             )
 
         result = await self._wait(caller, run_id, begin, path="$.parameters")
@@ -303,12 +321,13 @@ class RunGateway:
         """
         handle = self.client.get_workflow_handle(temporal_workflow_id(caller.tenant_id, run_id))
 
-        def begin() -> Awaitable[WorkflowUpdateHandle[WorkflowResponse]]:
+        def begin(update_id: str) -> Awaitable[WorkflowUpdateHandle[WorkflowResponse]]:
             return handle.start_update(
                 UPDATE_TERMINATE,
                 TerminateInput(reason=request.reason),
                 wait_for_stage=WorkflowUpdateStage.ACCEPTED,
                 result_type=WorkflowResponse,
+                id=update_id,
             )
 
         return await self._sync(caller, run_id, begin)
@@ -366,12 +385,22 @@ class RunGateway:
         self,
         caller: Caller,
         run_id: str,
-        begin: Callable[[], Awaitable[WorkflowUpdateHandle[WorkflowResponse]]],
+        begin: Begin[WorkflowResponse],
         *,
         workflow: str | None = None,
         path: str = "$",
+        limit: Limit | None = None,
+        wait_for_view: bool = False,
     ) -> Answer[WorkflowResponse]:
-        result = await self._wait(caller, run_id, begin, path=path)
+        result = await self._calls.wait(
+            caller.tenant_id,
+            run_id,
+            begin,
+            limit=limit or Limit.after(self._sync_timeout),
+            path=path,
+            start=workflow is not None,
+            wait_for_view=wait_for_view,
+        )
         if result is None:
             return await self._running(caller, run_id, workflow=workflow)
         return Answer(result)
@@ -382,28 +411,11 @@ class RunGateway:
         read = await self._calls.running(caller.tenant_id, run_id, workflow=workflow)
         return Answer(read.body, complete=False, source=read.source)
 
-    async def _accepted(
-        self,
-        caller: Caller,
-        run_id: str,
-        begin: Callable[[], Awaitable[WorkflowUpdateHandle[T]]],
-        *,
-        path: str = "$",
-    ) -> WorkflowUpdateHandle[T] | None:
-        return await self._calls.accepted(
-            caller.tenant_id, run_id, begin, timeout=self._sync_timeout, path=path
-        )
-
     async def _wait(
-        self,
-        caller: Caller,
-        run_id: str,
-        begin: Callable[[], Awaitable[WorkflowUpdateHandle[T]]],
-        *,
-        path: str = "$",
+        self, caller: Caller, run_id: str, begin: Begin[T], *, path: str = "$"
     ) -> T | None:
         return await self._calls.wait(
-            caller.tenant_id, run_id, begin, timeout=self._sync_timeout, path=path
+            caller.tenant_id, run_id, begin, limit=Limit.after(self._sync_timeout), path=path
         )
 
 

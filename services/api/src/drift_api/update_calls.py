@@ -1,40 +1,66 @@
 """Sending an update and waiting for its answer, and what to answer when it is late.
 
 A sync call waits first for the update's acceptance, then for its result, both within
-the sync timeout. Once Temporal has accepted the update, whatever goes wrong while the
-answer is awaited (the timeout, Temporal or the store going away) makes the answer a
-``202`` with the run's state: the run goes on, so an error would not be true. Before
-acceptance, a refusal is the precise ``409``/``422`` of the run's validators, and a run
-that has ended says how it ended.
+the sync timeout (a :class:`Limit`). Once Temporal has accepted the update, whatever
+goes wrong while the answer is awaited (the timeout, Temporal or the store going away)
+makes the answer a ``202`` with the run's state: the run goes on, so an error would not
+be true. Before acceptance, a refusal is the precise ``409``/``422`` of the run's
+validators, and a run that has ended says how it ended.
+
+An update that was *not* accepted in time is not "something happened": its id is asked
+about (:mod:`drift_api.update_outcome`) and the answer follows what Temporal says — a
+``202`` once it was accepted, a ``503`` saying nothing was applied when Temporal no
+longer has it or when it can only be refused from now on (an answer carries its
+``answerBy``). A start whose call broke off is asked about the same way: the run
+exists (``202``), it does not (``503``, nothing started), or Temporal cannot say
+within the limit (``503`` "Start Unconfirmed", retry with the same ``workflowId``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Final, TypeVar
 
 from temporalio.client import (
+    Client,
     WorkflowUpdateFailedError,
     WorkflowUpdateHandle,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
 from temporalio.converter import DataConverter
-from temporalio.service import RPCError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
 
-from drift_api.engine_errors import ended, refused, rpc_error
+from drift_api.engine_errors import ended, refusal_known, refused, rpc_error
 from drift_api.problems import ApiError
 from drift_api.run_state import RunState, StateReader
-from drift_models import RunStatus, WorkflowResponse
+from drift_api.update_outcome import (
+    Limit,
+    UpdateOutcome,
+    not_applied,
+    outcome_unknown,
+    start_known,
+)
+from drift_models import RunStatus, WorkflowResponse, temporal_workflow_id
 from drift_store import StoreError
 
-__all__ = ["UpdateCalls", "stage_payloads"]
+__all__ = ["Limit", "UpdateCalls", "stage_payloads"]
 
 T = TypeVar("T")
 
+Begin = Callable[[str], Awaitable[WorkflowUpdateHandle[T]]]
+"""Sends the update with the given update id and waits for its acceptance."""
+
 _RUNNING_QUERY_SECONDS: Final = 1.0
 """How long the state of a ``202`` waits for the query: the caller has waited already."""
+_ON_ITS_WAY: Final = frozenset({RunStatus.CREATED.value, RunStatus.RUNNING.value})
+"""A run in these states is still going to its next stable point (a view, maybe)."""
+_FIRST_PAUSE: Final = 0.1
+_LONGEST_PAUSE: Final = 0.5
+"""Between two tries of an answer the run was not ready for yet (it was on its way)."""
 
 
 async def stage_payloads(
@@ -67,15 +93,44 @@ async def stage_payloads(
         ) from None
 
 
+def _on_its_way(error: WorkflowUpdateFailedError) -> bool:
+    """The run refused an answer because it is still running towards a stable point."""
+    cause = error.cause
+    return (
+        isinstance(cause, ApplicationError)
+        and cause.type == "NotWaiting"
+        and bool(cause.details)
+        and cause.details[0] in _ON_ITS_WAY
+    )
+
+
+async def _send(begin: Begin[T], update_id: str) -> WorkflowUpdateHandle[T]:
+    """Send the update; a validator's refusal (known with the answer) is raised here."""
+    handle = await begin(update_id)
+    if refusal_known(handle):
+        await handle.result()  # raises WorkflowUpdateFailedError, no round trip
+    return handle
+
+
+def _unreachable(error: RPCError, run_id: str, path: str) -> bool:
+    """Whether Temporal's error leaves open what it did (a broken call, not a refusal)."""
+    if error.status is RPCStatusCode.RESOURCE_EXHAUSTED:
+        return False  # overloaded: refused before doing anything
+    return rpc_error(error, run_id, path=path).status == HTTPStatus.SERVICE_UNAVAILABLE
+
+
 class UpdateCalls:
     """Updates sent to runs, with true answers when they are refused or late.
 
     Args:
         reader: reads a run's state for a ``202`` or a ``409``.
+        client: the Temporal client, to ask about an update or a run after a late call.
     """
 
-    def __init__(self, reader: StateReader) -> None:
+    def __init__(self, reader: StateReader, client: Client) -> None:
         self._reader = reader
+        self._outcomes = UpdateOutcome(client)
+        self._client = client
 
     async def running(self, tenant: str, run_id: str, *, workflow: str | None = None) -> RunState:
         """The state for a ``202``: whatever is known now.
@@ -114,28 +169,114 @@ class UpdateCalls:
         self,
         tenant: str,
         run_id: str,
-        begin: Callable[[], Awaitable[WorkflowUpdateHandle[T]]],
+        begin: Begin[T],
         *,
-        timeout: float,  # noqa: ASYNC109 - the sync timeout, shared by two waits
+        limit: Limit,
         path: str = "$",
+        start: bool = False,
+        wait_for_view: bool = False,
     ) -> WorkflowUpdateHandle[T] | None:
-        """Send an update; ``None`` when it was not accepted within ``timeout``.
+        """Send an update; ``None`` when it is accepted (or a start exists) but late.
+
+        An answer the run refuses because it is still on its way to its view is sent
+        again until the limit. An update not accepted by the limit is asked about by
+        its id: accepted meanwhile is its handle; gone, or refused from now on
+        (``limit.answer_by``), is a ``503`` saying nothing was applied; still pending
+        without an ``answer_by`` is ``None`` (``202``: Temporal holds it for the run).
+
+        Args:
+            tenant: the run's tenant.
+            run_id: the run.
+            begin: sends the update with the id it is given.
+            limit: when acceptance and the whole call must be over.
+            path: the body path Temporal's refusals are about.
+            start: the update travels with the run's start.
+            wait_for_view: an answer that names its view: while the run is on its way
+                there (``NotWaiting``, ``CREATED`` or ``RUNNING``) it is sent again until the limit.
 
         Raises:
-            ApiError: the run's refusal, a run that has ended (409 saying how), or
-                Temporal's refusal of the request (``path`` names what it is about).
+            ApiError: the run's refusal, a run that has ended (409 saying how),
+                Temporal's refusal of the request, or a true ``503``.
         """
+        loop = asyncio.get_running_loop()
+        pause = _FIRST_PAUSE
+        while True:
+            update_id = uuid.uuid4().hex
+            try:
+                async with asyncio.timeout_at(limit.accept_until):
+                    return await _send(begin, update_id)
+            except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+                broken: RPCError | None = None
+            except WorkflowUpdateFailedError as error:
+                if (
+                    wait_for_view
+                    and _on_its_way(error)
+                    and loop.time() + pause < limit.accept_until
+                ):
+                    await asyncio.sleep(pause)
+                    pause = min(pause * 2, _LONGEST_PAUSE)
+                    continue
+                raise refused(error, run_id) from None
+            except RPCError as error:
+                if ended(error):
+                    raise await self.ended(tenant, run_id) from None
+                if not _unreachable(error, run_id, path):
+                    raise rpc_error(error, run_id, path=path) from None
+                broken = error
+            break
+        workflow_id = temporal_workflow_id(tenant, run_id)
+        if start:
+            if broken is not None:
+                await start_known(self._client, workflow_id, run_id, limit)
+            return None  # the run exists: 202 with its state
+        return await self._late(begin, workflow_id, update_id, run_id, limit, broken=broken)
+
+    async def _late(
+        self,
+        begin: Begin[T],
+        workflow_id: str,
+        update_id: str,
+        run_id: str,
+        limit: Limit,
+        *,
+        broken: RPCError | None,
+    ) -> WorkflowUpdateHandle[T] | None:
+        """An update not accepted in time (or whose call broke): what Temporal says of it."""
+        outcome = await self._outcomes.ask(workflow_id, update_id, limit)
+        if outcome == "accepted":
+            return await self._reattach(begin, update_id, run_id, limit)
+        if outcome == "unknown" and broken is not None:
+            # The call broke and Temporal cannot be asked: it may have been accepted.
+            raise outcome_unknown(run_id)
+        if outcome == "absent" or limit.answer_by is not None:
+            raise not_applied(run_id, gone=outcome == "absent")
+        return None  # admitted, and held by Temporal for the run: it will be processed
+
+    async def _reattach(
+        self, begin: Begin[T], update_id: str, run_id: str, limit: Limit
+    ) -> WorkflowUpdateHandle[T] | None:
+        """The handle of an update Temporal has decided on (the same id sent again)."""
         try:
-            async with asyncio.timeout(timeout):
-                return await begin()
-        except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
-            return None
+            async with asyncio.timeout_at(limit.ends):
+                return await begin(update_id)
         except WorkflowUpdateFailedError as error:
+            if isinstance(error.cause, ApplicationError) and error.cause.type == "Expired":
+                raise not_applied(run_id, gone=False) from None
             raise refused(error, run_id) from None
-        except RPCError as error:
-            if ended(error):
-                raise await self.ended(tenant, run_id) from None
-            raise rpc_error(error, run_id, path=path) from None
+        except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError, RPCError):
+            return None  # accepted: the run goes on
+
+    async def start_broke(self, tenant: str, run_id: str, error: RPCError, limit: Limit) -> None:
+        """Return when a start whose call failed with ``error`` did create its run.
+
+        Raises:
+            ApiError: Temporal's refusal as it is; for a broken call, a ``503`` saying
+                nothing was started (Temporal has no such run) or that the start is
+                unconfirmed (Temporal could not be asked within ``limit``).
+        """
+        if ended(error) or not _unreachable(error, run_id, "$.params"):
+            raise rpc_error(error, run_id, path="$.params")
+        await start_known(self._client, temporal_workflow_id(tenant, run_id), run_id, limit)
 
     async def ended(self, tenant: str, run_id: str) -> ApiError:
         """A ``409`` for a request to a run that has ended, saying how it ended."""
@@ -157,19 +298,27 @@ class UpdateCalls:
         self,
         tenant: str,
         run_id: str,
-        begin: Callable[[], Awaitable[WorkflowUpdateHandle[T]]],
+        begin: Begin[T],
         *,
-        timeout: float,  # noqa: ASYNC109 - the sync timeout, shared by two waits
+        limit: Limit,
         path: str = "$",
+        start: bool = False,
+        wait_for_view: bool = False,
     ) -> T | None:
-        """The update's answer, or ``None`` when ``timeout`` passed first."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        handle = await self.accepted(tenant, run_id, begin, timeout=timeout, path=path)
+        """The update's answer, or ``None`` when it was accepted but the limit came first."""
+        handle = await self.accepted(
+            tenant,
+            run_id,
+            begin,
+            limit=limit,
+            path=path,
+            start=start,
+            wait_for_view=wait_for_view,
+        )
         if handle is None:
             return None
         try:
-            async with asyncio.timeout_at(deadline):
+            async with asyncio.timeout_at(limit.ends):
                 return await handle.result()
         except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError, StoreError):
             # Accepted: the run goes on, whatever reading its answer ran into.

@@ -628,9 +628,15 @@ class DriftRunWorkflow:
 
     @resume.validator
     def _validate_resume(self, answer: ResumeInput) -> None:
+        if answer.answer_by is not None and workflow.now().timestamp() * 1000 > answer.answer_by:
+            # Its caller was told that nothing was applied: applying it now would lie.
+            msg = "the answer came after its caller had been told it was not applied"
+            raise ApplicationError(msg, type="Expired", non_retryable=True)
         if self._status is not RunStatus.WAITING or self._resume is not None:
             msg = f"the run is {self._status}, not waiting for an answer"
-            raise ApplicationError(msg, type="NotWaiting", non_retryable=True)
+            # The detail says whether the run is on its way (RUNNING): the API waits then.
+            where = "answering" if self._resume is not None else self._status.value
+            raise ApplicationError(msg, where, type="NotWaiting", non_retryable=True)
         if answer.node is not None and answer.node != self._current:
             msg = f"the run waits at {self._current!r}, not at {answer.node!r}"
             raise ApplicationError(msg, type="WrongView", non_retryable=True)
