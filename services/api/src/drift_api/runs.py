@@ -3,8 +3,10 @@
 Every call speaks the engine contract of :mod:`drift_models.engine`. A sync call sends
 an update and waits for its answer — the run's next stable point — for at most the
 sync timeout; past it the call answers ``202`` with the run's current state and the
-run goes on. An async call (``callbackUrl``) answers ``202`` as soon as Temporal has
-the request, and the worker POSTs each stable point to the callback.
+run goes on. Sync calls are admitted by :class:`drift_api.admission.SyncAdmission`:
+beyond its bound they answer ``429`` at once, before anything is sent. An async call
+(``callbackUrl``) answers ``202`` as soon as Temporal has the request, and the worker
+POSTs each stable point to the callback.
 
 A start is update-with-start of ``drift.state`` with ``USE_EXISTING`` and
 ``REJECT_DUPLICATE``: the same run id (the idempotency key) always reaches the same
@@ -14,6 +16,7 @@ delivered with the start.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 from collections.abc import Awaitable, Callable
@@ -31,13 +34,14 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
+from drift_api.admission import SyncAdmission
 from drift_api.auth import Caller
 from drift_api.callback_check import CallbackCheck
 from drift_api.definitions import DefinitionService
 from drift_api.engine_errors import refusal_known, refused, rpc_error
 from drift_api.problems import ApiError
 from drift_api.run_state import MEMO_VERSION, MEMO_WORKFLOW, StateReader
-from drift_api.update_calls import UpdateCalls, stage_payloads
+from drift_api.update_calls import Late, UpdateCalls, seconds_left, stage_payloads
 from drift_models import (
     EventSignal,
     Problem,
@@ -98,6 +102,9 @@ class RunGateway:
         query_timeout: seconds reading a run waits for Temporal.
         callbacks: judges callback addresses (the outbound guard without an
             allow-list by default).
+        admission: bounds the sync calls waiting at once (unbounded by default).
+        late_budget: seconds a sync call past its timeout may spend finding the state
+            it answers with ``202``.
     """
 
     def __init__(
@@ -110,6 +117,8 @@ class RunGateway:
         sync_timeout: float,
         query_timeout: float,
         callbacks: CallbackCheck | None = None,
+        admission: SyncAdmission | None = None,
+        late_budget: float = 1.0,
     ) -> None:
         self.client = client
         self._queue = task_queue
@@ -117,8 +126,9 @@ class RunGateway:
         self._contexts = contexts
         self._sync_timeout = sync_timeout
         self._reader = StateReader(client, contexts, query_timeout=query_timeout)
-        self._calls = UpdateCalls(self._reader)
+        self._calls = UpdateCalls(self._reader, contexts, late_budget=late_budget)
         self._callbacks = callbacks or CallbackCheck(OutboundGuard())
+        self._admission = admission or SyncAdmission(2**31, retry_after=1)
 
     # -- start -----------------------------------------------------------------------
 
@@ -127,8 +137,17 @@ class RunGateway:
 
         Raises:
             ApiError: 404 for an unknown workflow or version, 422 for missing start
-                parameters, 409 when the run id belongs to a run of another workflow.
+                parameters, 409 when the run id belongs to a run of another workflow,
+                429 when a sync start finds every place taken (nothing was sent).
         """
+        if request.callback_url is not None:
+            return await self._start(caller, request, self._deadline())
+        with self._admission.admit():
+            return await self._start(caller, request, self._deadline())
+
+    async def _start(
+        self, caller: Caller, request: StartRequest, deadline: float
+    ) -> Answer[WorkflowResponse]:
         tenant = caller.tenant_id
         await self._callbacks.check(request.callback_url)
         stored = await self._definitions.workflow(
@@ -163,12 +182,12 @@ class RunGateway:
             callback_url=request.callback_url,
         )
         workflow_id = temporal_workflow_id(tenant, run_id)
-        await self._stage(run, "the start's parameters")
+        await self._stage(run, "the start's parameters", deadline)
         try:
             if request.callback_url is not None:
                 answer = await self._start_async(run, workflow_id)
             else:
-                answer = await self._start_sync(caller, run, workflow_id)
+                answer = await self._start_sync(caller, run, workflow_id, deadline)
         except WorkflowAlreadyStartedError:
             # The run with this id has ended: the same start returns the same run.
             answer = await self.state(caller, run_id)
@@ -205,7 +224,7 @@ class RunGateway:
         return Answer(body, complete=False)
 
     async def _start_sync(
-        self, caller: Caller, run: RunInput, workflow_id: str
+        self, caller: Caller, run: RunInput, workflow_id: str, deadline: float
     ) -> Answer[WorkflowResponse]:
         operation: WithStartWorkflowOperation[Any, Any] = WithStartWorkflowOperation(
             WORKFLOW_NAME,
@@ -225,9 +244,13 @@ class RunGateway:
                 result_type=WorkflowResponse,
             )
 
-        return await self._sync(
-            caller, run.run_id, begin, workflow=run.workflow_definition_id, path="$.params"
+        known = WorkflowResponse(
+            workflow_id=run.run_id,
+            workflow_status=RunStatus.RUNNING,
+            workflow_definition_id=run.workflow_definition_id,
+            workflow_version=run.version if isinstance(run.version, int) else None,
         )
+        return await self._sync(caller, run.run_id, begin, deadline, known=known, path="$.params")
 
     # -- updates on a running run -----------------------------------------------------
 
@@ -238,8 +261,17 @@ class RunGateway:
 
         Raises:
             ApiError: 404 unknown run, 409 not waiting / wrong view / ended, 422 an
-                answer that breaks the view's rules (every problem with its path).
+                answer that breaks the view's rules (every problem with its path), 429
+                when a sync resume finds every place taken (nothing was sent).
         """
+        if request.callback_url is not None:
+            return await self._resume(caller, run_id, request, self._deadline())
+        with self._admission.admit():
+            return await self._resume(caller, run_id, request, self._deadline())
+
+    async def _resume(
+        self, caller: Caller, run_id: str, request: ResumeRequest, deadline: float
+    ) -> Answer[WorkflowResponse]:
         await self._callbacks.check(request.callback_url)
         answer = ResumeInput(
             view_response=request.view_response,
@@ -248,7 +280,7 @@ class RunGateway:
             thread_context=caller.thread_context,
         )
         handle = self.client.get_workflow_handle(temporal_workflow_id(caller.tenant_id, run_id))
-        await self._stage(answer, "the answer")
+        await self._stage(answer, "the answer", deadline)
 
         def begin() -> Awaitable[WorkflowUpdateHandle[WorkflowResponse]]:
             return handle.start_update(
@@ -259,14 +291,16 @@ class RunGateway:
             )
 
         if request.callback_url is not None:
-            update = await self._accepted(caller, run_id, begin, path="$.viewResponse")
+            update = await self._calls.accepted(
+                caller.tenant_id, run_id, begin, timeout=self._sync_timeout, path="$.viewResponse"
+            )
             if update is not None and refusal_known(update):
                 try:
                     await update.result()
                 except WorkflowUpdateFailedError as error:
                     raise refused(error, run_id) from None
             return await self._running(caller, run_id)
-        return await self._sync(caller, run_id, begin, path="$.viewResponse")
+        return await self._sync(caller, run_id, begin, deadline, path="$.viewResponse")
 
     async def utility(
         self, caller: Caller, run_id: str, request: UtilityRequest
@@ -274,11 +308,11 @@ class RunGateway:
         """Run a disconnected state; the run stays where it was.
 
         Raises:
-            ApiError: 404 unknown run, 409 ended or still starting, 422 unknown state.
+            ApiError: 404 unknown run, 409 ended or still starting, 422 unknown state,
+                429 when every place is taken (nothing was sent).
         """
         call = UtilityInput(node=request.node, parameters=request.parameters)
         handle = self.client.get_workflow_handle(temporal_workflow_id(caller.tenant_id, run_id))
-        await self._stage(call, "the utility call's parameters")
 
         def begin() -> Awaitable[WorkflowUpdateHandle[UtilityResponse]]:
             return handle.start_update(
@@ -288,10 +322,13 @@ class RunGateway:
                 result_type=UtilityResponse,
             )
 
-        result = await self._wait(caller, run_id, begin, path="$.parameters")
-        if result is None:
-            return await self._running(caller, run_id)
-        return Answer(result)
+        with self._admission.admit():
+            deadline = self._deadline()
+            await self._stage(call, "the utility call's parameters", deadline)
+            result = await self._wait(caller, run_id, begin, deadline, path="$.parameters")
+            if isinstance(result, Late):
+                return await self._late(caller, run_id, result)
+            return Answer(result)
 
     async def terminate(
         self, caller: Caller, run_id: str, request: TerminateRequest
@@ -299,7 +336,8 @@ class RunGateway:
         """Stop a run for good; answer its final state.
 
         Raises:
-            ApiError: 404 unknown run, 409 when it has already ended.
+            ApiError: 404 unknown run, 409 when it has already ended, 429 when every
+                place is taken (nothing was sent).
         """
         handle = self.client.get_workflow_handle(temporal_workflow_id(caller.tenant_id, run_id))
 
@@ -311,7 +349,8 @@ class RunGateway:
                 result_type=WorkflowResponse,
             )
 
-        return await self._sync(caller, run_id, begin)
+        with self._admission.admit():
+            return await self._sync(caller, run_id, begin, self._deadline())
 
     async def event(self, caller: Caller, run_id: str, name: str, payload: Any) -> None:
         """Send an event to a run (a WAIT state may be waiting for it).
@@ -357,9 +396,13 @@ class RunGateway:
 
     # -- helpers ---------------------------------------------------------------------
 
-    async def _stage(self, value: object, what: str) -> None:
+    def _deadline(self) -> float:
+        """When a call that begins now must stop waiting (event-loop time)."""
+        return asyncio.get_running_loop().time() + self._sync_timeout
+
+    async def _stage(self, value: object, what: str, deadline: float) -> None:
         await stage_payloads(
-            self.client.data_converter, value, what=what, timeout=self._sync_timeout
+            self.client.data_converter, value, what=what, timeout=seconds_left(deadline)
         )
 
     async def _sync(
@@ -367,14 +410,21 @@ class RunGateway:
         caller: Caller,
         run_id: str,
         begin: Callable[[], Awaitable[WorkflowUpdateHandle[WorkflowResponse]]],
+        deadline: float,
         *,
-        workflow: str | None = None,
+        known: WorkflowResponse | None = None,
         path: str = "$",
     ) -> Answer[WorkflowResponse]:
-        result = await self._wait(caller, run_id, begin, path=path)
-        if result is None:
-            return await self._running(caller, run_id, workflow=workflow)
+        result = await self._wait(caller, run_id, begin, deadline, path=path)
+        if isinstance(result, Late):
+            return await self._late(caller, run_id, result, known=known)
         return Answer(result)
+
+    async def _late(
+        self, caller: Caller, run_id: str, why: Late, *, known: WorkflowResponse | None = None
+    ) -> Answer[WorkflowResponse]:
+        read = await self._calls.late(caller.tenant_id, run_id, why, known=known)
+        return Answer(read.body, complete=False, source=read.source)
 
     async def _running(
         self, caller: Caller, run_id: str, *, workflow: str | None = None
@@ -382,28 +432,17 @@ class RunGateway:
         read = await self._calls.running(caller.tenant_id, run_id, workflow=workflow)
         return Answer(read.body, complete=False, source=read.source)
 
-    async def _accepted(
-        self,
-        caller: Caller,
-        run_id: str,
-        begin: Callable[[], Awaitable[WorkflowUpdateHandle[T]]],
-        *,
-        path: str = "$",
-    ) -> WorkflowUpdateHandle[T] | None:
-        return await self._calls.accepted(
-            caller.tenant_id, run_id, begin, timeout=self._sync_timeout, path=path
-        )
-
     async def _wait(
         self,
         caller: Caller,
         run_id: str,
         begin: Callable[[], Awaitable[WorkflowUpdateHandle[T]]],
+        deadline: float,
         *,
         path: str = "$",
-    ) -> T | None:
+    ) -> T | Late:
         return await self._calls.wait(
-            caller.tenant_id, run_id, begin, timeout=self._sync_timeout, path=path
+            caller.tenant_id, run_id, begin, timeout=seconds_left(deadline), path=path
         )
 
 

@@ -6,14 +6,21 @@ answer is awaited (the timeout, Temporal or the store going away) makes the answ
 ``202`` with the run's state: the run goes on, so an error would not be true. Before
 acceptance, a refusal is the precise ``409``/``422`` of the run's validators, and a run
 that has ended says how it ended.
+
+A late answer costs little: when the update was accepted, the acceptance itself tells
+the state (the run is open and on its way to the next stable point), so no query is
+sent; only a late call whose update was never accepted asks Temporal (or the store)
+what happened, within the late-answer budget. Either way the call is answered within
+the sync timeout plus that budget, at any load.
 """
 
 from __future__ import annotations
 
 import asyncio
+import enum
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
-from typing import Final, TypeVar
+from typing import TypeVar
 
 from temporalio.client import (
     WorkflowUpdateFailedError,
@@ -23,18 +30,30 @@ from temporalio.client import (
 from temporalio.converter import DataConverter
 from temporalio.service import RPCError
 
+from drift_api.bodies import millis_to_datetime
 from drift_api.engine_errors import ended, refused, rpc_error
 from drift_api.problems import ApiError
 from drift_api.run_state import RunState, StateReader
 from drift_models import RunStatus, WorkflowResponse
-from drift_store import StoreError
+from drift_store import ContextStore, StoreError
 
-__all__ = ["UpdateCalls", "stage_payloads"]
+__all__ = ["Late", "UpdateCalls", "seconds_left", "stage_payloads"]
 
 T = TypeVar("T")
 
-_RUNNING_QUERY_SECONDS: Final = 1.0
-"""How long the state of a ``202`` waits for the query: the caller has waited already."""
+
+class Late(enum.Enum):
+    """Why a sync call has no answer by its deadline."""
+
+    NOT_ACCEPTED = "not-accepted"
+    """Temporal did not accept the update in time: whether anything happened is unknown."""
+    ACCEPTED = "accepted"
+    """The run took the update and goes on: it is open and between stable points."""
+
+
+def seconds_left(deadline: float) -> float:
+    """Seconds until ``deadline`` (event-loop time), never negative."""
+    return max(0.0, deadline - asyncio.get_running_loop().time())
 
 
 async def stage_payloads(
@@ -72,18 +91,69 @@ class UpdateCalls:
 
     Args:
         reader: reads a run's state for a ``202`` or a ``409``.
+        contexts: the stored contexts (what a late answer to an accepted update names).
+        late_budget: seconds a late call may spend finding the state it answers.
     """
 
-    def __init__(self, reader: StateReader) -> None:
+    def __init__(
+        self, reader: StateReader, contexts: ContextStore, *, late_budget: float = 1.0
+    ) -> None:
         self._reader = reader
+        self._contexts = contexts
+        self._late_budget = late_budget
+
+    async def late(
+        self, tenant: str, run_id: str, why: Late, *, known: WorkflowResponse | None = None
+    ) -> RunState:
+        """The state a sync call past its deadline answers with ``202``.
+
+        Args:
+            tenant: the run's tenant.
+            run_id: the run.
+            why: whether the run accepted the update.
+            known: what the call knows of the run already (a start: its workflow).
+        """
+        if why is Late.ACCEPTED:
+            return await self.moving(tenant, run_id, known=known)
+        workflow = known.workflow_definition_id if known is not None else None
+        return await self.running(tenant, run_id, workflow=workflow)
+
+    async def moving(
+        self, tenant: str, run_id: str, *, known: WorkflowResponse | None = None
+    ) -> RunState:
+        """The state for a ``202`` after the run accepted the update: ``RUNNING``.
+
+        No Temporal query: the acceptance says the run is open and moving. ``known``
+        (a start knows its workflow and version) names the run; otherwise the stored
+        context does, if it answers within the late budget.
+        """
+        if known is not None:
+            return RunState(known, "engine")
+        body = WorkflowResponse(
+            workflow_id=run_id, workflow_status=RunStatus.RUNNING, workflow_definition_id=""
+        )
+        try:
+            async with asyncio.timeout(self._late_budget):
+                record = await self._contexts.get(tenant, run_id)
+        except (TimeoutError, StoreError):
+            record = None
+        if record is not None:
+            body = WorkflowResponse(
+                workflow_id=run_id,
+                workflow_status=RunStatus.RUNNING,
+                workflow_definition_id=record.workflow_id or "",
+                workflow_version=record.workflow_version,
+                created_at=millis_to_datetime(record.created_at),
+            )
+        return RunState(body, "engine")
 
     async def running(self, tenant: str, run_id: str, *, workflow: str | None = None) -> RunState:
         """The state for a ``202``: whatever is known now.
 
         The call was sent and its answer did not come in time, so the run most likely
-        goes on: the answer is ``202`` with whatever Temporal or the store can say.
-        Only Temporal's word that there is no such run makes it an error (a start
-        that created nothing is ``503``: retrying it is safe).
+        goes on: the answer is ``202`` with whatever Temporal or the store can say
+        within the late budget. Only Temporal's word that there is no such run makes
+        it an error (a start that created nothing is ``503``: retrying it is safe).
 
         Args:
             tenant: the run's tenant.
@@ -91,7 +161,15 @@ class UpdateCalls:
             workflow: for a start, the workflow it was asked to run.
         """
         try:
-            return await self._reader.read(tenant, run_id, query_timeout=_RUNNING_QUERY_SECONDS)
+            async with asyncio.timeout(self._late_budget):
+                return await self._reader.read(tenant, run_id, query_timeout=self._late_budget / 2)
+        except TimeoutError:
+            body = WorkflowResponse(
+                workflow_id=run_id,
+                workflow_status=RunStatus.RUNNING,
+                workflow_definition_id=workflow or "",
+            )
+            return RunState(body, "engine")
         except ApiError as error:
             if error.status == HTTPStatus.NOT_FOUND:
                 if workflow is None:
@@ -161,21 +239,21 @@ class UpdateCalls:
         *,
         timeout: float,  # noqa: ASYNC109 - the sync timeout, shared by two waits
         path: str = "$",
-    ) -> T | None:
-        """The update's answer, or ``None`` when ``timeout`` passed first."""
+    ) -> T | Late:
+        """The update's answer, or why there is none when ``timeout`` passed first."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         handle = await self.accepted(tenant, run_id, begin, timeout=timeout, path=path)
         if handle is None:
-            return None
+            return Late.NOT_ACCEPTED
         try:
             async with asyncio.timeout_at(deadline):
                 return await handle.result()
         except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError, StoreError):
             # Accepted: the run goes on, whatever reading its answer ran into.
-            return None
+            return Late.ACCEPTED
         except WorkflowUpdateFailedError as error:
             raise refused(error, run_id) from None
         except RPCError:
             # Accepted: Temporal went away while the answer was awaited; the run goes on.
-            return None
+            return Late.ACCEPTED
