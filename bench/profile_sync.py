@@ -88,8 +88,9 @@ async def _profiled(url: str, args: argparse.Namespace) -> str:
     stats = pstats.Stats(profile)
     shares: Counter[str] = Counter()
     raw = stats.stats  # type: ignore[attr-defined]
-    for (filename, _, _), (_, _, own, _, _) in raw.items():
-        shares[_package(filename)] += own
+    for (filename, _, function), (_, _, own, _, _) in raw.items():
+        if "epoll" not in function:  # the loop waiting for I/O: idle, not work
+            shares[_package(filename)] += own
     total = sum(shares.values()) or 1.0
     head = (
         f"API process: {used * 1000 / flows:.1f} ms CPU per flow (start + resume), "
@@ -99,11 +100,22 @@ async def _profiled(url: str, args: argparse.Namespace) -> str:
     lines = [head, "own time by package:"]
     lines += [f"  {pkg:<18}{own / total:>6.1%}" for pkg, own in shares.most_common()]
     lines.append(f"top {args.top} functions by own time (ms per flow):")
-    ranked = sorted(raw.items(), key=lambda item: item[1][2], reverse=True)[: args.top]
+    working = [item for item in raw.items() if "epoll" not in item[0][2]]
+    ranked = sorted(working, key=lambda item: item[1][2], reverse=True)[: args.top]
     for (filename, line, function), (_, calls, own, _, _) in ranked:
         where = "/".join(Path(filename).parts[-2:])
         lines.append(
             f"  {own * 1000 / flows:>7.2f} {calls / flows:>7.1f} calls  {function} ({where}:{line})"
+        )
+    lines.append(f"top {args.top} of Drift's and the middleware's functions by CPU inside them:")
+    ours = ("drift_api", "drift_store", "opentelemetry", "prometheus")
+    mine = [item for item in working if any(f"/{pkg}" in item[0][0] for pkg in ours)]
+    ranked = sorted(mine, key=lambda item: item[1][3], reverse=True)[: args.top]
+    for (filename, line, function), (_, calls, _, inside, _) in ranked:
+        where = "/".join(Path(filename).parts[-2:])
+        lines.append(
+            f"  {inside * 1000 / flows:>7.2f} {calls / flows:>7.1f} steps {function} "
+            f"({where}:{line})"
         )
     return "\n".join(lines)
 
