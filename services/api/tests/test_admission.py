@@ -27,3 +27,20 @@ def test_a_place_is_given_back_when_the_call_fails() -> None:
         raise RuntimeError("the call failed")
     with admission.admit():
         assert admission.in_flight == 1
+
+
+def test_retry_after_follows_how_long_admitted_calls_take() -> None:
+    now = [0.0]
+    admission = SyncAdmission(1, retry_after=1, clock=lambda: now[0])
+    assert admission.retry_after == 1
+    for _ in range(40):
+        with admission.admit():
+            now[0] += 8.0
+    assert admission.retry_after == 8
+    with admission.admit(), pytest.raises(ApiError) as refused, admission.admit():
+        pass
+    assert refused.value.headers == {"Retry-After": "8"}
+    for _ in range(60):
+        with admission.admit():
+            now[0] += 0.05
+    assert admission.retry_after == 1

@@ -40,7 +40,8 @@ class ApiSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         max_sync_waits: the most sync calls (start, resume, utility, terminate without a
             ``callbackUrl``) one API process waits for at once; the next ones answer
             ``429`` with ``Retry-After`` at once, and nothing is sent for them.
-        overload_retry_after_seconds: the ``Retry-After`` of that ``429``.
+        overload_retry_after_seconds: the least ``Retry-After`` of that ``429``; under
+            load it is the recent mean time of an admitted call (at most 60 s).
         late_answer_seconds: how long a sync call past its timeout may spend finding
             the state it answers with ``202``; every sync call is answered within
             ``sync_timeout_seconds`` plus this.
