@@ -3,8 +3,9 @@
 ``POST /start`` is update-with-start of the ``state`` update (the answer is the view),
 ``PUT /resume/{runId}`` is the ``resume`` update (the answer is the end); both wait at
 most the sync timeout, then answer ``202``. granian serves a two-route Litestar app
-with no auth, tracing, metrics or admission; it names the workflow and its updates by
-string, so it imports neither the workflow nor any Drift package.
+with no auth, tracing, metrics or admission (and the same listen backlog as drift-api);
+it names the workflow and its updates by string, so it imports neither the workflow nor
+any Drift package.
 
 Usage (started by bench/overload.py): ``python bench/overload_baseline_service.py``,
 configured by the environment (``BASELINE_*``).
@@ -82,6 +83,8 @@ def main() -> int:
         port=int(os.environ["BASELINE_PORT"]),
         interface=Interfaces.ASGI,
         log_enabled=False,
+        backlog=4096,  # as drift-api: granian's 128 leaves connections unanswered
+        backpressure=4096,
     )
     asyncio.run(server.serve())
     return 0

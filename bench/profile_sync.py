@@ -76,7 +76,7 @@ async def _profiled(url: str, args: argparse.Namespace) -> str:
     profile.enable()
     process = await asyncio.create_subprocess_exec(
         sys.executable, str(Path(__file__).with_name("overload.py")), "--load", "drift", url,
-        json.dumps(HEADERS), "1", "1", str(args.seconds), "40",
+        json.dumps(HEADERS), str(args.clients), "1", str(args.seconds), "40",
         stdout=asyncio.subprocess.PIPE,
     )  # fmt: skip
     output, _ = await asyncio.wait_for(process.communicate(), args.seconds + 60)
@@ -94,7 +94,8 @@ async def _profiled(url: str, args: argparse.Namespace) -> str:
     total = sum(shares.values()) or 1.0
     head = (
         f"API process: {used * 1000 / flows:.1f} ms CPU per flow (start + resume), "
-        f"{flows} flows in {args.seconds:g} s, p50 {load['p50']:.0f} ms per call "
+        f"{flows} flows in {args.seconds:g} s, {args.clients} clients, p50 {load['p50']:.0f} "
+        f"ms per call, answers {load['statuses']}, client timeouts {load['timeouts']} "
         "(cProfile on: slower than without)"
     )
     lines = [head, "own time by package:"]
@@ -125,6 +126,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--clients", type=int, default=1, help="closed-loop clients")
     parser.add_argument("--sync-timeout", type=float, default=10.0)
     parser.add_argument("--max-sync-waits", type=int, default=0)
     args = parser.parse_args()

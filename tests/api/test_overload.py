@@ -22,10 +22,12 @@ from temporalio.client import (
 )
 
 from drift_api import ApiSettings, create_app
+from drift_api.main import serving
 from drift_nodes import HttpSettings, NodeSettings
+from drift_worker.devserver import free_port
 from drift_worker.runtime import RunningWorker
 from tests.api.conftest import asgi, lifespan
-from tests.api.harness import Api, new_run_id, tenant_key
+from tests.api.harness import Api, new_run_id, publish_examples, tenant_key
 from tests.peers import Services
 
 REFUND = {"orderId": "A-100", "reason": "damaged"}
@@ -152,3 +154,44 @@ async def test_a_late_start_the_run_accepted_answers_202_without_a_query(
                     break
                 await asyncio.sleep(0.1)
             assert read["workflowStatus"] == "WAITING", read
+
+
+async def test_over_real_http_the_bound_not_the_server_decides_who_waits(
+    worker: RunningWorker,
+    settings: ApiSettings,
+    store_url: str,
+    services: Services,
+    tenant: str,
+) -> None:
+    # A bound above granian's default of 128 requests in Python at once: the server must
+    # still hand every request over, so the excess is refused at once, not left waiting.
+    del worker  # runs the starts in the background
+    real = msgspec.structs.replace(
+        settings,
+        store_url=store_url,
+        host="127.0.0.1",
+        app_port=free_port(),
+        admin_port=free_port(),
+        metrics_port=0,
+        sync_timeout_seconds=8,
+        max_sync_waits=150,
+    )
+    async with serving(real):
+        base = f"http://127.0.0.1:{real.app_port}"
+        limits = httpx.Limits(max_connections=400, max_keepalive_connections=400)
+        async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as http:
+            for _ in range(100):
+                try:
+                    await http.get("/")
+                    break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.05)
+            api = Api(http=http, tenant=tenant, key=tenant_key(tenant)[0])
+            await publish_examples(api)
+            services.delay_seconds = 6.0
+            answers = await asyncio.gather(
+                *(api.start("refund", REFUND, workflowId=new_run_id()) for _ in range(200))
+            )
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses.count(429) == 50, statuses
+    assert set(statuses) <= {200, 202, 429}, statuses
