@@ -291,11 +291,12 @@ def report(
         f"{'cpu ms':>8}{'RSS MB':>8}"
     )
     for (clients, name), row in rows.items():
-        base = rows[clients, "baseline"]["goodput"] or 1e-9
+        base = rows[clients, "baseline"]["goodput"]
+        ratio = f"{row['goodput'] / base:>7.2f}" if base else f"{'-':>7}"
         statuses = Counter(row["statuses"])
         other = sum(n for code, n in statuses.items() if code not in {"200", "202", "429"})
         print(
-            f"{clients:>7} {name:<9}{row['goodput']:>8.1f}{row['goodput'] / base:>7.2f}"
+            f"{clients:>7} {name:<9}{row['goodput']:>8.1f}{ratio}"
             f"{row['p50']:>7.0f}{row['p95']:>7.0f}{row['p99']:>7.0f}{row['max']:>8.0f}"
             f"{statuses['200']:>7}{statuses['202']:>6}{statuses['429']:>7}{other:>6}"
             f"{row['timeouts']:>5}{row['cpu_ms']:>8.1f}{row['rss']:>8.0f}"
@@ -310,9 +311,10 @@ def report(
         if clients < reference:
             continue
         drift, base = rows[clients, "drift"], rows[clients, "baseline"]
+        versus = f"{drift['goodput'] / base['goodput']:.2f}x" if base["goodput"] else "-"
         print(
             f"goal {clients} clients: goodput {drift['goodput'] / own:.2f}x drift at "
-            f"{reference}, {drift['goodput'] / (base['goodput'] or 1e-9):.2f}x baseline; "
+            f"{reference}, {versus} baseline; "
             f"max {drift['max'] / 1000:.1f} s (sync timeout + 1 s = "
             f"{args.sync_timeout + 1:g} s); client timeouts {drift['timeouts']}"
         )
