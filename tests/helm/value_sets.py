@@ -89,6 +89,9 @@ EVERYTHING: Final[dict[str, Any]] = {
         "config": {
             "syncTimeoutSeconds": 25,
             "queryTimeoutSeconds": 2.5,
+            "maxSyncWaits": 40,
+            "overloadRetryAfterSeconds": 2,
+            "lateAnswerSeconds": 1.5,
             "maxBodyBytes": 8388608,
             "auth": False,
             "apiKeyCacheSeconds": 30,

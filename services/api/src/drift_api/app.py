@@ -22,6 +22,7 @@ from litestar.response import Redirect
 from opentelemetry.trace import TracerProvider
 from temporalio.client import Client
 
+from drift_api.admission import SyncAdmission
 from drift_api.allow import allowed_methods, answer_options
 from drift_api.auth import ApiKeys
 from drift_api.callback_check import CallbackCheck
@@ -128,6 +129,10 @@ def create_app(
         sync_timeout=settings.sync_timeout_seconds,
         query_timeout=settings.query_timeout_seconds,
         callbacks=CallbackCheck(OutboundGuard(nodes.http.allow_hosts)),
+        admission=SyncAdmission(
+            settings.max_sync_waits, retry_after=settings.overload_retry_after_seconds
+        ),
+        late_budget=settings.late_answer_seconds,
     )
     services = Services(
         settings=settings,
