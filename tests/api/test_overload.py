@@ -7,6 +7,7 @@ example calls is slowed down, so sync starts wait and pile up in the API.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,7 +28,7 @@ from drift_nodes import HttpSettings, NodeSettings
 from drift_worker.devserver import free_port
 from drift_worker.runtime import RunningWorker
 from tests.api.conftest import asgi, lifespan
-from tests.api.harness import Api, new_run_id, publish_examples, tenant_key
+from tests.api.harness import EXAMPLES, Api, new_run_id, publish_examples, tenant_key
 from tests.peers import Services
 
 REFUND = {"orderId": "A-100", "reason": "damaged"}
@@ -195,3 +196,60 @@ async def test_over_real_http_the_bound_not_the_server_decides_who_waits(
     statuses = sorted(answer.status_code for answer in answers)
     assert statuses.count(429) == 50, statuses
     assert set(statuses) <= {200, 202, 429}, statuses
+
+
+SLOW_ORDER = {
+    "id": "slow-order",
+    "name": "Look up an order (slow)",
+    "type": "HTTP",
+    "parameters": [],
+    "timeoutSeconds": 20,
+    "config": {"url": "{{ _enum_store.ordersServiceUrl }}/orders/A-100"},
+}
+
+
+async def _publish_with_slow_utility(api: Api) -> str:
+    """account-verification with one more utility state, which calls the orders service."""
+    node = await api.post("/nodeDefinition", json=SLOW_ORDER)
+    assert node.status_code == 201, node.text
+    assert (await api.post("/nodeDefinition/slow-order/publish")).status_code == 200
+    source = EXAMPLES / "account-verification" / "workflows" / "account-verification.json"
+    workflow = json.loads(source.read_text())
+    workflow["id"] = "verification-with-lookup"
+    workflow["states"]["lookUpOrder"] = {"resourceId": "slow-order", "utility": True}
+    created = await api.post("/workflowDefinition", json=workflow)
+    assert created.status_code == 201, created.text
+    published = await api.post("/workflowDefinition/verification-with-lookup/publish")
+    assert published.status_code == 200, published.text
+    activated = await api.post(
+        "/workflowDefinition/verification-with-lookup/activate",
+        json={"version": published.json()["version"]},
+    )
+    assert activated.status_code == 200, activated.text
+    return "verification-with-lookup"
+
+
+async def test_a_late_utility_call_answers_the_state_the_run_stays_in(
+    examples: Api, api_client: Client, settings: ApiSettings, worker: RunningWorker,
+    services: Services,
+) -> None:  # fmt: skip
+    # A utility call does not move its run: accepted but late, it is not RUNNING.
+    nodes = NodeSettings(http=HttpSettings(allow_hosts=("127.0.0.1",)))
+    app = create_app(store=worker.store, client=api_client, settings=settings, node_settings=nodes)
+    async with (
+        lifespan(app),
+        httpx.AsyncClient(transport=asgi(app), base_url="http://api", timeout=120) as http,
+    ):
+        api = Api(http=http, tenant=examples.tenant, key=tenant_key(examples.tenant)[0])
+        workflow = await _publish_with_slow_utility(api)
+        run_id = new_run_id()
+        first = await api.start(workflow, {"accountId": "acc-1"}, workflowId=run_id)
+        assert first.status_code == 200, first.text
+        assert first.json()["workflowStatus"] == "WAITING", first.text
+        services.delay_seconds = 4.0
+        app.state["services"].runs._sync_timeout = 1
+        url = f"/v3/workflow/{run_id}/disconnected-node/execute"
+        late = await api.post(url, json={"node": "lookUpOrder"})
+        assert late.status_code == 202, late.text
+        body = late.json()
+        assert (body["workflowStatus"], body["currentNode"]) == ("WAITING", "askCode"), body

@@ -331,7 +331,8 @@ class RunGateway:
                 caller.tenant_id, run_id, begin, limit=limit, path="$.parameters"
             )
             if isinstance(result, Late):
-                return await self._calls.late(caller.tenant_id, run_id, result)
+                # A utility call does not move the run: its 202 is the state it stays in.
+                return await self._calls.running(caller.tenant_id, run_id)
             return Answer(result)
 
     async def terminate(
