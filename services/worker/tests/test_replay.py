@@ -1,7 +1,9 @@
 """Recorded histories of the examples replay against the current workflow code.
 
 The files are written by ``DRIFT_RECORD_HISTORIES=1 uv run pytest tests/e2e/test_histories.py``;
-a change to the workflow that would break running instances fails here.
+a change to the workflow that would break running instances fails here. The ``v1-``
+files were recorded before runs carried search attributes and closed with their true
+Temporal status (a run started without Drift's attributes keeps that older shape).
 """
 
 from __future__ import annotations
@@ -30,7 +32,27 @@ def test_histories_are_checked_in() -> None:
         "collect-payment-child",
         "store-wait-begin",
         "store-wait-resume",
+        "refund-failure-node",
+        "refund-terminated",
+        "v1-refund-approved",
+        "v1-refund-failure-node",
+        "v1-refund-terminated",
     } <= names
+
+
+def test_new_histories_close_with_their_true_status() -> None:
+    def last(name: str) -> str:
+        return str(DOCUMENTS[name]["events"][-1]["eventType"])
+
+    assert last("refund-failure-node") == "EVENT_TYPE_WORKFLOW_EXECUTION_FAILED"
+    assert last("refund-terminated") == "EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED"
+    assert last("v1-refund-failure-node") == "EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED"
+    upserts = [
+        event
+        for event in DOCUMENTS["refund-approved"]["events"]
+        if event["eventType"] == "EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES"
+    ]
+    assert len(upserts) == 2  # one per stable point (the view, the end), nothing more
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])

@@ -1,0 +1,170 @@
+"""``GET /v3/workflow``: list (and count) the caller's runs through Temporal visibility.
+
+Every filter is a typed query parameter, checked before it is used (ids by pattern,
+statuses by enum, times as ISO 8601 with an offset); see :mod:`drift_api.run_query`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+from typing import Annotated, Final
+
+from litestar import Controller, get
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from litestar.params import Parameter
+
+from drift_api.auth import Caller
+from drift_api.dependencies import provide_caller, services_of
+from drift_api.openapi import problems
+from drift_api.problems import ApiError
+from drift_api.run_query import ID_PATTERN, RunFilter
+from drift_api.run_search import MAX_LIMIT, RunSearch
+from drift_models import Problem, RunPage, RunStatus
+
+__all__ = ["LIST_PARAMETERS", "RunListController", "provide_search"]
+
+LIST_PARAMETERS: Final = (
+    "workflowDefinitionId",
+    "version",
+    "status",
+    "currentNode",
+    "clientId",
+    "userId",
+    "startedAfter",
+    "startedBefore",
+    "closedAfter",
+    "closedBefore",
+    "limit",
+    "pageToken",
+    "total",
+)
+"""The query parameters of ``GET /v3/workflow`` (what a console sends)."""
+
+_SEARCH: Final = "run_search"
+
+IdFilter = Annotated[str | None, Parameter(pattern=ID_PATTERN)]
+
+
+async def provide_search(state: State) -> RunSearch:
+    """The run search of this app (made once; page tokens sealed with the key pepper)."""
+    search: RunSearch | None = state.get(_SEARCH)
+    if search is None:
+        services = services_of(state)
+        pepper = services.settings.api_key_pepper.encode()
+        secret = hmac.new(pepper, b"drift page tokens", hashlib.sha256).digest() if pepper else None
+        search = RunSearch(services.runs.client, secret=secret)
+        state[_SEARCH] = search
+    return search
+
+
+def _aware(name: str, value: dt.datetime | None) -> dt.datetime | None:
+    if value is not None and value.tzinfo is None:
+        message = f"{name} needs a UTC offset, e.g. 2026-12-01T12:00:00Z"
+        raise ApiError(
+            400,
+            "Invalid Time",
+            message,
+            [Problem(path=f"$.{name}", message=message, code="time-offset-missing")],
+        )
+    return value
+
+
+class RunListController(Controller):
+    """Listing the caller's runs."""
+
+    path = "/v3/workflow"
+    tags = ["runs"]
+    dependencies = {"caller": Provide(provide_caller), "search": Provide(provide_search)}
+
+    @get(
+        "/",
+        summary="List runs",
+        description=(
+            "The caller's runs, newest first (open runs by start time, then closed runs by "
+            "close time), filtered by any of the parameters (they combine with AND; several "
+            "status values with OR). Page with pageToken = the previous page's "
+            "nextPageToken and the same filters. total=true adds the number of matching runs."
+        ),
+        responses=problems(400, 503),
+    )
+    async def list_runs(  # noqa: PLR0913, PLR0917 - one typed parameter per filter
+        self,
+        caller: NamedDependency[Caller],
+        search: NamedDependency[RunSearch],
+        workflow_definition_id: Annotated[
+            str | None,
+            Parameter(
+                query="workflowDefinitionId",
+                pattern=ID_PATTERN,
+                description="Runs of this workflow.",
+            ),
+        ] = None,
+        version: Annotated[
+            int | None, Parameter(ge=1, le=2**31, description="Runs pinned to this version.")
+        ] = None,
+        status: Annotated[
+            list[RunStatus] | None,
+            Parameter(description="Runs in any of these statuses (repeat it)."),
+        ] = None,
+        current_node: Annotated[
+            str | None,
+            Parameter(
+                query="currentNode",
+                pattern=ID_PATTERN,
+                description="Runs at (or ended at) this state.",
+            ),
+        ] = None,
+        client_id: Annotated[
+            str | None,
+            Parameter(
+                query="clientId", pattern=ID_PATTERN, description="Runs started by this client."
+            ),
+        ] = None,
+        user_id: Annotated[
+            str | None,
+            Parameter(query="userId", pattern=ID_PATTERN, description="Runs started by this user."),
+        ] = None,
+        started_after: Annotated[
+            dt.datetime | None,
+            Parameter(query="startedAfter", description="Started at or after (ISO 8601)."),
+        ] = None,
+        started_before: Annotated[
+            dt.datetime | None,
+            Parameter(query="startedBefore", description="Started before (ISO 8601)."),
+        ] = None,
+        closed_after: Annotated[
+            dt.datetime | None,
+            Parameter(query="closedAfter", description="Closed at or after (ISO 8601)."),
+        ] = None,
+        closed_before: Annotated[
+            dt.datetime | None,
+            Parameter(query="closedBefore", description="Closed before (ISO 8601)."),
+        ] = None,
+        limit: Annotated[int, Parameter(ge=1, le=MAX_LIMIT, description="Runs per page.")] = 50,
+        page_token: Annotated[
+            str | None,
+            Parameter(
+                query="pageToken", max_length=4096, description="The previous page's nextPageToken."
+            ),
+        ] = None,
+        total: Annotated[bool, Parameter(description="Also count the matching runs.")] = False,  # noqa: FBT002
+    ) -> RunPage:
+        """A page of the caller's runs."""
+        run_filter = RunFilter(
+            workflow_definition_id=workflow_definition_id,
+            version=version,
+            statuses=tuple(status or ()),
+            current_node=current_node,
+            client_id=client_id,
+            user_id=user_id,
+            started_after=_aware("startedAfter", started_after),
+            started_before=_aware("startedBefore", started_before),
+            closed_after=_aware("closedAfter", closed_after),
+            closed_before=_aware("closedBefore", closed_before),
+        )
+        return await search.page(
+            caller.tenant_id, run_filter, limit=limit, page_token=page_token, total=total
+        )
