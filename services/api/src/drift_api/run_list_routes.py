@@ -14,7 +14,7 @@ from typing import Annotated, Final
 from litestar import Controller, get
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
-from litestar.params import Parameter
+from litestar.params import Parameter, QueryParameter
 
 from drift_api.auth import Caller
 from drift_api.dependencies import provide_caller, services_of
@@ -44,8 +44,6 @@ LIST_PARAMETERS: Final = (
 """The query parameters of ``GET /v3/workflow`` (what a console sends)."""
 
 _SEARCH: Final = "run_search"
-
-IdFilter = Annotated[str | None, Parameter(pattern=ID_PATTERN)]
 
 
 async def provide_search(state: State) -> RunSearch:
@@ -90,14 +88,14 @@ class RunListController(Controller):
         ),
         responses=problems(400, 503),
     )
-    async def list_runs(  # noqa: PLR0913, PLR0917 - one typed parameter per filter
+    async def list_runs(  # noqa: PLR0917 - one typed parameter per filter
         self,
         caller: NamedDependency[Caller],
         search: NamedDependency[RunSearch],
         workflow_definition_id: Annotated[
             str | None,
-            Parameter(
-                query="workflowDefinitionId",
+            QueryParameter(
+                name="workflowDefinitionId",
                 pattern=ID_PATTERN,
                 description="Runs of this workflow.",
             ),
@@ -111,43 +109,45 @@ class RunListController(Controller):
         ] = None,
         current_node: Annotated[
             str | None,
-            Parameter(
-                query="currentNode",
+            QueryParameter(
+                name="currentNode",
                 pattern=ID_PATTERN,
                 description="Runs at (or ended at) this state.",
             ),
         ] = None,
         client_id: Annotated[
             str | None,
-            Parameter(
-                query="clientId", pattern=ID_PATTERN, description="Runs started by this client."
+            QueryParameter(
+                name="clientId", pattern=ID_PATTERN, description="Runs started by this client."
             ),
         ] = None,
         user_id: Annotated[
             str | None,
-            Parameter(query="userId", pattern=ID_PATTERN, description="Runs started by this user."),
+            QueryParameter(
+                name="userId", pattern=ID_PATTERN, description="Runs started by this user."
+            ),
         ] = None,
         started_after: Annotated[
             dt.datetime | None,
-            Parameter(query="startedAfter", description="Started at or after (ISO 8601)."),
+            QueryParameter(name="startedAfter", description="Started at or after (ISO 8601)."),
         ] = None,
         started_before: Annotated[
             dt.datetime | None,
-            Parameter(query="startedBefore", description="Started before (ISO 8601)."),
+            QueryParameter(name="startedBefore", description="Started before (ISO 8601)."),
         ] = None,
         closed_after: Annotated[
             dt.datetime | None,
-            Parameter(query="closedAfter", description="Closed at or after (ISO 8601)."),
+            QueryParameter(name="closedAfter", description="Closed at or after (ISO 8601)."),
         ] = None,
         closed_before: Annotated[
             dt.datetime | None,
-            Parameter(query="closedBefore", description="Closed before (ISO 8601)."),
+            QueryParameter(name="closedBefore", description="Closed before (ISO 8601)."),
         ] = None,
         limit: Annotated[int, Parameter(ge=1, le=MAX_LIMIT, description="Runs per page.")] = 50,
         page_token: Annotated[
             str | None,
-            Parameter(
-                query="pageToken", max_length=4096, description="The previous page's nextPageToken."
+            QueryParameter(
+                name="pageToken", max_length=4096, description="The previous page's nextPageToken."
             ),
         ] = None,
         total: Annotated[bool, Parameter(description="Also count the matching runs.")] = False,  # noqa: FBT002

@@ -37,7 +37,7 @@ __all__ = ["ID_PATTERN", "QueryValueError", "RunFilter", "literal", "visibility_
 ID_PATTERN: Final = r"^[\w.:@\-]{1,256}$"
 """What a filter's id value (definition, node, client, user) may be."""
 
-_PLAIN: Final = re.compile(r"[\w.:@\-+ ]{1,256}")
+_PLAIN: Final = re.compile(r"[\w.:@/\-]{1,257}")
 
 
 class QueryValueError(ValueError):
