@@ -27,7 +27,7 @@ from drift_api.run_query import QueryValueError, RunFilter, visibility_query
 from drift_models import Problem, RunPage, RunStatus, RunSummary
 from drift_models.visibility import SA_NODE, SA_STATUS, SA_VERSION, SA_WORKFLOW
 
-__all__ = ["MAX_LIMIT", "RunSearch"]
+__all__ = ["MAX_LIMIT", "RunSearch", "drift_status"]
 
 MAX_LIMIT: Final = 200
 """The most runs one page may hold."""
@@ -162,7 +162,7 @@ def _unanswered(error: RPCError) -> ApiError:
 def _summary(tenant: str, execution: WorkflowExecution) -> RunSummary:
     attributes = execution.typed_search_attributes
     shown = attributes.get(_STATUS)
-    status = _status(execution.status, shown)
+    status = drift_status(execution.status, shown)
     return RunSummary(
         workflow_id=execution.id.removeprefix(f"{tenant}/"),
         workflow_definition_id=attributes.get(_WORKFLOW) or "",
@@ -174,7 +174,7 @@ def _summary(tenant: str, execution: WorkflowExecution) -> RunSummary:
     )
 
 
-def _status(closed: WorkflowExecutionStatus | None, shown: str | None) -> RunStatus:
+def drift_status(closed: WorkflowExecutionStatus | None, shown: str | None) -> RunStatus:
     """The Drift status, by the same rules as the query's status terms."""
     try:
         drift = RunStatus(shown) if shown else RunStatus.RUNNING
