@@ -69,6 +69,7 @@ async def test_history_ends_failed_and_terminated_runs(examples: Api) -> None:
     stopped = await api.delete(f"/v3/workflow/terminate/{stopped_id}?reason=bye")
     assert stopped.json()["workflowStatus"] == "TERMINATED", stopped.text
     for run_id, ending in ((failed_id, "FAILED"), (stopped_id, "TERMINATED")):
+        entries: list[dict[str, str]] = []
         for _ in range(100):
             entries = (await api.get(f"/v3/workflow/{run_id}/history")).json()["entries"]
             if entries[-1]["event"] == "ENDED":
