@@ -24,7 +24,7 @@ from drift_api.run_query import ID_PATTERN, RunFilter
 from drift_api.run_search import MAX_LIMIT, RunSearch
 from drift_models import Problem, RunPage, RunStatus
 
-__all__ = ["LIST_PARAMETERS", "RunListController", "provide_search"]
+__all__ = ["LIST_PARAMETERS", "RunListController", "provide_run_filter", "provide_search"]
 
 LIST_PARAMETERS: Final = (
     "workflowDefinitionId",
@@ -70,12 +70,82 @@ def _aware(name: str, value: dt.datetime | None) -> dt.datetime | None:
     return value
 
 
+async def provide_run_filter(  # noqa: PLR0917 - one typed parameter per filter
+    workflow_definition_id: Annotated[
+        str | None,
+        QueryParameter(
+            name="workflowDefinitionId",
+            pattern=ID_PATTERN,
+            description="Runs of this workflow.",
+        ),
+    ] = None,
+    version: Annotated[
+        int | None, Parameter(ge=1, le=2**31, description="Runs pinned to this version.")
+    ] = None,
+    status: Annotated[
+        list[RunStatus] | None,
+        Parameter(description="Runs in any of these statuses (repeat it)."),
+    ] = None,
+    current_node: Annotated[
+        str | None,
+        QueryParameter(
+            name="currentNode",
+            pattern=ID_PATTERN,
+            description="Runs at (or ended at) this state.",
+        ),
+    ] = None,
+    client_id: Annotated[
+        str | None,
+        QueryParameter(
+            name="clientId", pattern=ID_PATTERN, description="Runs started by this client."
+        ),
+    ] = None,
+    user_id: Annotated[
+        str | None,
+        QueryParameter(name="userId", pattern=ID_PATTERN, description="Runs started by this user."),
+    ] = None,
+    started_after: Annotated[
+        dt.datetime | None,
+        QueryParameter(name="startedAfter", description="Started at or after (ISO 8601)."),
+    ] = None,
+    started_before: Annotated[
+        dt.datetime | None,
+        QueryParameter(name="startedBefore", description="Started before (ISO 8601)."),
+    ] = None,
+    closed_after: Annotated[
+        dt.datetime | None,
+        QueryParameter(name="closedAfter", description="Closed at or after (ISO 8601)."),
+    ] = None,
+    closed_before: Annotated[
+        dt.datetime | None,
+        QueryParameter(name="closedBefore", description="Closed before (ISO 8601)."),
+    ] = None,
+) -> RunFilter:
+    """The filter of a listing or a bulk action, from its typed query parameters."""
+    return RunFilter(
+        workflow_definition_id=workflow_definition_id,
+        version=version,
+        statuses=tuple(status or ()),
+        current_node=current_node,
+        client_id=client_id,
+        user_id=user_id,
+        started_after=_aware("startedAfter", started_after),
+        started_before=_aware("startedBefore", started_before),
+        closed_after=_aware("closedAfter", closed_after),
+        closed_before=_aware("closedBefore", closed_before),
+    )
+
+
 class RunListController(Controller):
     """Listing the caller's runs."""
 
     path = "/v3/workflow"
     tags = ["runs"]
-    dependencies = {"caller": Provide(provide_caller), "search": Provide(provide_search)}
+    dependencies = {
+        "caller": Provide(provide_caller),
+        "search": Provide(provide_search),
+        "run_filter": Provide(provide_run_filter),
+    }
 
     @get(
         "/",
@@ -88,61 +158,11 @@ class RunListController(Controller):
         ),
         responses=problems(400, 503),
     )
-    async def list_runs(  # noqa: PLR0917 - one typed parameter per filter
+    async def list_runs(  # noqa: PLR0917 - typed parameters
         self,
         caller: NamedDependency[Caller],
         search: NamedDependency[RunSearch],
-        workflow_definition_id: Annotated[
-            str | None,
-            QueryParameter(
-                name="workflowDefinitionId",
-                pattern=ID_PATTERN,
-                description="Runs of this workflow.",
-            ),
-        ] = None,
-        version: Annotated[
-            int | None, Parameter(ge=1, le=2**31, description="Runs pinned to this version.")
-        ] = None,
-        status: Annotated[
-            list[RunStatus] | None,
-            Parameter(description="Runs in any of these statuses (repeat it)."),
-        ] = None,
-        current_node: Annotated[
-            str | None,
-            QueryParameter(
-                name="currentNode",
-                pattern=ID_PATTERN,
-                description="Runs at (or ended at) this state.",
-            ),
-        ] = None,
-        client_id: Annotated[
-            str | None,
-            QueryParameter(
-                name="clientId", pattern=ID_PATTERN, description="Runs started by this client."
-            ),
-        ] = None,
-        user_id: Annotated[
-            str | None,
-            QueryParameter(
-                name="userId", pattern=ID_PATTERN, description="Runs started by this user."
-            ),
-        ] = None,
-        started_after: Annotated[
-            dt.datetime | None,
-            QueryParameter(name="startedAfter", description="Started at or after (ISO 8601)."),
-        ] = None,
-        started_before: Annotated[
-            dt.datetime | None,
-            QueryParameter(name="startedBefore", description="Started before (ISO 8601)."),
-        ] = None,
-        closed_after: Annotated[
-            dt.datetime | None,
-            QueryParameter(name="closedAfter", description="Closed at or after (ISO 8601)."),
-        ] = None,
-        closed_before: Annotated[
-            dt.datetime | None,
-            QueryParameter(name="closedBefore", description="Closed before (ISO 8601)."),
-        ] = None,
+        run_filter: NamedDependency[RunFilter],
         limit: Annotated[int, Parameter(ge=1, le=MAX_LIMIT, description="Runs per page.")] = 50,
         page_token: Annotated[
             str | None,
@@ -153,18 +173,6 @@ class RunListController(Controller):
         total: Annotated[bool, Parameter(description="Also count the matching runs.")] = False,  # noqa: FBT002
     ) -> RunPage:
         """A page of the caller's runs."""
-        run_filter = RunFilter(
-            workflow_definition_id=workflow_definition_id,
-            version=version,
-            statuses=tuple(status or ()),
-            current_node=current_node,
-            client_id=client_id,
-            user_id=user_id,
-            started_after=_aware("startedAfter", started_after),
-            started_before=_aware("startedBefore", started_before),
-            closed_after=_aware("closedAfter", closed_after),
-            closed_before=_aware("closedBefore", closed_before),
-        )
         return await search.page(
             caller.tenant_id, run_filter, limit=limit, page_token=page_token, total=total
         )
