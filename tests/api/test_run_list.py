@@ -309,13 +309,15 @@ async def _tokens_are_sealed(apis: list[Api]) -> None:
     assert token
     # Another tenant, another filter, or a changed byte: never a page of someone's runs.
     stolen = await apis[1].get(f"/v3/workflow?limit=1&pageToken={token}")
-    assert stolen.status_code == 400, stolen.text
+    assert stolen.status_code == 422, stolen.text
     assert stolen.json()["errors"][0]["path"] == "$.pageToken"
     other = await apis[0].get(f"/v3/workflow?limit=1&status=FAILED&pageToken={token}")
-    assert other.status_code == 400, other.text
+    assert other.status_code == 422, other.text
     flipped = token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1]
-    assert (await apis[0].get(f"/v3/workflow?limit=1&pageToken={flipped}")).status_code == 400
+    assert (await apis[0].get(f"/v3/workflow?limit=1&pageToken={flipped}")).status_code == 422
     assert (await apis[0].get(f"/v3/workflow?limit=1&pageToken={token}")).status_code == 200
+    forged = await apis[0].get("/v3/workflow?pageToken=forged")
+    assert forged.status_code == 422, forged.text
 
 
 async def _temporal_cli_finds_the_same_runs(server: DevServer, api: Api, runs: list[Run]) -> None:
@@ -360,10 +362,11 @@ async def _temporal_cli_finds_the_same_runs(server: DevServer, api: Api, runs: l
         "status=DONE",
         "startedAfter=yesterday",
         "startedAfter=2026-12-01T10:00:00",
+        "startedAfter=0.5",
+        "closedBefore=2026-12-01T10:00:00Z%0A",
         "version=0",
         "limit=201",
         "limit=0",
-        "pageToken=forged",
         "userId=" + "x" * 300,
     ],
 )

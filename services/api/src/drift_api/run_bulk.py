@@ -99,6 +99,13 @@ class BulkRuns:
                 )
             )
         except RPCError as error:
+            if error.status is RPCStatusCode.RESOURCE_EXHAUSTED:
+                raise ApiError(
+                    409,
+                    "Bulk Action Busy",
+                    "Temporal is running as many batch operations in this namespace as it "
+                    f"allows ({error.message}); wait for a running bulk job to end, then retry",
+                ) from None
             raise _engine(error) from None
         return BulkJob(job_id=job_id, action="terminate", state="RUNNING", total=count)
 

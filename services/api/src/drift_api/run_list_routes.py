@@ -58,9 +58,20 @@ async def provide_search(state: State) -> RunSearch:
     return search
 
 
-def _aware(name: str, value: dt.datetime | None) -> dt.datetime | None:
-    if value is not None and value.tzinfo is None:
-        message = f"{name} needs a UTC offset, e.g. 2026-12-01T12:00:00Z"
+TIME_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})(?!\n)$"
+"""An ISO 8601 time with its offset (what the time filters accept)."""
+
+
+def _aware(name: str, text: str | None) -> dt.datetime | None:
+    if text is None:
+        return None
+    value: dt.datetime | None
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        value = None
+    if value is None or value.tzinfo is None:
+        message = f"{name} must be an ISO 8601 time with its offset, e.g. 2026-12-01T12:00:00Z"
         raise ApiError(
             400,
             "Invalid Time",
@@ -105,20 +116,36 @@ async def provide_run_filter(  # noqa: PLR0917 - one typed parameter per filter
         QueryParameter(name="userId", pattern=ID_PATTERN, description="Runs started by this user."),
     ] = None,
     started_after: Annotated[
-        dt.datetime | None,
-        QueryParameter(name="startedAfter", description="Started at or after (ISO 8601)."),
+        str | None,
+        QueryParameter(
+            name="startedAfter",
+            pattern=TIME_PATTERN,
+            description="Started at or after (ISO 8601).",
+        ),
     ] = None,
     started_before: Annotated[
-        dt.datetime | None,
-        QueryParameter(name="startedBefore", description="Started before (ISO 8601)."),
+        str | None,
+        QueryParameter(
+            name="startedBefore",
+            pattern=TIME_PATTERN,
+            description="Started before (ISO 8601).",
+        ),
     ] = None,
     closed_after: Annotated[
-        dt.datetime | None,
-        QueryParameter(name="closedAfter", description="Closed at or after (ISO 8601)."),
+        str | None,
+        QueryParameter(
+            name="closedAfter",
+            pattern=TIME_PATTERN,
+            description="Closed at or after (ISO 8601).",
+        ),
     ] = None,
     closed_before: Annotated[
-        dt.datetime | None,
-        QueryParameter(name="closedBefore", description="Closed before (ISO 8601)."),
+        str | None,
+        QueryParameter(
+            name="closedBefore",
+            pattern=TIME_PATTERN,
+            description="Closed before (ISO 8601).",
+        ),
     ] = None,
 ) -> RunFilter:
     """The filter of a listing or a bulk action, from its typed query parameters."""

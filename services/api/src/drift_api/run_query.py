@@ -34,7 +34,7 @@ from drift_models.visibility import (
 
 __all__ = ["ID_PATTERN", "QueryValueError", "RunFilter", "literal", "visibility_query"]
 
-ID_PATTERN: Final = r"^[\w.:@\-]{1,256}$"
+ID_PATTERN: Final = r"^[\w.:@\-]{1,256}(?!\n)$"
 """What a filter's id value (definition, node, client, user) may be."""
 
 _PLAIN: Final = re.compile(r"[\w.:@/\-]{1,257}")

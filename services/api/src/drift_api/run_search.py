@@ -116,7 +116,7 @@ class RunSearch:
                 "previous page, with the same filters"
             )
             raise ApiError(
-                400,
+                422,
                 "Invalid Page Token",
                 message,
                 [Problem(path="$.pageToken", message=message, code="page-token-invalid")],
