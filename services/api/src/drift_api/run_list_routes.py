@@ -71,12 +71,13 @@ def _aware(name: str, text: str | None) -> dt.datetime | None:
     except ValueError:
         value = None
     if value is None or value.tzinfo is None:
-        message = f"{name} must be an ISO 8601 time with its offset, e.g. 2026-12-01T12:00:00Z"
+        # The pattern let it by (it has the shape of a time), but no such time exists.
+        message = f"{name} {text!r} is not a real time; e.g. 2026-12-01T12:00:00Z"
         raise ApiError(
-            400,
+            422,
             "Invalid Time",
             message,
-            [Problem(path=f"$.{name}", message=message, code="time-offset-missing")],
+            [Problem(path=f"$.{name}", message=message, code="time-invalid")],
         )
     return value
 
