@@ -48,7 +48,7 @@ class BulkController(Controller):
             "the runs it would reach. Otherwise a Temporal batch operation terminates them; "
             "follow it with GET /v3/bulk/{jobId}."
         ),
-        responses=problems(400, 503),
+        responses=problems(400, 409, 422, 503),
     )
     async def terminate(
         self,

@@ -184,7 +184,7 @@ class RunListController(Controller):
             "status values with OR). Page with pageToken = the previous page's "
             "nextPageToken and the same filters. total=true adds the number of matching runs."
         ),
-        responses=problems(400, 503),
+        responses=problems(400, 422, 503),
     )
     async def list_runs(  # noqa: PLR0917 - typed parameters
         self,
