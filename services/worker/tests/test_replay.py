@@ -8,6 +8,10 @@ wait with the ``drift.store-wait`` patch; ``store-wait-after-event`` is the faul
 ``thrift-restart`` run whose local step failed on the store right after an event, so its
 failure reached the live workflow one task later than a replay delivers it (recorded by
 that build, less its patch marker, which no code can replay there).
+
+The ``v1-`` files were recorded before runs carried search attributes and closed with
+their true Temporal status (a run started without Drift's attributes keeps that older
+shape).
 """
 
 from __future__ import annotations
@@ -44,7 +48,27 @@ def test_histories_are_checked_in() -> None:
         "store-wait-after-update",
         "store-wait-after-signal",
         "store-wait-mark",
+        "refund-failure-node",
+        "refund-terminated",
+        "v1-refund-approved",
+        "v1-refund-failure-node",
+        "v1-refund-terminated",
     } <= names
+
+
+def test_new_histories_close_with_their_true_status() -> None:
+    def last(name: str) -> str:
+        return str(DOCUMENTS[name]["events"][-1]["eventType"])
+
+    assert last("refund-failure-node") == "EVENT_TYPE_WORKFLOW_EXECUTION_FAILED"
+    assert last("refund-terminated") == "EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED"
+    assert last("v1-refund-failure-node") == "EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED"
+    upserts = [
+        event
+        for event in DOCUMENTS["refund-approved"]["events"]
+        if event["eventType"] == "EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES"
+    ]
+    assert len(upserts) == 2  # one per stable point (the view, the end), nothing more
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])

@@ -34,6 +34,8 @@ from drift_api.key_routes import ApiKeyController
 from drift_api.openapi import add_dsl_schemas, openapi_config, swagger_files
 from drift_api.pictures import PictureError
 from drift_api.problems import exception_handlers, problem_response
+from drift_api.run_bulk_routes import BulkController
+from drift_api.run_list_routes import RunListController
 from drift_api.run_routes import RunController
 from drift_api.runs import RunGateway
 from drift_api.settings import ApiSettings
@@ -167,6 +169,8 @@ def create_app(
     app = Litestar(
         route_handlers=[
             RunController,
+            RunListController,
+            BulkController,
             ApiKeyController,
             definition_router(DefinitionKind.NODE),
             definition_router(DefinitionKind.WORKFLOW),

@@ -36,7 +36,8 @@ from drift_api.callback_check import CallbackCheck
 from drift_api.definitions import DefinitionService
 from drift_api.engine_errors import refusal_known, refused, rpc_error
 from drift_api.problems import ApiError
-from drift_api.run_state import MEMO_VERSION, MEMO_WORKFLOW, StateReader
+from drift_api.run_attributes import close_cancelled, start_attributes, start_memo
+from drift_api.run_state import StateReader
 from drift_api.update_calls import Begin, Limit, UpdateCalls, stage_payloads
 from drift_models import (
     EventSignal,
@@ -195,7 +196,8 @@ class RunGateway:
             task_queue=self._queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            memo=_memo(run),
+            memo=start_memo(run),
+            search_attributes=start_attributes(run),
         )
         body = WorkflowResponse(
             workflow_id=run.run_id,
@@ -216,7 +218,8 @@ class RunGateway:
             task_queue=self._queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            memo=_memo(run),
+            memo=start_memo(run),
+            search_attributes=start_attributes(run),
         )
 
         def begin(update_id: str) -> Awaitable[WorkflowUpdateHandle[WorkflowResponse]]:
@@ -330,7 +333,10 @@ class RunGateway:
                 id=update_id,
             )
 
-        return await self._sync(caller, run_id, begin)
+        answer = await self._sync(caller, run_id, begin)
+        if answer.complete and answer.body.workflow_status is RunStatus.TERMINATED:
+            await close_cancelled(handle)
+        return answer
 
     async def event(self, caller: Caller, run_id: str, name: str, payload: Any) -> None:
         """Send an event to a run (a WAIT state may be waiting for it).
@@ -417,11 +423,3 @@ class RunGateway:
         return await self._calls.wait(
             caller.tenant_id, run_id, begin, limit=Limit.after(self._sync_timeout), path=path
         )
-
-
-def _memo(run: RunInput) -> dict[str, Any]:
-    """What Temporal's description of the run tells when nothing else can answer."""
-    memo: dict[str, Any] = {MEMO_WORKFLOW: run.workflow_definition_id}
-    if isinstance(run.version, int):
-        memo[MEMO_VERSION] = run.version
-    return memo
