@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from tests.api.harness import Api, new_run_id, tenant_key
 
 
@@ -53,3 +55,29 @@ async def test_history_of_an_unknown_or_foreign_run_is_404(examples: Api) -> Non
         f"/v3/workflow/{run_id}/history"
     )
     assert other.status_code == 404
+
+
+async def test_history_ends_failed_and_terminated_runs(examples: Api) -> None:
+    # A FAILED run closes Failed and a terminated one Cancelled in Temporal; the history
+    # still says how each ended.
+    api = examples
+    failed_id = new_run_id()
+    failed = await api.start("refund", {"orderId": "NOPE", "reason": "x"}, workflowId=failed_id)
+    assert failed.json()["workflowStatus"] == "FAILED", failed.text
+    stopped_id = new_run_id()
+    await api.start("refund", {"orderId": "A-100", "reason": "x"}, workflowId=stopped_id)
+    stopped = await api.delete(f"/v3/workflow/terminate/{stopped_id}?reason=bye")
+    assert stopped.json()["workflowStatus"] == "TERMINATED", stopped.text
+    for run_id, ending in ((failed_id, "FAILED"), (stopped_id, "TERMINATED")):
+        entries: list[dict[str, str]] = []
+        for _ in range(100):
+            entries = (await api.get(f"/v3/workflow/{run_id}/history")).json()["entries"]
+            if entries[-1]["event"] == "ENDED":
+                break
+            await asyncio.sleep(0.05)
+        assert entries[-1]["event"] == "ENDED", entries
+        assert entries[-1]["detail"].startswith(ending), entries[-1]
+        state = await api.get(f"/v3/workflow/{run_id}")
+        assert state.status_code == 200, state.text
+        assert state.json()["workflowStatus"] == ending
+        assert state.headers["X-Drift-State-Source"] == "engine"

@@ -133,7 +133,7 @@ async def test_terminate_a_waiting_run(examples: Api) -> None:
     assert stopped.json()["workflowStatus"] == "TERMINATED"
     assert stopped.json()["errorMessage"] == "customer left"
     resumed = await examples.resume(run_id, {"decision": ["approve"]})
-    assert resumed.status_code == 409
+    assert resumed.status_code == 409, resumed.text
 
 
 async def test_start_refuses_what_cannot_run(examples: Api) -> None:

@@ -162,6 +162,26 @@ def _console_shows(api: str, run_id: str, status: str) -> None:
         assert status in page.text
 
 
+def _runs_are_listed(dev: Dev) -> None:
+    # drift dev's Temporal knows the search attributes: drift runs lists by them.
+    found: dict[str, str] = {}
+    for _ in range(100):
+        listed = dev.cli("runs", "--status", "WAITING", "--status", "COMPLETED", "--json")
+        assert listed.returncode == 0, listed.stderr
+        found = {i["workflowId"]: i["workflowStatus"] for i in json.loads(listed.stdout)["items"]}
+        if found == {"tour-1": "COMPLETED", "tour-2": "WAITING"}:
+            break
+        time.sleep(0.1)
+    assert found == {"tour-1": "COMPLETED", "tour-2": "WAITING"}
+    waiting_at = dev.cli("runs", "--workflow", "refund", "--node", "confirmRefund")
+    assert waiting_at.returncode == 0, waiting_at.stderr
+    assert waiting_at.stdout.splitlines()[0].startswith("tour-2  refund v")
+    assert waiting_at.stdout.splitlines()[-1] == "1 of 1 runs"
+    wrong = dev.cli("runs", "--status", "DONE")
+    assert wrong.returncode == 1
+    assert "status" in wrong.stderr
+
+
 def test_drift_dev_runs_the_refund_through_the_cli_and_stops_cleanly(tmp_path: Path) -> None:
     data = tmp_path / "data"
     ports = _free_ports()
@@ -220,6 +240,8 @@ def test_drift_dev_runs_the_refund_through_the_cli_and_stops_cleanly(tmp_path: P
         )
         assert waiting.returncode == 0, waiting.stderr
         assert json.loads(waiting.stdout)["workflowStatus"] == "WAITING"
+
+        _runs_are_listed(dev)
 
         assert dev.interrupt() == 0
         assert "stopping" in dev.banner()

@@ -20,6 +20,7 @@ import httpx
 import pytest
 from temporalio.client import Client
 
+from drift_models.visibility import SEARCH_ATTRIBUTES as DRIFT_SEARCH_ATTRIBUTES
 from drift_store.testing import redis_server
 from drift_store.testing._processes import in_ci
 from drift_worker.converter import DATA_CONVERTER
@@ -28,12 +29,12 @@ from tests.api.harness import Api, publish_examples, tenant_key
 from tests.cluster.platform import DriftProcess, Platform, platform_env
 from tests.peers import Services
 
-SEARCH_ATTRIBUTES: dict[str, str] = {}
+SEARCH_ATTRIBUTES: dict[str, str] = {a.name: a.type for a in DRIFT_SEARCH_ATTRIBUTES}
 """Drift's custom search attributes, created on the cluster at start (name → type).
 
-None yet: the runs search (issue 13) adds its attributes here, and then the search and
-redrive tests join this tier (SQL visibility refuses ``ORDER BY`` and has a fixed number
-of custom attributes per type).
+The same list ``drift dev`` and ``drift-worker setup-search-attributes`` register
+(:data:`drift_models.visibility.SEARCH_ATTRIBUTES`): runs started through the API carry
+them, so the cluster must know them before the first start.
 """
 
 

@@ -7,9 +7,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
+from temporalio.client import (
+    Client,
+    WithStartWorkflowOperation,
+    WorkflowFailureError,
+    WorkflowHandle,
+)
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
+from drift_api.run_attributes import close_cancelled, start_attributes, start_memo
 from drift_cli.seed import seed_definitions
 from drift_models import (
     EventSignal,
@@ -26,6 +32,7 @@ from drift_models import (
     temporal_workflow_id,
 )
 from drift_models.engine import (
+    QUERY_STATE,
     SIGNAL_EVENT,
     UPDATE_RESUME,
     UPDATE_STATE,
@@ -79,6 +86,8 @@ class Engine:
             task_queue=self.task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            memo=start_memo(run),
+            search_attributes=start_attributes(run),
         )
         return await self.client.execute_update_with_start_workflow(  # type: ignore[no-any-return]
             UPDATE_STATE, start_workflow_operation=operation, result_type=WorkflowResponse
@@ -94,6 +103,8 @@ class Engine:
             run,
             id=temporal_workflow_id(self.tenant, run_id),
             task_queue=self.task_queue,
+            memo=start_memo(run),
+            search_attributes=start_attributes(run),
         )
 
     async def resume(
@@ -111,9 +122,11 @@ class Engine:
         )
 
     async def terminate(self, run_id: str, reason: str) -> WorkflowResponse:
-        return await self.handle(run_id).execute_update(  # type: ignore[no-any-return]
+        answer: WorkflowResponse = await self.handle(run_id).execute_update(
             UPDATE_TERMINATE, TerminateInput(reason=reason), result_type=WorkflowResponse
         )
+        await close_cancelled(self.handle(run_id))
+        return answer
 
     async def state(self, run_id: str) -> WorkflowResponse:
         return await self.handle(run_id).execute_update(  # type: ignore[no-any-return]
@@ -124,7 +137,13 @@ class Engine:
         await self.handle(run_id).signal(SIGNAL_EVENT, EventSignal(name=name, payload=payload))
 
     async def result(self, run_id: str) -> WorkflowResponse:
-        return await self.handle(run_id).result()
+        """The run's final state: its result, or (a FAILED run fails its workflow) a replay."""
+        try:
+            return await self.handle(run_id).result()
+        except WorkflowFailureError:
+            return await self.handle(run_id).query(  # type: ignore[no-any-return]
+                QUERY_STATE, result_type=WorkflowResponse
+            )
 
     async def context(self, run_id: str) -> ContextRecord:
         return await self.store.contexts.require(self.tenant, run_id)

@@ -15,9 +15,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from temporalio.client import WorkflowHistory
+from temporalio.client import WorkflowExecutionStatus, WorkflowHistory
 from temporalio.worker import Replayer
 
+from drift_models import RunStatus
 from drift_worker.converter import DATA_CONVERTER
 from drift_worker.sandbox import workflow_runner
 from drift_worker.workflow import DriftRunWorkflow
@@ -63,6 +64,10 @@ async def test_refund_history_replays(engine: Engine) -> None:
 
 async def test_refund_failure_history_replays(engine: Engine) -> None:
     await engine.start("refund", {"orderId": "NOPE", "reason": "x"}, run_id="h-refund-failed")
+    ended = await engine.result("h-refund-failed")
+    assert ended.workflow_status is RunStatus.FAILED
+    described = await engine.handle("h-refund-failed").describe()
+    assert described.status is WorkflowExecutionStatus.FAILED
     await _replay_and_keep(engine, "h-refund-failed", "refund-failure-node")
 
 
@@ -93,4 +98,8 @@ async def test_appointment_histories_replay(engine: Engine) -> None:
 async def test_terminated_history_replays(engine: Engine) -> None:
     await engine.start("refund", {"orderId": "A-100", "reason": "x"}, run_id="h-term")
     await engine.terminate("h-term", "customer left")
+    ended = await engine.result("h-term")
+    assert ended.workflow_status is RunStatus.TERMINATED
+    described = await engine.handle("h-term").describe()
+    assert described.status is WorkflowExecutionStatus.CANCELED
     await _replay_and_keep(engine, "h-term", "refund-terminated")

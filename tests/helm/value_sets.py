@@ -48,6 +48,7 @@ EXISTING_SECRET_DATA: Final[dict[str, dict[str, str]]] = {
 
 # Every setting away from its default: the chart must carry each one to the services.
 EVERYTHING: Final[dict[str, Any]] = {
+    "searchAttributes": {"job": {"enabled": True, "backoffLimit": 5}},
     "image": {"registry": "registry.example.com/platform", "tag": "1.2.3"},
     "imagePullSecrets": [{"name": "registry-credentials"}],
     "temporal": {
@@ -89,6 +90,9 @@ EVERYTHING: Final[dict[str, Any]] = {
         "config": {
             "syncTimeoutSeconds": 25,
             "queryTimeoutSeconds": 2.5,
+            "maxSyncWaits": 40,
+            "overloadRetryAfterSeconds": 2,
+            "lateAnswerSeconds": 1.5,
             "maxBodyBytes": 8388608,
             "auth": False,
             "apiKeyCacheSeconds": 30,

@@ -8,6 +8,12 @@ wait with the ``drift.store-wait`` patch; ``store-wait-after-event`` is the faul
 ``thrift-restart`` run whose local step failed on the store right after an event, so its
 failure reached the live workflow one task later than a replay delivers it (recorded by
 that build, less its patch marker, which no code can replay there).
+
+The ``v1-`` files were recorded before runs carried search attributes and closed with
+their true Temporal status (a run started without Drift's attributes keeps that older
+shape); ``v1-store-wait-*`` are the store waits of that build, which already recorded no
+patch marker. The store-wait histories are written by ``tests/e2e/test_store_outage.py``
+and ``tests/e2e/test_store_wait_points.py`` the same way.
 """
 
 from __future__ import annotations
@@ -44,7 +50,60 @@ def test_histories_are_checked_in() -> None:
         "store-wait-after-update",
         "store-wait-after-signal",
         "store-wait-mark",
+        "refund-failure-node",
+        "refund-terminated",
+        "v1-refund-approved",
+        "v1-refund-failure-node",
+        "v1-refund-terminated",
+        "v1-account-verification",
+        "v1-appointment",
+        "v1-collect-payment-child",
+        "v1-store-wait-begin",
+        "v1-store-wait-resume",
+        "v1-store-wait-step",
+        "v1-store-wait-begin-chain",
+        "v1-store-wait-after-update",
+        "v1-store-wait-after-signal",
+        "v1-store-wait-mark",
     } <= names
+
+
+def test_new_histories_close_with_their_true_status() -> None:
+    def last(name: str) -> str:
+        return str(DOCUMENTS[name]["events"][-1]["eventType"])
+
+    assert last("refund-failure-node") == "EVENT_TYPE_WORKFLOW_EXECUTION_FAILED"
+    assert last("refund-terminated") == "EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED"
+    assert last("v1-refund-failure-node") == "EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED"
+    upserts = [
+        event
+        for event in DOCUMENTS["refund-approved"]["events"]
+        if event["eventType"] == "EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES"
+    ]
+    assert len(upserts) == 2  # one per stable point (the view, the end), nothing more
+
+
+def test_store_waits_of_both_shapes_are_kept() -> None:
+    # Runs that waited for the store with Drift's attributes (this build) and without
+    # them (the build before) both replay; neither records a patch marker.
+    def started_with_attributes(name: str) -> bool:
+        started = DOCUMENTS[name]["events"][0]["workflowExecutionStartedEventAttributes"]
+        return bool(started.get("searchAttributes"))
+
+    def patch_markers(name: str) -> int:
+        return sum(
+            1
+            for event in DOCUMENTS[name]["events"]
+            if event["eventType"] == "EVENT_TYPE_MARKER_RECORDED"
+            and event["markerRecordedEventAttributes"]["markerName"] == "core_patch"
+        )
+
+    points = ["begin", "resume", "step", "begin-chain", "after-update", "after-signal", "mark"]
+    for point in points:
+        assert started_with_attributes(f"store-wait-{point}"), point
+        assert not started_with_attributes(f"v1-store-wait-{point}"), point
+        assert patch_markers(f"store-wait-{point}") == 0, point
+        assert patch_markers(f"v1-store-wait-{point}") == 0, point
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])

@@ -86,6 +86,7 @@ from drift_models.requests import (
     UtilityRequest,
     UtilityResponse,
 )
+from drift_models.run_list import RunPage, RunSummary
 from drift_models.runs import (
     NodeStatus,
     RunHistory,
@@ -209,7 +210,9 @@ __all__ = [
     "RunHistoryEntry",
     "RunId",
     "RunInput",
+    "RunPage",
     "RunStatus",
+    "RunSummary",
     "ScriptChecker",
     "ScriptConfig",
     "ScriptIssue",

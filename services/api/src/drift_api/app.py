@@ -22,6 +22,7 @@ from litestar.response import Redirect
 from opentelemetry.trace import TracerProvider
 from temporalio.client import Client
 
+from drift_api.admission import SyncAdmission
 from drift_api.allow import allowed_methods, answer_options
 from drift_api.auth import ApiKeys
 from drift_api.callback_check import CallbackCheck
@@ -34,6 +35,8 @@ from drift_api.key_routes import ApiKeyController
 from drift_api.openapi import add_dsl_schemas, openapi_config, swagger_files
 from drift_api.pictures import PictureError
 from drift_api.problems import exception_handlers, problem_response
+from drift_api.run_bulk_routes import BulkController
+from drift_api.run_list_routes import RunListController
 from drift_api.run_routes import RunController
 from drift_api.runs import RunGateway
 from drift_api.settings import ApiSettings
@@ -128,6 +131,10 @@ def create_app(
         sync_timeout=settings.sync_timeout_seconds,
         query_timeout=settings.query_timeout_seconds,
         callbacks=CallbackCheck(OutboundGuard(nodes.http.allow_hosts)),
+        admission=SyncAdmission(
+            settings.max_sync_waits, retry_after=settings.overload_retry_after_seconds
+        ),
+        late_budget=settings.late_answer_seconds,
     )
     services = Services(
         settings=settings,
@@ -167,6 +174,8 @@ def create_app(
     app = Litestar(
         route_handlers=[
             RunController,
+            RunListController,
+            BulkController,
             ApiKeyController,
             definition_router(DefinitionKind.NODE),
             definition_router(DefinitionKind.WORKFLOW),

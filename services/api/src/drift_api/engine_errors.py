@@ -72,8 +72,12 @@ def refused(error: WorkflowUpdateFailedError, run_id: str) -> ApiError:
 
 
 def ended(error: RPCError) -> bool:
-    """Whether Temporal refused a call because the run has closed."""
-    return "already completed" in error.message
+    """Whether Temporal refused a call because the run has closed (or was closing).
+
+    An update that reaches a run in the workflow task that closes it is aborted with
+    ``NOT_FOUND`` "workflow update was aborted by closing workflow".
+    """
+    return "already completed" in error.message or "aborted by closing workflow" in error.message
 
 
 def rpc_error(error: RPCError, run_id: str, *, path: str = "$") -> ApiError:

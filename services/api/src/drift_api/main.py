@@ -21,7 +21,7 @@ import signal
 import sys
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from granian.constants import Interfaces
 from granian.server.embed import Server
@@ -37,9 +37,12 @@ from drift_models.settings import SettingsError, load_settings
 from drift_nodes import NodeSettings, discover_nodes
 from drift_store import open_store, redis_address
 
-__all__ = ["ApiServers", "main", "serving"]
+__all__ = ["LISTEN_BACKLOG", "ApiServers", "main", "serving"]
 
 _LOG = logging.getLogger("drift_api")
+
+LISTEN_BACKLOG: Final = 4096
+"""Connections waiting to be accepted (the kernel caps it at ``net.core.somaxconn``)."""
 
 
 @dataclass
@@ -91,6 +94,11 @@ async def serving(settings: ApiSettings) -> AsyncIterator[ApiServers]:
                 port=port,
                 interface=Interfaces.ASGI,
                 log_enabled=False,
+                # granian's defaults (a backlog of 128, as many requests in Python at
+                # once) leave the connections beyond them unanswered for tens of
+                # seconds, and let the admitted sync waits crowd out their own 429s.
+                backlog=LISTEN_BACKLOG,
+                backpressure=LISTEN_BACKLOG + settings.max_sync_waits,
             )
             running.servers.append(server)
             running.tasks.append(asyncio.create_task(server.serve()))

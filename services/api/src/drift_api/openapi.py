@@ -61,6 +61,8 @@ _WHEN: Final = {
     409: "The request conflicts with the current state (an id taken, a run not waiting).",
     413: "The body is larger than the configured limit.",
     422: "The request is well-formed but not acceptable (every problem with its path).",
+    429: "Too many sync calls wait in this API process; nothing was sent; retry after "
+    "Retry-After seconds (or use a callbackUrl).",
     503: "Temporal or the store is unavailable; retry later.",
 }
 

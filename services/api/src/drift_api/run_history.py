@@ -126,6 +126,19 @@ def _ended(at: dt.datetime, event: HistoryEvent) -> RunHistoryEntry:
     return RunHistoryEntry(at=at, event="ENDED", detail=status)
 
 
+def _failed_run(at: dt.datetime, event: HistoryEvent) -> RunHistoryEntry:
+    # A FAILED run fails its workflow once its end is written (its message is the error).
+    message = event.workflow_execution_failed_event_attributes.failure.message
+    return RunHistoryEntry(
+        at=at, event="ENDED", detail=f"FAILED: {message}" if message else "FAILED"
+    )
+
+
+def _cancelled(at: dt.datetime, _: HistoryEvent) -> RunHistoryEntry:
+    # A run the API terminated closes cancelled; so does one cancelled from outside.
+    return RunHistoryEntry(at=at, event="ENDED", detail="TERMINATED")
+
+
 _READERS: Final[dict[str, Callable[[dt.datetime, HistoryEvent], RunHistoryEntry | None]]] = {
     "workflow_execution_started_event_attributes": _started,
     "marker_recorded_event_attributes": _marker,
@@ -136,6 +149,8 @@ _READERS: Final[dict[str, Callable[[dt.datetime, HistoryEvent], RunHistoryEntry 
     "start_child_workflow_execution_initiated_event_attributes": _child,
     "workflow_execution_continued_as_new_event_attributes": _continued,
     "workflow_execution_completed_event_attributes": _ended,
+    "workflow_execution_failed_event_attributes": _failed_run,
+    "workflow_execution_canceled_event_attributes": _cancelled,
 }
 
 

@@ -76,7 +76,7 @@ class RunController(Controller):
             "first stable point (a view, a timer, an end); with callbackUrl it answers 202 at "
             "once. A start with the workflowId of an existing run returns that run."
         ),
-        responses={**_LATER, **problems(404, 409, 422, 503)},
+        responses={**_LATER, **problems(404, 409, 422, 429, 503)},
     )
     async def start(
         self,
@@ -113,7 +113,7 @@ class RunController(Controller):
         "/resume/{run_id:str}",
         status_code=200,
         summary="Answer the view a run shows",
-        responses={**_LATER, **problems(404, 409, 422, 503)},
+        responses={**_LATER, **problems(404, 409, 422, 429, 503)},
     )
     async def resume(
         self,
@@ -129,7 +129,7 @@ class RunController(Controller):
         "/terminate/{run_id:str}",
         status_code=200,
         summary="Stop a run for good",
-        responses={**_LATER, **problems(404, 409, 503)},
+        responses={**_LATER, **problems(404, 409, 429, 503)},
     )
     async def terminate(
         self,
@@ -179,7 +179,7 @@ class RunController(Controller):
         "/{run_id:str}/disconnected-node/execute",
         status_code=200,
         summary="Run a disconnected (utility) state",
-        responses={**_LATER, **problems(404, 409, 422, 503)},
+        responses={**_LATER, **problems(404, 409, 422, 429, 503)},
     )
     async def utility(
         self,

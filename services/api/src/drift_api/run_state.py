@@ -43,14 +43,11 @@ from drift_api.bodies import millis_to_datetime
 from drift_api.problems import ApiError
 from drift_models import RunStatus, WorkflowResponse, temporal_workflow_id
 from drift_models.engine import QUERY_STATE
+from drift_models.visibility import MEMO_VERSION, MEMO_WORKFLOW
 from drift_store import ContextRecord, ContextStore, StoreError
 
 __all__ = ["MEMO_VERSION", "MEMO_WORKFLOW", "RunState", "StateReader"]
 
-MEMO_WORKFLOW: Final = "workflowDefinitionId"
-"""The memo key holding the workflow a run executes (set by the API at start)."""
-MEMO_VERSION: Final = "workflowVersion"
-"""The memo key holding the version a run was started with."""
 
 _LOG = logging.getLogger(__name__)
 
@@ -150,8 +147,10 @@ class StateReader:
                 pass
             else:
                 return RunState(result, "engine")
-        elif status is WorkflowExecutionStatus.FAILED:
-            # The workflow itself failed: a replay of its history ends where it did.
+        elif status in (WorkflowExecutionStatus.FAILED, WorkflowExecutionStatus.CANCELED):
+            # A FAILED run fails its workflow, and one terminated through the API closes
+            # cancelled: a replay of the history ends where the run did. A cancel from
+            # outside Drift replays to an open state and reads as terminated below.
             try:
                 async with asyncio.timeout(budget):
                     body: WorkflowResponse = await handle.query(

@@ -3,8 +3,11 @@
 Every call speaks the engine contract of :mod:`drift_models.engine`. A sync call sends
 an update and waits for its answer — the run's next stable point — for at most the
 sync timeout; past it the call answers ``202`` with the run's current state and the
-run goes on. An async call (``callbackUrl``) answers ``202`` as soon as Temporal has
-the request, and the worker POSTs each stable point to the callback.
+run goes on. Sync calls are admitted by :class:`drift_api.admission.SyncAdmission`:
+beyond its bound they answer ``429`` at once, before anything is sent, and an admitted
+call's limit counts from its admission. An async call (``callbackUrl``) answers ``202``
+as soon as Temporal has the request, and the worker POSTs each stable point to the
+callback.
 
 A start is update-with-start of ``drift.state`` with ``USE_EXISTING`` and
 ``REJECT_DUPLICATE``: the same run id (the idempotency key) always reaches the same
@@ -17,8 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Awaitable
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from temporalio.client import (
     Client,
@@ -31,13 +33,17 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
+from drift_api.admission import SyncAdmission
 from drift_api.auth import Caller
 from drift_api.callback_check import CallbackCheck
 from drift_api.definitions import DefinitionService
 from drift_api.engine_errors import refusal_known, refused, rpc_error
+from drift_api.late_answers import Late
 from drift_api.problems import ApiError
-from drift_api.run_state import MEMO_VERSION, MEMO_WORKFLOW, StateReader
-from drift_api.update_calls import Begin, Limit, UpdateCalls, stage_payloads
+from drift_api.run_attributes import close_cancelled, start_attributes, start_memo
+from drift_api.run_state import StateReader
+from drift_api.sync_calls import Answer, SyncCalls
+from drift_api.update_calls import Limit
 from drift_models import (
     EventSignal,
     Problem,
@@ -67,24 +73,6 @@ from drift_store import ContextRecord, ContextStore
 
 __all__ = ["Answer", "RunGateway"]
 
-T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class Answer(Generic[T]):
-    """What a run call answers.
-
-    Attributes:
-        body: the response body.
-        complete: ``True`` when the call reached its end (200); ``False`` when it
-            answers ``202`` (async mode, or the sync timeout passed).
-        source: where a state came from: ``engine`` (Temporal) or ``store``.
-    """
-
-    body: T
-    complete: bool = True
-    source: str = "engine"
-
 
 class RunGateway:
     """Drives one tenant's runs at a time through Temporal.
@@ -98,6 +86,9 @@ class RunGateway:
         query_timeout: seconds reading a run waits for Temporal.
         callbacks: judges callback addresses (the outbound guard without an
             allow-list by default).
+        admission: bounds the sync calls waiting at once (unbounded by default).
+        late_budget: seconds a sync call past its limit may spend finding the state it
+            answers with ``202``.
     """
 
     def __init__(
@@ -110,6 +101,8 @@ class RunGateway:
         sync_timeout: float,
         query_timeout: float,
         callbacks: CallbackCheck | None = None,
+        admission: SyncAdmission | None = None,
+        late_budget: float = 1.0,
     ) -> None:
         self.client = client
         self._queue = task_queue
@@ -117,7 +110,13 @@ class RunGateway:
         self._contexts = contexts
         self._sync_timeout = sync_timeout
         self._reader = StateReader(client, contexts, query_timeout=query_timeout)
-        self._calls = UpdateCalls(self._reader, client)
+        self._calls = SyncCalls(
+            client,
+            self._reader,
+            contexts,
+            admission=admission or SyncAdmission(2**31, retry_after=1),
+            late_budget=late_budget,
+        )
         self._callbacks = callbacks or CallbackCheck(OutboundGuard())
 
     # -- start -----------------------------------------------------------------------
@@ -127,8 +126,15 @@ class RunGateway:
 
         Raises:
             ApiError: 404 for an unknown workflow or version, 422 for missing start
-                parameters, 409 when the run id belongs to a run of another workflow.
+                parameters, 409 when the run id belongs to a run of another workflow,
+                429 when a sync start finds every place taken (nothing was sent).
         """
+        with self._calls.place(request.callback_url):
+            return await self._start(caller, request, Limit.after(self._sync_timeout))
+
+    async def _start(
+        self, caller: Caller, request: StartRequest, limit: Limit
+    ) -> Answer[WorkflowResponse]:
         tenant = caller.tenant_id
         await self._callbacks.check(request.callback_url)
         stored = await self._definitions.workflow(
@@ -163,19 +169,19 @@ class RunGateway:
             callback_url=request.callback_url,
         )
         workflow_id = temporal_workflow_id(tenant, run_id)
-        await self._stage(run, "the start's parameters")
+        await self._calls.stage(run, "the start's parameters", limit)
         try:
             if request.callback_url is not None:
                 answer = await self._start_async(run, workflow_id)
             else:
-                answer = await self._start_sync(caller, run, workflow_id)
+                answer = await self._start_sync(caller, run, workflow_id, limit)
         except WorkflowAlreadyStartedError:
             # The run with this id has ended: the same start returns the same run.
             answer = await self.state(caller, run_id)
         except RPCError as error:
             # The async start's call failed: a refusal is precise, a broken call is asked about.
-            await self._calls.start_broke(tenant, run_id, error, Limit.after(self._sync_timeout))
-            answer = await self._running(caller, run_id, workflow=workflow.id)
+            await self._calls.updates.start_broke(tenant, run_id, error, limit)
+            answer = await self._calls.running(caller.tenant_id, run_id, workflow=workflow.id)
         known = answer.body.workflow_definition_id
         if known and known != workflow.id:
             raise ApiError(
@@ -195,7 +201,8 @@ class RunGateway:
             task_queue=self._queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            memo=_memo(run),
+            memo=start_memo(run),
+            search_attributes=start_attributes(run),
         )
         body = WorkflowResponse(
             workflow_id=run.run_id,
@@ -207,7 +214,7 @@ class RunGateway:
         return Answer(body, complete=False)
 
     async def _start_sync(
-        self, caller: Caller, run: RunInput, workflow_id: str
+        self, caller: Caller, run: RunInput, workflow_id: str, limit: Limit
     ) -> Answer[WorkflowResponse]:
         operation: WithStartWorkflowOperation[Any, Any] = WithStartWorkflowOperation(
             WORKFLOW_NAME,
@@ -216,7 +223,8 @@ class RunGateway:
             task_queue=self._queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            memo=_memo(run),
+            memo=start_memo(run),
+            search_attributes=start_attributes(run),
         )
 
         def begin(update_id: str) -> Awaitable[WorkflowUpdateHandle[WorkflowResponse]]:
@@ -228,8 +236,14 @@ class RunGateway:
                 id=update_id,
             )
 
-        return await self._sync(
-            caller, run.run_id, begin, workflow=run.workflow_definition_id, path="$.params"
+        known = WorkflowResponse(
+            workflow_id=run.run_id,
+            workflow_status=RunStatus.RUNNING,
+            workflow_definition_id=run.workflow_definition_id,
+            workflow_version=run.version if isinstance(run.version, int) else None,
+        )
+        return await self._calls.answer(
+            caller.tenant_id, run.run_id, begin, limit, known=known, path="$.params"
         )
 
     # -- updates on a running run -----------------------------------------------------
@@ -241,11 +255,18 @@ class RunGateway:
 
         Raises:
             ApiError: 404 unknown run, 409 not waiting / wrong view / ended, 422 an
-                answer that breaks the view's rules (every problem with its path).
+                answer that breaks the view's rules (every problem with its path), 429
+                when a sync resume finds every place taken (nothing was sent).
         """
+        with self._calls.place(request.callback_url):
+            # The run refuses the answer after its limit: a 503 "not applied" stays true.
+            limit = Limit.after(self._sync_timeout, expiring=True)
+            return await self._resume(caller, run_id, request, limit)
+
+    async def _resume(
+        self, caller: Caller, run_id: str, request: ResumeRequest, limit: Limit
+    ) -> Answer[WorkflowResponse]:
         await self._callbacks.check(request.callback_url)
-        # The run refuses the answer after its limit: a 503 "not applied" stays true.
-        limit = Limit.after(self._sync_timeout, expiring=True)
         answer = ResumeInput(
             view_response=request.view_response,
             node=request.node,
@@ -254,7 +275,7 @@ class RunGateway:
             answer_by=limit.answer_by,
         )
         handle = self.client.get_workflow_handle(temporal_workflow_id(caller.tenant_id, run_id))
-        await self._stage(answer, "the answer")
+        await self._calls.stage(answer, "the answer", limit)
 
         def begin(update_id: str) -> Awaitable[WorkflowUpdateHandle[WorkflowResponse]]:
             return handle.start_update(
@@ -267,7 +288,7 @@ class RunGateway:
 
         named = request.node is not None
         if request.callback_url is not None:
-            update = await self._calls.accepted(
+            update = await self._calls.updates.accepted(
                 caller.tenant_id,
                 run_id,
                 begin,
@@ -275,14 +296,14 @@ class RunGateway:
                 path="$.viewResponse",
                 wait_for_view=named,
             )
-            if update is not None and refusal_known(update):
+            if not isinstance(update, Late) and refusal_known(update):
                 try:
                     await update.result()
                 except WorkflowUpdateFailedError as error:
                     raise refused(error, run_id) from None
-            return await self._running(caller, run_id)
-        return await self._sync(
-            caller, run_id, begin, path="$.viewResponse", limit=limit, wait_for_view=named
+            return await self._calls.running(caller.tenant_id, run_id)
+        return await self._calls.answer(
+            caller.tenant_id, run_id, begin, limit, path="$.viewResponse", wait_for_view=named
         )
 
     async def utility(
@@ -291,11 +312,11 @@ class RunGateway:
         """Run a disconnected state; the run stays where it was.
 
         Raises:
-            ApiError: 404 unknown run, 409 ended or still starting, 422 unknown state.
+            ApiError: 404 unknown run, 409 ended or still starting, 422 unknown state,
+                429 when every place is taken (nothing was sent).
         """
         call = UtilityInput(node=request.node, parameters=request.parameters)
         handle = self.client.get_workflow_handle(temporal_workflow_id(caller.tenant_id, run_id))
-        await self._stage(call, "the utility call's parameters")
 
         def begin(update_id: str) -> Awaitable[WorkflowUpdateHandle[UtilityResponse]]:
             return handle.start_update(
@@ -306,10 +327,16 @@ class RunGateway:
                 id=update_id,
             )
 
-        result = await self._wait(caller, run_id, begin, path="$.parameters")
-        if result is None:
-            return await self._running(caller, run_id)
-        return Answer(result)
+        with self._calls.admit():
+            limit = Limit.after(self._sync_timeout)
+            await self._calls.stage(call, "the utility call's parameters", limit)
+            result = await self._calls.updates.wait(
+                caller.tenant_id, run_id, begin, limit=limit, path="$.parameters"
+            )
+            if isinstance(result, Late):
+                # A utility call does not move the run: its 202 is the state it stays in.
+                return await self._calls.running(caller.tenant_id, run_id)
+            return Answer(result)
 
     async def terminate(
         self, caller: Caller, run_id: str, request: TerminateRequest
@@ -317,7 +344,8 @@ class RunGateway:
         """Stop a run for good; answer its final state.
 
         Raises:
-            ApiError: 404 unknown run, 409 when it has already ended.
+            ApiError: 404 unknown run, 409 when it has already ended, 429 when every
+                place is taken (nothing was sent).
         """
         handle = self.client.get_workflow_handle(temporal_workflow_id(caller.tenant_id, run_id))
 
@@ -330,7 +358,13 @@ class RunGateway:
                 id=update_id,
             )
 
-        return await self._sync(caller, run_id, begin)
+        with self._calls.admit():
+            answer = await self._calls.answer(
+                caller.tenant_id, run_id, begin, Limit.after(self._sync_timeout)
+            )
+        if answer.complete and answer.body.workflow_status is RunStatus.TERMINATED:
+            await close_cancelled(handle)
+        return answer
 
     async def event(self, caller: Caller, run_id: str, name: str, payload: Any) -> None:
         """Send an event to a run (a WAIT state may be waiting for it).
@@ -364,7 +398,7 @@ class RunGateway:
 
         The delivery happened, so the answer is ``202`` with whatever is known now.
         """
-        return await self._running(caller, run_id)
+        return await self._calls.running(caller.tenant_id, run_id)
 
     async def record(self, caller: Caller, run_id: str) -> ContextRecord:
         """The run's stored context.
@@ -373,55 +407,3 @@ class RunGateway:
             RunNotFoundError: when the tenant has no stored context for the run.
         """
         return await self._contexts.require(caller.tenant_id, run_id)
-
-    # -- helpers ---------------------------------------------------------------------
-
-    async def _stage(self, value: object, what: str) -> None:
-        await stage_payloads(
-            self.client.data_converter, value, what=what, timeout=self._sync_timeout
-        )
-
-    async def _sync(
-        self,
-        caller: Caller,
-        run_id: str,
-        begin: Begin[WorkflowResponse],
-        *,
-        workflow: str | None = None,
-        path: str = "$",
-        limit: Limit | None = None,
-        wait_for_view: bool = False,
-    ) -> Answer[WorkflowResponse]:
-        result = await self._calls.wait(
-            caller.tenant_id,
-            run_id,
-            begin,
-            limit=limit or Limit.after(self._sync_timeout),
-            path=path,
-            start=workflow is not None,
-            wait_for_view=wait_for_view,
-        )
-        if result is None:
-            return await self._running(caller, run_id, workflow=workflow)
-        return Answer(result)
-
-    async def _running(
-        self, caller: Caller, run_id: str, *, workflow: str | None = None
-    ) -> Answer[WorkflowResponse]:
-        read = await self._calls.running(caller.tenant_id, run_id, workflow=workflow)
-        return Answer(read.body, complete=False, source=read.source)
-
-    async def _wait(
-        self, caller: Caller, run_id: str, begin: Begin[T], *, path: str = "$"
-    ) -> T | None:
-        return await self._calls.wait(
-            caller.tenant_id, run_id, begin, limit=Limit.after(self._sync_timeout), path=path
-        )
-
-
-def _memo(run: RunInput) -> dict[str, Any]:
-    """What Temporal's description of the run tells when nothing else can answer."""
-    memo: dict[str, Any] = {MEMO_WORKFLOW: run.workflow_definition_id}
-    if isinstance(run.version, int):
-        memo[MEMO_VERSION] = run.version
-    return memo

@@ -37,6 +37,14 @@ class ApiSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
             before it answers ``202`` with the run's current state.
         query_timeout_seconds: how long reading a run waits for Temporal's answer
             before it falls back to the stored context.
+        max_sync_waits: the most sync calls (start, resume, utility, terminate without a
+            ``callbackUrl``) one API process waits for at once; the next ones answer
+            ``429`` with ``Retry-After`` at once, and nothing is sent for them.
+        overload_retry_after_seconds: the least ``Retry-After`` of that ``429``; under
+            load it is the recent mean time of an admitted call (at most 60 s).
+        late_answer_seconds: how long a sync call past its timeout may spend finding
+            the state it answers with ``202``; every sync call is answered within
+            ``sync_timeout_seconds`` plus this.
         max_body_bytes: the largest request body accepted (``413`` beyond).
         auth: whether requests need an API key; turn off only on a developer's machine.
         bootstrap_api_key: a key valid for every tenant (the operator's), from a secret.
@@ -68,6 +76,9 @@ class ApiSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     metrics_port: Port = 9090
     sync_timeout_seconds: Annotated[float, msgspec.Meta(gt=0, le=3600)] = 10.0
     query_timeout_seconds: Annotated[float, msgspec.Meta(gt=0, le=600)] = 5.0
+    max_sync_waits: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 100
+    overload_retry_after_seconds: Annotated[int, msgspec.Meta(ge=1, le=3600)] = 1
+    late_answer_seconds: Annotated[float, msgspec.Meta(gt=0, le=60)] = 1.0
     max_body_bytes: Annotated[int, msgspec.Meta(ge=1024)] = 4 * 1024 * 1024
     auth: bool = True
     bootstrap_api_key: str | None = None

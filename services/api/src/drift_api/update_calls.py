@@ -14,6 +14,8 @@ longer has it or when it can only be refused from now on (an answer carries its
 ``answerBy``). A start whose call broke off is asked about the same way: the run
 exists (``202``), it does not (``503``, nothing started), or Temporal cannot say
 within the limit (``503`` "Start Unconfirmed", retry with the same ``workflowId``).
+What a late call answers is :class:`drift_api.late_answers.Late`: an accepted update
+answers ``RUNNING`` without a query, see :mod:`drift_api.late_answers`.
 """
 
 from __future__ import annotations
@@ -35,8 +37,9 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from drift_api.engine_errors import ended, refusal_known, refused, rpc_error
+from drift_api.late_answers import Late
 from drift_api.problems import ApiError
-from drift_api.run_state import RunState, StateReader
+from drift_api.run_state import StateReader
 from drift_api.update_outcome import (
     Limit,
     UpdateOutcome,
@@ -44,23 +47,26 @@ from drift_api.update_outcome import (
     outcome_unknown,
     start_known,
 )
-from drift_models import RunStatus, WorkflowResponse, temporal_workflow_id
+from drift_models import RunStatus, temporal_workflow_id
 from drift_store import StoreError
 
-__all__ = ["Limit", "UpdateCalls", "stage_payloads"]
+__all__ = ["Begin", "Late", "Limit", "UpdateCalls", "seconds_left", "stage_payloads"]
 
 T = TypeVar("T")
 
 Begin = Callable[[str], Awaitable[WorkflowUpdateHandle[T]]]
 """Sends the update with the given update id and waits for its acceptance."""
 
-_RUNNING_QUERY_SECONDS: Final = 1.0
-"""How long the state of a ``202`` waits for the query: the caller has waited already."""
 _ON_ITS_WAY: Final = frozenset({RunStatus.CREATED.value, RunStatus.RUNNING.value})
 """A run in these states is still going to its next stable point (a view, maybe)."""
 _FIRST_PAUSE: Final = 0.1
 _LONGEST_PAUSE: Final = 0.5
 """Between two tries of an answer the run was not ready for yet (it was on its way)."""
+
+
+def seconds_left(until: float) -> float:
+    """Seconds until ``until`` (event-loop time), never negative."""
+    return max(0.0, until - asyncio.get_running_loop().time())
 
 
 async def stage_payloads(
@@ -132,39 +138,6 @@ class UpdateCalls:
         self._outcomes = UpdateOutcome(client)
         self._client = client
 
-    async def running(self, tenant: str, run_id: str, *, workflow: str | None = None) -> RunState:
-        """The state for a ``202``: whatever is known now.
-
-        The call was sent and its answer did not come in time, so the run most likely
-        goes on: the answer is ``202`` with whatever Temporal or the store can say.
-        Only Temporal's word that there is no such run makes it an error (a start
-        that created nothing is ``503``: retrying it is safe).
-
-        Args:
-            tenant: the run's tenant.
-            run_id: the run.
-            workflow: for a start, the workflow it was asked to run.
-        """
-        try:
-            return await self._reader.read(tenant, run_id, query_timeout=_RUNNING_QUERY_SECONDS)
-        except ApiError as error:
-            if error.status == HTTPStatus.NOT_FOUND:
-                if workflow is None:
-                    raise
-                raise ApiError(
-                    503,
-                    "Engine Unavailable",
-                    f"Temporal did not take the start of run {run_id!r} in time and has no "
-                    "such run: nothing was started; try again",
-                    headers={"Retry-After": "1"},
-                ) from None
-            body = WorkflowResponse(
-                workflow_id=run_id,
-                workflow_status=RunStatus.RUNNING,
-                workflow_definition_id=workflow or "",
-            )
-            return RunState(body, "engine")
-
     async def accepted(
         self,
         tenant: str,
@@ -175,14 +148,15 @@ class UpdateCalls:
         path: str = "$",
         start: bool = False,
         wait_for_view: bool = False,
-    ) -> WorkflowUpdateHandle[T] | None:
-        """Send an update; ``None`` when it is accepted (or a start exists) but late.
+    ) -> WorkflowUpdateHandle[T] | Late:
+        """Send an update; :class:`Late` when it is late but held (or a start exists).
 
         An answer the run refuses because it is still on its way to its view is sent
         again until the limit. An update not accepted by the limit is asked about by
         its id: accepted meanwhile is its handle; gone, or refused from now on
         (``limit.answer_by``), is a ``503`` saying nothing was applied; still pending
-        without an ``answer_by`` is ``None`` (``202``: Temporal holds it for the run).
+        without an ``answer_by`` is ``Late.NOT_ACCEPTED`` (``202``: Temporal holds it
+        for the run); accepted but its handle not reattached in time is ``Late.ACCEPTED``.
 
         Args:
             tenant: the run's tenant.
@@ -228,7 +202,7 @@ class UpdateCalls:
         if start:
             if broken is not None:
                 await start_known(self._client, workflow_id, run_id, limit)
-            return None  # the run exists: 202 with its state
+            return Late.NOT_ACCEPTED  # the run exists: 202 with its state
         return await self._late(begin, workflow_id, update_id, run_id, limit, broken=broken)
 
     async def _late(
@@ -240,7 +214,7 @@ class UpdateCalls:
         limit: Limit,
         *,
         broken: RPCError | None,
-    ) -> WorkflowUpdateHandle[T] | None:
+    ) -> WorkflowUpdateHandle[T] | Late:
         """An update not accepted in time (or whose call broke): what Temporal says of it."""
         outcome = await self._outcomes.ask(workflow_id, update_id, limit)
         if outcome == "accepted":
@@ -250,11 +224,11 @@ class UpdateCalls:
             raise outcome_unknown(run_id)
         if outcome == "absent" or limit.answer_by is not None:
             raise not_applied(run_id, gone=outcome == "absent")
-        return None  # admitted, and held by Temporal for the run: it will be processed
+        return Late.NOT_ACCEPTED  # held by Temporal for the run: it will be processed
 
     async def _reattach(
         self, begin: Begin[T], update_id: str, run_id: str, limit: Limit
-    ) -> WorkflowUpdateHandle[T] | None:
+    ) -> WorkflowUpdateHandle[T] | Late:
         """The handle of an update Temporal has decided on (the same id sent again)."""
         try:
             async with asyncio.timeout_at(limit.ends):
@@ -264,7 +238,7 @@ class UpdateCalls:
                 raise not_applied(run_id, gone=False) from None
             raise refused(error, run_id) from None
         except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError, RPCError):
-            return None  # accepted: the run goes on
+            return Late.ACCEPTED  # accepted: the run goes on
 
     async def start_broke(self, tenant: str, run_id: str, error: RPCError, limit: Limit) -> None:
         """Return when a start whose call failed with ``error`` did create its run.
@@ -304,8 +278,8 @@ class UpdateCalls:
         path: str = "$",
         start: bool = False,
         wait_for_view: bool = False,
-    ) -> T | None:
-        """The update's answer, or ``None`` when it was accepted but the limit came first."""
+    ) -> T | Late:
+        """The update's answer, or why there is none when the limit came first."""
         handle = await self.accepted(
             tenant,
             run_id,
@@ -315,16 +289,16 @@ class UpdateCalls:
             start=start,
             wait_for_view=wait_for_view,
         )
-        if handle is None:
-            return None
+        if isinstance(handle, Late):
+            return handle
         try:
             async with asyncio.timeout_at(limit.ends):
                 return await handle.result()
         except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError, StoreError):
             # Accepted: the run goes on, whatever reading its answer ran into.
-            return None
+            return Late.ACCEPTED
         except WorkflowUpdateFailedError as error:
             raise refused(error, run_id) from None
         except RPCError:
             # Accepted: Temporal went away while the answer was awaited; the run goes on.
-            return None
+            return Late.ACCEPTED

@@ -18,6 +18,7 @@ from drift_cli import __version__, commands
 from drift_cli.client import ApiClient, ApiFailure, ApiUnreachable, Connection, resolve_connection
 from drift_cli.commands import ApplyOptions
 from drift_cli.dev import DevError, DevOptions, run_dev
+from drift_cli.run_listing import RunListOptions, list_runs
 from drift_cli.validate import validate_files
 
 __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_UNREACHABLE", "EXIT_USAGE", "build_parser", "main"]
@@ -131,6 +132,20 @@ def _remote_commands(commands: Any) -> None:
         metavar="WIDGET=VALUE",
         help="answer without asking (repeatable)",
     )
+    runs = commands.add_parser(
+        "runs", parents=[connection], help="list runs (newest first) by workflow, status, node..."
+    )
+    runs.add_argument("--workflow", help="runs of this workflow definition")
+    runs.add_argument("--version", type=int, help="runs pinned to this version")
+    runs.add_argument(
+        "--status", action="append", default=[], help="runs in this status (repeatable: OR)"
+    )
+    runs.add_argument("--node", help="runs at (or ended at) this state")
+    runs.add_argument("--client", help="runs started by this client id")
+    runs.add_argument("--user", help="runs started by this user id")
+    for bound in ("started-after", "started-before", "closed-after", "closed-before"):
+        runs.add_argument(f"--{bound}", metavar="ISO-TIME", help=f"runs {bound.replace('-', ' ')}")
+    runs.add_argument("--limit", type=int, default=50, help="the most runs to show (default 50)")
     for name, text in (
         ("status", "show a run's state"),
         ("logs", "show a run's node-by-node history"),
@@ -173,7 +188,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 _SERVER_ERROR = 500
-_REMOTE = frozenset({"apply", "publish", "activate", "graph", "start", "resume", "status", "logs"})
+_REMOTE = frozenset(
+    {"apply", "publish", "activate", "graph", "start", "resume", "status", "logs", "runs"}
+)
 
 
 def _run_remote(args: argparse.Namespace) -> int:
@@ -192,7 +209,7 @@ def _run_remote(args: argparse.Namespace) -> int:
         )
 
 
-async def _remote(args: argparse.Namespace, connection: Connection) -> int:  # noqa: PLR0911 - one per command
+async def _remote(args: argparse.Namespace, connection: Connection) -> int:  # noqa: C901, PLR0911 - one per command
     out = sys.stdout
     async with ApiClient(connection) as api:
         if args.command == "apply":
@@ -231,7 +248,25 @@ async def _remote(args: argparse.Namespace, connection: Connection) -> int:  # n
             return await commands.resume(api, args.run, answers, out, as_json=args.json)
         if args.command == "status":
             return await commands.status(api, args.run, out, as_json=args.json)
+        if args.command == "runs":
+            return await list_runs(api, _run_filters(args), out, as_json=args.json)
         return await commands.logs(api, args.run, out, as_json=args.json)
+
+
+def _run_filters(args: argparse.Namespace) -> RunListOptions:
+    return RunListOptions(
+        workflow=args.workflow,
+        version=args.version,
+        statuses=args.status,
+        node=args.node,
+        client=args.client,
+        user=args.user,
+        started_after=args.started_after,
+        started_before=args.started_before,
+        closed_after=args.closed_after,
+        closed_before=args.closed_before,
+        limit=max(1, args.limit),
+    )
 
 
 def _pair(text: str) -> tuple[str, Any]:

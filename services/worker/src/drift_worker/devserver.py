@@ -2,7 +2,8 @@
 
 Used by ``drift dev`` and by the tests. The server runs on loopback ports, is ready when
 its frontend accepts connections, and is stopped by pid; its database is either in
-memory or a SQLite file that survives restarts.
+memory or a SQLite file that survives restarts. It registers Drift's search attributes
+(:data:`drift_models.visibility.SEARCH_ATTRIBUTES`) when it starts.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, Self
+
+from drift_models.visibility import dev_server_flags
 
 __all__ = [
     "DevServer",
@@ -140,6 +143,7 @@ class DevServer:
             THROTTLE_FIX,
             "--log-level",
             "warn",
+            *dev_server_flags(),
         ]
         if self.ui_port is None:
             command.append("--headless")

@@ -13,13 +13,15 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
+from temporalio.service import RPCError
 
 from drift_models.settings import CONFIG_FILE_VARIABLE, SettingsError, load_settings
 from drift_store import connect_redis, redis_address
 from drift_worker import __version__
 from drift_worker.admin import AdminServer, DependencyProbe
-from drift_worker.runtime import RunningWorker, running_worker
+from drift_worker.runtime import RunningWorker, connect_temporal, running_worker
 from drift_worker.settings import WorkerSettings
+from drift_worker.setup_visibility import setup_search_attributes
 from drift_worker.tracing import configure_tracing
 
 __all__ = ["main", "serve"]
@@ -101,6 +103,26 @@ async def _redis_probe(settings: WorkerSettings) -> AsyncIterator[DependencyProb
         await redis.aclose()
 
 
+async def _setup(settings: WorkerSettings) -> int:
+    try:
+        client = await connect_temporal(settings)
+        report = await setup_search_attributes(client, settings.temporal_namespace)
+    except (RPCError, RuntimeError) as error:
+        why = error.message if isinstance(error, RPCError) else str(error)
+        sys.stderr.write(
+            f"drift-worker: the search attribute setup at {settings.temporal_address} "
+            f"did not go through: {why}\n"
+        )
+        return 1
+    for line in report.conflicts:
+        sys.stderr.write(f"drift-worker: {line}\n")
+    if report.added:
+        sys.stdout.write(f"added: {', '.join(report.added)}\n")
+    if report.present:
+        sys.stdout.write(f"already present: {', '.join(report.present)}\n")
+    return 1 if report.conflicts else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run ``drift-worker``; return its exit code."""
     parser = argparse.ArgumentParser(prog="drift-worker", description="The Drift Temporal worker.")
@@ -109,6 +131,13 @@ def main(argv: list[str] | None = None) -> int:
         "--config", type=Path, help=f"a YAML or JSON settings file (or {CONFIG_FILE_VARIABLE})"
     )
     parser.add_argument("--check", action="store_true", help="validate the settings and exit")
+    parser.add_argument(
+        "command",
+        nargs="?",
+        choices=["setup-search-attributes"],
+        help="setup-search-attributes: register Drift's search attributes in the namespace "
+        "(idempotent), then exit",
+    )
     args = parser.parse_args(argv)
     try:
         settings = load_settings(WorkerSettings, os.environ, args.config)
@@ -121,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         sys.stdout.write("settings are valid\n")
         return 0
+    if args.command == "setup-search-attributes":
+        return asyncio.run(_setup(settings))
     asyncio.run(serve(settings))
     return 0
 

@@ -61,6 +61,7 @@ with workflow.unsafe.imports_passed_through():
         UPDATE_UTILITY,
         WORKFLOW_NAME,
     )
+    from drift_models.visibility import run_attributes
     from drift_nodes.resume import validate_resume
     from drift_worker.plan import (
         ACTIVITY_BEGIN,
@@ -82,9 +83,10 @@ with workflow.unsafe.imports_passed_through():
         UtilityRequest,
         WaitSpec,
     )
+    from drift_worker.search_attributes import changed, shown_by, start_attributes
     from drift_worker.store_wait import StoreWaitTooLong, until_stored
 
-__all__ = ["DriftRunWorkflow"]
+__all__ = ["RUN_FAILED", "DriftRunWorkflow"]
 
 _ENGINE_TIMEOUT = timedelta(seconds=30)
 _ENGINE_RETRY = TemporalRetry(initial_interval=timedelta(milliseconds=200), maximum_attempts=0)
@@ -94,6 +96,9 @@ _CALLBACK_RETRY = TemporalRetry(
 _CALLBACK_DEADLINE = timedelta(hours=1)
 _MAX_FAILURE_ROUTES = 1000
 _HEARTBEAT_TIMEOUT = timedelta(seconds=10)
+_CANCEL_GRACE = timedelta(minutes=2)
+RUN_FAILED = "DriftRunFailed"
+"""The error type a FAILED run's workflow fails with."""
 
 T = TypeVar("T")
 
@@ -163,6 +168,11 @@ class DriftRunWorkflow:
         self._callbacks: list[CallbackRequest] = []
         self._callbacks_busy = False
         self._child_runs = carry.child_runs if carry else 0
+        self._shown = shown_by(workflow.info().typed_search_attributes)
+        # Runs started with Drift's search attributes (by this API or a parent of this
+        # engine) keep them current and close with their true Temporal status; runs
+        # started before (recorded histories) keep the shape they were recorded with.
+        self._visible = bool(self._shown)
 
     # ------------------------------------------------------------------ the run loop
 
@@ -172,12 +182,29 @@ class DriftRunWorkflow:
         carry = self._carry
         callbacks = asyncio.ensure_future(self._deliver_callbacks())
         records: list[Record] = list(carry.records) if carry else []
+        terminated = False
         try:
             state = carry.state if carry else await self._begin(run)
             if state is not None:
                 await self._loop(state, records)
         except _Terminated:
+            terminated = True
             await self._mark_terminated()
+        # The API cancels a run it terminated once it has the answer; the cancel must
+        # not cut the post-completion states or the callbacks short.
+        tail = asyncio.ensure_future(self._close_out(callbacks))
+        cancelled = False
+        while not tail.done():
+            try:
+                await asyncio.shield(tail)
+            except asyncio.CancelledError:
+                cancelled = True
+        if self._visible:
+            await self._close_true(terminated=terminated, cancelled=cancelled)
+        return self._response
+
+    async def _close_out(self, callbacks: asyncio.Future[None]) -> None:
+        """Run the post-completion states and deliver every callback."""
         await self._run_post_nodes()
         await workflow.wait_condition(
             lambda: (
@@ -187,7 +214,28 @@ class DriftRunWorkflow:
             )
         )
         callbacks.cancel()
-        return self._response
+
+    async def _close_true(self, *, terminated: bool, cancelled: bool) -> None:
+        """Close with the Temporal status that matches the Drift one (decision: true outcomes).
+
+        A FAILED run fails the workflow (its answer stays readable by a replay query);
+        a run terminated through the API waits (a bounded time) for the API's cancel and
+        closes Cancelled. Without that cancel it completes, still reading TERMINATED.
+        """
+        if self._status is RunStatus.FAILED:
+            raise ApplicationError(
+                self._error or "the run failed", type=RUN_FAILED, non_retryable=True
+            )
+        if not terminated or self._status is not RunStatus.TERMINATED:
+            return
+        if not cancelled:
+            try:
+                await workflow.wait_condition(lambda: False, timeout=_CANCEL_GRACE)
+            except TimeoutError:
+                return
+            except asyncio.CancelledError:
+                pass
+        raise asyncio.CancelledError(self._error or "terminated")
 
     async def _begin(self, run: RunInput) -> str | None:
         request = BeginRequest(
@@ -447,6 +495,16 @@ class DriftRunWorkflow:
             request,
             id=temporal_workflow_id(self._input.tenant_id, child_run_id),
             result_type=WorkflowResponse,
+            search_attributes=start_attributes(
+                run_attributes(
+                    tenant=request.tenant_id,
+                    workflow=request.workflow_definition_id,
+                    version=request.version if isinstance(request.version, int) else None,
+                    status=RunStatus.RUNNING.value,
+                    client=request.thread_context.client_id if request.thread_context else None,
+                    user=request.thread_context.user_id if request.thread_context else None,
+                )
+            ),
             parent_close_policy=(
                 workflow.ParentClosePolicy.TERMINATE
                 if child.wait
@@ -509,6 +567,7 @@ class DriftRunWorkflow:
     def _settle(self, status: RunStatus) -> None:
         self._status = status
         self._stable_points += 1
+        self._show()
         self._response = self._build_response()
         if self._callback_url:
             self._callbacks.append(
@@ -516,6 +575,28 @@ class DriftRunWorkflow:
                     url=self._callback_url, body=self._response, sequence=self._stable_points
                 )
             )
+
+    def _show(self) -> None:
+        """Upsert the search attributes that changed since Temporal last heard of them.
+
+        Only changed values travel, in the workflow task that reached the stable point:
+        one history event, never an extra task.
+        """
+        plan = self._plan
+        thread = self._input.thread_context
+        wanted = run_attributes(
+            tenant=self._input.tenant_id,
+            workflow=plan.workflow_id if plan else self._input.workflow_definition_id,
+            version=plan.workflow_version if plan else None,
+            status=self._status.value,
+            node=self._current,
+            client=thread.client_id if thread else None,
+            user=thread.user_id if thread else None,
+        )
+        updates = changed(self._shown, wanted)
+        if updates and self._visible:
+            workflow.upsert_search_attributes(updates)
+            self._shown.update(wanted)
 
     def _build_response(self) -> WorkflowResponse:
         plan = self._plan

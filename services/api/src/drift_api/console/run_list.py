@@ -1,16 +1,13 @@
 """The console's one way to list runs: the seam where ``GET /v3/workflow``'s service plugs in.
 
-The runs list and the inbox both call :func:`list_runs` and nothing else. Until the
-runs search service of the REST API is there, this lists the tenant's Temporal
-executions (workflow ids start with ``{tenant}/``; no other tenant's run can appear)
-newest first, reads each run's true state through the same :class:`RunGateway` the REST
-API answers with (Temporal first, then the store), and filters on that state. Paging
-uses Temporal's page token as an opaque cursor.
-
-INTERIM (to connect when the runs search lands): filters other than the time range
-are applied to one page of Temporal's answer, so a page may hold fewer runs than asked
-for; replace the body of :func:`list_runs` with a call to the runs search service and
-keep its signature.
+The runs list and the inbox both call :func:`list_runs` and nothing else. The filter
+goes to Temporal's visibility store as the query ``GET /v3/workflow`` lists with
+(:func:`drift_api.run_query.visibility_query`: the tenant's attribute and id prefix
+ANDed, values checked, no caller text as syntax), so a page holds the runs asked for.
+Each listed run's true state is then read through the same :class:`RunGateway` the
+REST API answers with (Temporal first, then the store); a run whose state moved on
+since visibility last heard of it is left out rather than shown under a filter it no
+longer matches. Paging uses Temporal's page token as an opaque cursor.
 """
 
 from __future__ import annotations
@@ -27,15 +24,12 @@ from temporalio.service import RPCError
 
 from drift_api.auth import Caller
 from drift_api.problems import ApiError
+from drift_api.run_query import QueryValueError, RunFilter, visibility_query
 from drift_api.runs import RunGateway
 from drift_models import RunStatus, WorkflowResponse
-from drift_models.engine import WORKFLOW_NAME
 
 __all__ = ["RunFilters", "RunPage", "list_runs"]
 
-_LIVE: Final = frozenset(
-    {RunStatus.CREATED, RunStatus.RUNNING, RunStatus.WAITING, RunStatus.SCHEDULER_WAITING}
-)
 _MAX_PAGE: Final = 100
 
 
@@ -76,18 +70,18 @@ class RunPage:
 
 
 def _query(tenant: str, filters: RunFilters) -> str:
-    # The tenant id was checked by the API's caller rules (letters, digits, _ . -):
-    # it cannot close the quoted string.
-    parts = [f'WorkflowId STARTS_WITH "{tenant}/"', f'WorkflowType = "{WORKFLOW_NAME}"']
-    if filters.status in _LIVE:
-        parts.append("ExecutionStatus = 'Running'")
-    elif filters.status is not None:
-        parts.append("ExecutionStatus != 'Running'")
-    if filters.started_after is not None:
-        parts.append(f"StartTime >= '{filters.started_after.astimezone(dt.UTC).isoformat()}'")
-    if filters.started_before is not None:
-        parts.append(f"StartTime < '{filters.started_before.astimezone(dt.UTC).isoformat()}'")
-    return " AND ".join(parts)
+    run_filter = RunFilter(
+        workflow_definition_id=filters.workflow,
+        statuses=() if filters.status is None else (filters.status,),
+        current_node=filters.node,
+        started_after=filters.started_after,
+        started_before=filters.started_before,
+    )
+    try:
+        return visibility_query(tenant, run_filter)
+    except QueryValueError:
+        message = "a workflow or node filter may hold letters, digits and _ . : @ - only"
+        raise ApiError(400, "Invalid Filter", message) from None
 
 
 def _token(cursor: str | None) -> bytes | None:

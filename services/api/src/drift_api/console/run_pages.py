@@ -9,6 +9,7 @@ answer goes through :meth:`RunGateway.resume` and a terminate through
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, Final
 
 from litestar import Request, Response, get, post
@@ -21,6 +22,7 @@ from drift_api.console.run_details import read_details, run_graph_svg
 from drift_api.console.run_list import RunFilters, list_runs
 from drift_api.console.web import BASE, Console, checked_form, first, signed_in_caller
 from drift_api.problems import ApiError
+from drift_api.run_query import ID_PATTERN
 from drift_models import ResumeRequest, RunStatus, TerminateRequest, WorkflowResponse
 
 __all__ = ["graph_svg", "inbox", "resume", "run_page", "runs_page", "show_run", "terminate"]
@@ -40,6 +42,15 @@ def _time(text: str | None, name: str, problems: list[str]) -> dt.datetime | Non
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
+def _identifier(text: str | None, name: str, problems: list[str]) -> str | None:
+    if not text:
+        return None
+    if re.match(ID_PATTERN, text) is None:
+        problems.append(f"{name}: {text[:40]!r} is not an id; use letters, digits and _ . : @ -")
+        return None
+    return text
+
+
 def _filters(request: Request[Any, Any, Any], problems: list[str]) -> RunFilters:
     query = request.query_params
     status = None
@@ -50,8 +61,8 @@ def _filters(request: Request[Any, Any, Any], problems: list[str]) -> RunFilters
             problems.append(f"status: {query['status'][:40]!r} is not a run status")
     return RunFilters(
         status=status,
-        workflow=query.get("workflow") or None,
-        node=query.get("node") or None,
+        workflow=_identifier(query.get("workflow"), "workflow", problems),
+        node=_identifier(query.get("node"), "node", problems),
         started_after=_time(query.get("after"), "started after", problems),
         started_before=_time(query.get("before"), "started before", problems),
         cursor=query.get("cursor") or None,
@@ -81,7 +92,10 @@ async def runs_page(request: Request[Any, Any, Any]) -> Response[str]:
 async def inbox(request: Request[Any, Any, Any]) -> Response[str]:
     """The runs waiting for a person's answer, grouped by layout and workflow."""
     console, caller = await signed_in_caller(request)
-    workflow = request.query_params.get("workflow") or None
+    problems: list[str] = []
+    workflow = _identifier(request.query_params.get("workflow"), "workflow", problems)
+    if problems:
+        raise ApiError(400, "Invalid Filter", problems[0])
     filters = RunFilters(
         status=RunStatus.WAITING,
         workflow=workflow,

@@ -1,0 +1,346 @@
+"""Drift under load against a hand-written Temporal service, on one dev server, in one run.
+
+Closed-loop clients (10, 50, 100, 500, 1,000 by default) each run the refund flow again
+and again through HTTP: a sync start that answers at the view, then a sync resume that
+answers at the end. Drift is its real processes (``drift-api`` and ``drift-worker``,
+SQLite store); the baseline (bench/overload_baseline_service.py and
+bench/overload_baseline.py) is a minimal HTTP service and a hand-written worker doing
+the same flow with one activity and one context write up to the view and one local
+activity with one write to the end. A client that gets ``429``
+waits its ``Retry-After`` (with a little jitter) and sends the same call again, as a
+good client does; a ``202`` ends the flow (it is not counted as goodput).
+
+Printed per load and system: goodput (flows ended per second), latency of the answered
+calls (p50/p95/p99) and the slowest call of all, answers by status code, client
+timeouts, API + worker CPU milliseconds per flow and RSS, and the ratios to the
+baseline. Loopback only; every phase is bounded in time.
+
+Usage: uv run python bench/overload.py [--clients 10,50,...] [--seconds S] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from drift_worker.devserver import DevServer, free_port
+
+BENCH = Path(__file__).resolve().parent
+EXAMPLES = BENCH.parent / "examples"
+KEY = "overload-bench-key"
+HEADERS = {"X-Tenant-Id": "bench", "X-Client-Id": "bench", "X-Api-Key": KEY}
+ORDER = {"id": "A-1", "status": "DELIVERED", "total": 80.0, "currency": "EUR",
+         "daysSinceDelivery": 3}  # fmt: skip
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+# -- processes ------------------------------------------------------------------------
+
+
+@dataclass
+class Proc:
+    """One server process of a system, with its log."""
+
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    log: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        """Start it."""
+        with self.log.open("ab") as output:
+            self.process = subprocess.Popen(  # noqa: S603 - the bench's own commands
+                self.argv, env={**os.environ, **self.env}, stdout=output, stderr=output
+            )
+
+    def stats(self) -> tuple[float, float]:
+        """Its resident memory (MB) and CPU seconds so far, from /proc."""
+        assert self.process is not None
+        pid = self.process.pid
+        rss = 0.0
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                rss = int(line.split()[1]) / 1024
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return rss, (int(fields[11]) + int(fields[12])) / _TICK
+
+    def stop(self) -> None:
+        """Stop it (SIGTERM, then SIGKILL after 10 s)."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(10)
+
+
+async def wait_answering(url: str, proc: Proc, within: float = 60) -> None:
+    """Until ``url`` answers (any status); fail when the process died or time ran out."""
+    deadline = time.monotonic() + within
+    async with aiohttp.ClientSession() as session:
+        while time.monotonic() < deadline:
+            assert proc.process is not None
+            if proc.process.poll() is not None:
+                msg = f"{proc.name} exited: {proc.log.read_text()[-2000:]}"
+                raise RuntimeError(msg)
+            try:
+                async with session.get(url) as answer:
+                    await answer.read()
+                    return
+            except aiohttp.ClientError:
+                await asyncio.sleep(0.2)
+    msg = f"{proc.name} does not answer at {url}: {proc.log.read_text()[-2000:]}"
+    raise RuntimeError(msg)
+
+
+@asynccontextmanager
+async def orders_service() -> AsyncIterator[str]:
+    """The orders service both systems call: every order is the same one."""
+
+    async def order(_: web.Request) -> web.Response:
+        return web.json_response(ORDER)
+
+    app = web.Application()
+    app.router.add_get("/orders/{order_id}", order)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
+
+
+@dataclass
+class System:
+    """A system under test: its processes and how its clients call it."""
+
+    name: str
+    flavor: str
+    url: str
+    procs: list[Proc] = field(default_factory=list)
+
+    def stats(self) -> tuple[float, float]:
+        """RSS (MB) and CPU seconds of all its processes together."""
+        pairs = [proc.stats() for proc in self.procs]
+        return sum(p[0] for p in pairs), sum(p[1] for p in pairs)
+
+
+def drift_system(folder: Path, temporal: str, orders: str, args: argparse.Namespace) -> System:
+    """``drift-worker`` and ``drift-api`` as the user runs them."""
+    queue = f"overload-{uuid.uuid4().hex[:8]}"
+    enum_file = folder / "enum.yaml"
+    enum_file.write_text(f'"*":\n  ordersServiceUrl: "{orders}"\n')
+    common = {
+        "DRIFT_TEMPORAL_ADDRESS": temporal,
+        "DRIFT_TASK_QUEUE": queue,
+        "DRIFT_STORE_URL": f"sqlite:///{folder / 'drift.db'}",
+        "DRIFT_LOG_LEVEL": "WARNING",
+        "DRIFT_METRICS_PORT": "0",
+    }
+    worker = {
+        **common,
+        "DRIFT_ENUM_STORE_FILE": str(enum_file),
+        "DRIFT_HTTP_ALLOW_HOSTS": "127.0.0.1",
+        "DRIFT_ADMIN_PORT": str(free_port()),
+    }
+    port = free_port()
+    api = {**common, "DRIFT_HOST": "127.0.0.1", "DRIFT_APP_PORT": str(port),
+           "DRIFT_ADMIN_PORT": str(free_port()), "DRIFT_BOOTSTRAP_API_KEY": KEY,
+           "DRIFT_SYNC_TIMEOUT_SECONDS": str(args.sync_timeout)}  # fmt: skip
+    if args.max_sync_waits:
+        api["DRIFT_MAX_SYNC_WAITS"] = str(args.max_sync_waits)
+    python = sys.executable
+    return System(
+        "drift", "drift", f"http://127.0.0.1:{port}",
+        [Proc("drift-worker", [python, "-m", "drift_worker.main"], worker, folder / "w.log"),
+         Proc("drift-api", [python, "-m", "drift_api.main"], api, folder / "api.log")],
+    )  # fmt: skip
+
+
+def baseline_system(folder: Path, temporal: str, orders: str, args: argparse.Namespace) -> System:
+    """The hand-written service and worker."""
+    port = free_port()
+    env = {
+        "BASELINE_TEMPORAL": temporal,
+        "BASELINE_QUEUE": f"lean-{uuid.uuid4().hex[:8]}",
+        "BASELINE_STORE": f"sqlite:///{folder / 'baseline.db'}",
+        "BASELINE_ORDERS": orders,
+        "BASELINE_PORT": str(port),
+        "BASELINE_SYNC_TIMEOUT": str(args.sync_timeout),
+    }
+    worker = [sys.executable, str(BENCH / "overload_baseline.py")]
+    service = [sys.executable, str(BENCH / "overload_baseline_service.py")]
+    return System(
+        "baseline", "baseline", f"http://127.0.0.1:{port}",
+        [Proc("baseline-worker", worker, env, folder / "bw.log"),
+         Proc("baseline-service", service, env, folder / "bs.log")],
+    )  # fmt: skip
+
+
+async def publish(url: str) -> None:
+    """The refund example, published and activated over Drift's API."""
+    async with aiohttp.ClientSession(url, headers=HEADERS) as http:
+        for path in sorted((EXAMPLES / "refund" / "nodes").glob("*.json")):
+            async with http.post("/nodeDefinition", data=path.read_bytes()) as created:
+                node = await created.json()
+            async with http.post(f"/nodeDefinition/{node['definition']['id']}/publish") as done:
+                done.raise_for_status()
+        document = (EXAMPLES / "refund" / "workflows" / "refund.json").read_bytes()
+        async with http.post("/workflowDefinition", data=document) as created:
+            created.raise_for_status()
+        async with http.post("/workflowDefinition/refund/publish") as done:
+            done.raise_for_status()
+        async with http.post("/workflowDefinition/refund/activate", json={"version": 1}) as done:
+            done.raise_for_status()
+
+
+# -- measuring ------------------------------------------------------------------------
+
+
+async def measure(system: System, clients: int, args: argparse.Namespace) -> dict[str, Any]:
+    """One load level against one system, with the CPU and RSS of its processes."""
+    headers = HEADERS if system.flavor == "drift" else {}
+    _, cpu_before = system.stats()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, "--load", system.flavor, system.url, json.dumps(headers),
+        str(clients), str(args.warmup), str(args.seconds), str(args.sync_timeout + 30),
+        stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    bound = args.warmup + args.seconds + args.sync_timeout + 90
+    output, _ = await asyncio.wait_for(process.communicate(), bound)
+    if process.returncode != 0:
+        msg = f"the load generator failed ({process.returncode})"
+        raise RuntimeError(msg)
+    figures: dict[str, Any] = json.loads(output.decode().strip().splitlines()[-1])
+    rss, cpu_after = system.stats()
+    figures["rss"] = rss
+    flows = max(1, figures["all_flows"])
+    figures["cpu_ms"] = (cpu_after - cpu_before) * 1000 / flows
+    return figures
+
+
+async def run(args: argparse.Namespace) -> int:
+    """Start the dev server, the orders service and both systems; measure; print."""
+    with tempfile.TemporaryDirectory() as name, DevServer(log_file=Path(name) / "t.log") as dev:
+        folder = Path(name)
+        await dev.wait_ready()
+        async with orders_service() as orders:
+            drift = drift_system(folder, dev.address, orders, args)
+            baseline = baseline_system(folder, dev.address, orders, args)
+            systems = (drift, baseline)
+            try:
+                for system in systems:
+                    for proc in system.procs:
+                        proc.start()
+                await wait_answering(f"{drift.url}/", drift.procs[1])
+                await wait_answering(f"{baseline.url}/", baseline.procs[1])
+                await publish(drift.url)
+                await asyncio.sleep(1.0)  # both workers polling
+                idle = {system.name: [proc.stats()[0] for proc in system.procs]
+                        for system in systems}  # fmt: skip
+                rows: dict[tuple[int, str], dict[str, Any]] = {}
+                for clients in args.clients:
+                    for system in systems:
+                        rows[clients, system.name] = await measure(system, clients, args)
+                        await asyncio.sleep(1.0)
+            finally:
+                for system in systems:
+                    for proc in reversed(system.procs):
+                        proc.stop()
+    report(rows, idle, args)
+    return 0
+
+
+def report(
+    rows: dict[tuple[int, str], dict[str, Any]],
+    idle: dict[str, list[float]],
+    args: argparse.Namespace,
+) -> None:
+    """Print the table, the idle memory and the goals' ratios."""
+    print(
+        f"overload: Drift (drift-api + drift-worker) vs hand-written Temporal (service + "
+        f"worker), start -> resume, {args.seconds:g} s per load, sync timeout "
+        f"{args.sync_timeout:g} s"
+    )
+    print(
+        f"{'clients':>7} {'system':<9}{'flows/s':>8}{'x base':>7}{'p50':>7}{'p95':>7}"
+        f"{'p99':>7}{'max ms':>8}{'200':>7}{'202':>6}{'429':>7}{'other':>6}{'t/o':>5}"
+        f"{'cpu ms':>8}{'RSS MB':>8}"
+    )
+    for (clients, name), row in rows.items():
+        base = rows[clients, "baseline"]["goodput"]
+        ratio = f"{row['goodput'] / base:>7.2f}" if base else f"{'-':>7}"
+        statuses = Counter(row["statuses"])
+        other = sum(n for code, n in statuses.items() if code not in {"200", "202", "429"})
+        print(
+            f"{clients:>7} {name:<9}{row['goodput']:>8.1f}{ratio}"
+            f"{row['p50']:>7.0f}{row['p95']:>7.0f}{row['p99']:>7.0f}{row['max']:>8.0f}"
+            f"{statuses['200']:>7}{statuses['202']:>6}{statuses['429']:>7}{other:>6}"
+            f"{row['timeouts']:>5}{row['cpu_ms']:>8.1f}{row['rss']:>8.0f}"
+        )
+    for name, sizes in idle.items():
+        parts = " + ".join(f"{size:.0f}" for size in sizes)
+        print(f"idle RSS {name}: {parts} = {sum(sizes):.0f} MB")
+    levels = sorted({clients for clients, _ in rows})
+    reference = 50 if 50 in levels else levels[0]
+    own = rows[reference, "drift"]["goodput"] or 1e-9
+    for clients in levels:
+        if clients < reference:
+            continue
+        drift, base = rows[clients, "drift"], rows[clients, "baseline"]
+        versus = f"{drift['goodput'] / base['goodput']:.2f}x" if base["goodput"] else "-"
+        print(
+            f"goal {clients} clients: goodput {drift['goodput'] / own:.2f}x drift at "
+            f"{reference}, {versus} baseline; "
+            f"max {drift['max'] / 1000:.1f} s (sync timeout + 1 s = "
+            f"{args.sync_timeout + 1:g} s); client timeouts {drift['timeouts']}"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark (or, with --load, one load generator)."""
+    arguments = sys.argv[1:] if argv is None else argv
+    if arguments[:1] == ["--load"]:
+        importlib.import_module("overload_clients").main(arguments[1:])
+        return 0
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--clients", default="10,50,100,500,1000",
+                        help="comma-separated closed-loop client counts")  # fmt: skip
+    parser.add_argument("--seconds", type=float, default=15.0, help="measuring window per load")
+    parser.add_argument("--warmup", type=float, default=3.0, help="seconds before the window")
+    parser.add_argument("--sync-timeout", type=float, default=10.0)
+    parser.add_argument("--max-sync-waits", type=int, default=0,
+                        help="DRIFT_MAX_SYNC_WAITS (0: the API's default)")  # fmt: skip
+    parser.add_argument("--quick", action="store_true", help="a smoke run at tiny scale")
+    args = parser.parse_args(arguments)
+    if args.quick:
+        args.clients, args.seconds, args.warmup = "2,4", 2.0, 1.0
+    args.clients = [int(n) for n in args.clients.split(",")]
+    return asyncio.run(run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

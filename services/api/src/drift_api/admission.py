@@ -1,0 +1,101 @@
+"""Admission of sync calls: a bound on the waits one API process holds at a time.
+
+A sync call holds an open request while the run moves to its next stable point. Past
+a point, more waiting calls only make every call slower (Temporal, the worker and the
+event loop are shared) until all of them reach the sync timeout. So each process
+admits at most ``max_sync_waits`` sync calls at once and answers the next ones at
+once with ``429`` and ``Retry-After``, before anything is sent: a ``429`` always means
+that nothing happened, and the same request may simply be sent again.
+
+The ``Retry-After`` grows with the load: it is the recent mean time an admitted call
+took (never less than the configured seconds, at most a minute), about the time the
+calls now waiting take to be answered. Refused callers then come back when places are
+likely free, instead of every second in a herd whose refusals (auth, routing, a problem
+body each) would eat the CPU the admitted calls need.
+
+Async calls (with a ``callbackUrl``) hold nothing while the run moves, so they are not
+counted.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Final
+
+from drift_api.problems import ApiError
+
+__all__ = ["SyncAdmission"]
+
+_MOST_RETRY_AFTER: Final = 60
+_WEIGHT: Final = 0.1
+"""How much one finished call moves the mean (an exponentially weighted mean)."""
+
+
+class SyncAdmission:
+    """Counts the sync calls in flight and refuses those beyond the bound.
+
+    The count lives in one event loop (one API process), so a plain integer is safe.
+
+    Args:
+        limit: the most sync calls waiting at once.
+        retry_after: the least seconds a refused caller is told to wait.
+        clock: seconds, monotonic (tests pass their own).
+    """
+
+    def __init__(
+        self,
+        limit: int,
+        *,
+        retry_after: int,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._limit = limit
+        self._retry_after = retry_after
+        self._clock = clock
+        self._in_flight = 0
+        self._mean_seconds = 0.0
+
+    @property
+    def retry_after(self) -> int:
+        """The ``Retry-After`` of a refusal now: the recent mean time of an admitted call."""
+        wait = math.ceil(self._mean_seconds)
+        return min(_MOST_RETRY_AFTER, max(self._retry_after, wait))
+
+    @property
+    def in_flight(self) -> int:
+        """The sync calls admitted and not yet answered."""
+        return self._in_flight
+
+    @property
+    def limit(self) -> int:
+        """The most sync calls admitted at once."""
+        return self._limit
+
+    @contextmanager
+    def admit(self) -> Iterator[None]:
+        """Hold one place for the duration of a sync call.
+
+        Raises:
+            ApiError: ``429`` with ``Retry-After`` when every place is taken.
+        """
+        if self._in_flight >= self._limit:
+            wait = self.retry_after
+            raise ApiError(
+                429,
+                "Too Many Sync Calls",
+                f"this API process already waits for {self._limit} sync calls; nothing was "
+                f"sent to the run; send the same request again after {wait} s, or use "
+                "async mode (callbackUrl)",
+                headers={"Retry-After": str(wait)},
+            )
+        self._in_flight += 1
+        began = self._clock()
+        try:
+            yield
+        finally:
+            self._in_flight -= 1
+            took = self._clock() - began
+            self._mean_seconds += _WEIGHT * (took - self._mean_seconds)

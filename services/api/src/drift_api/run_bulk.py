@@ -1,0 +1,144 @@
+"""Bulk terminate on a filter, through a Temporal batch operation.
+
+The batch's visibility query is the listing's (:mod:`drift_api.run_query`, tenant
+sealed), so it reaches exactly the runs ``GET /v3/workflow`` shows for the same filter.
+Its job id starts with the tenant, and reading a job of another tenant is a 404. A dry
+run only counts. Temporal terminates the runs (their post-completion states do not run);
+each run's stored status follows at its next read (decision #41).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from typing import Final
+
+import msgspec
+from temporalio.api.batch.v1 import BatchOperationTermination
+from temporalio.api.enums.v1 import BatchOperationState
+from temporalio.api.workflowservice.v1 import (
+    DescribeBatchOperationRequest,
+    StartBatchOperationRequest,
+)
+from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
+
+from drift_api.problems import ApiError
+from drift_api.run_query import RunFilter, visibility_query
+from drift_models import RunStatus
+
+__all__ = ["BulkJob", "BulkRuns"]
+
+_STATES: Final = {
+    BatchOperationState.BATCH_OPERATION_STATE_RUNNING: "RUNNING",
+    BatchOperationState.BATCH_OPERATION_STATE_COMPLETED: "COMPLETED",
+    BatchOperationState.BATCH_OPERATION_STATE_FAILED: "FAILED",
+}
+_OPEN: Final = (
+    RunStatus.CREATED,
+    RunStatus.RUNNING,
+    RunStatus.WAITING,
+    RunStatus.SCHEDULER_WAITING,
+)
+
+
+class BulkJob(msgspec.Struct, kw_only=True, rename="camel"):
+    """A bulk action and its progress.
+
+    Attributes:
+        job_id: the job (``GET /v3/bulk/{jobId}``); ``None`` for a dry run.
+        action: ``terminate``.
+        state: ``DRY_RUN``, ``RUNNING``, ``COMPLETED`` or ``FAILED``.
+        total: runs it reaches (the dry run's count, or the batch's total once known).
+        done: runs it has terminated.
+        failed: runs it could not terminate.
+    """
+
+    job_id: str | None
+    action: str
+    state: str
+    total: int
+    done: int = 0
+    failed: int = 0
+
+
+class BulkRuns:
+    """Starts and reads bulk actions for a tenant."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    async def terminate(
+        self, tenant: str, run_filter: RunFilter, *, reason: str, dry_run: bool
+    ) -> BulkJob:
+        """Terminate every open run of the tenant that matches ``run_filter``."""
+        # Only open runs can be terminated; a filter naming ended statuses reaches none.
+        statuses = tuple(s for s in (run_filter.statuses or _OPEN) if s in _OPEN)
+        query = (
+            visibility_query(tenant, dataclasses.replace(run_filter, statuses=statuses))
+            if statuses
+            else None
+        )
+        try:
+            count = 0 if query is None else (await self._client.count_workflows(query)).count
+            if dry_run or query is None or count == 0:
+                return BulkJob(
+                    job_id=None,
+                    action="terminate",
+                    state="DRY_RUN" if dry_run else "COMPLETED",
+                    total=count,
+                )
+            job_id = f"{tenant}.bulk.{uuid.uuid4().hex}"
+            await self._client.workflow_service.start_batch_operation(
+                StartBatchOperationRequest(
+                    namespace=self._client.namespace,
+                    visibility_query=query,
+                    job_id=job_id,
+                    reason=f"drift bulk terminate: {reason}",
+                    termination_operation=BatchOperationTermination(),
+                )
+            )
+        except RPCError as error:
+            if error.status is RPCStatusCode.RESOURCE_EXHAUSTED:
+                raise ApiError(
+                    409,
+                    "Bulk Action Busy",
+                    "Temporal is running as many batch operations in this namespace as it "
+                    f"allows ({error.message}); wait for a running bulk job to end, then retry",
+                ) from None
+            raise _engine(error) from None
+        return BulkJob(job_id=job_id, action="terminate", state="RUNNING", total=count)
+
+    async def job(self, tenant: str, job_id: str) -> BulkJob:
+        """A job's progress; 404 for a job of another tenant (or none)."""
+        if not job_id.startswith(f"{tenant}.bulk."):
+            raise _unknown(job_id)
+        try:
+            found = await self._client.workflow_service.describe_batch_operation(
+                DescribeBatchOperationRequest(namespace=self._client.namespace, job_id=job_id)
+            )
+        except RPCError as error:
+            if error.status is RPCStatusCode.NOT_FOUND:
+                raise _unknown(job_id) from None
+            raise _engine(error) from None
+        return BulkJob(
+            job_id=job_id,
+            action="terminate",
+            state=_STATES.get(found.state, "RUNNING"),
+            total=found.total_operation_count,
+            done=found.complete_operation_count,
+            failed=found.failure_operation_count,
+        )
+
+
+def _unknown(job_id: str) -> ApiError:
+    return ApiError(404, "Job Not Found", f"there is no bulk job {job_id!r}")
+
+
+def _engine(error: RPCError) -> ApiError:
+    return ApiError(
+        503,
+        "Engine Unavailable",
+        f"Temporal could not run the bulk action: {error.message}",
+        headers={"Retry-After": "1"},
+    )

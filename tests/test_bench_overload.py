@@ -1,0 +1,35 @@
+"""The overload benchmark runs at tiny scale and prints its table (timings never asserted)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parents[1] / "bench" / "overload.py"
+
+
+def test_overload_benchmark_runs_both_systems_and_prints_the_table() -> None:
+    result = subprocess.run(
+        [sys.executable, str(BENCH), "--quick"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("overload: Drift (drift-api + drift-worker) vs hand-written")
+    assert lines[1].split()[:4] == ["clients", "system", "flows/s", "x"]
+    rows = [line.split() for line in lines[2:6]]
+    assert [(row[0], row[1]) for row in rows] == [
+        ("2", "drift"), ("2", "baseline"), ("4", "drift"), ("4", "baseline"),
+    ]  # fmt: skip
+    for row in rows:
+        goodput, answered, timeouts, rss = float(row[2]), int(row[8]), int(row[12]), float(row[14])
+        assert goodput > 0, row
+        assert answered > 0, row
+        assert timeouts == 0, row
+        assert rss > 0, row
+    assert lines[6].startswith("idle RSS drift: ")
+    assert lines[7].startswith("idle RSS baseline: ")
+    assert lines[8].startswith("goal 2 clients: goodput 1.00x drift at 2")
