@@ -45,6 +45,7 @@ from temporalio.api.workflowservice.v1 import GetSystemInfoRequest, RegisterName
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
+from drift_models.visibility import SEARCH_ATTRIBUTES
 from drift_worker.devserver import die_with_parent, free_port
 from drift_worker.testing._build import (
     ClusterBinaries,
@@ -137,7 +138,8 @@ class TemporalCluster:
         Args:
             search_attributes: custom search attributes to create, name → type
                 (``Keyword``, ``Text``, ``Int``, ``Double``, ``Bool``, ``Datetime``,
-                ``KeywordList``).
+                ``KeywordList``); Drift's own (:data:`drift_models.visibility.SEARCH_ATTRIBUTES`)
+                when not given, since every run the API starts carries them.
             namespace: the namespace to create.
             folder: an empty folder to use (a temporary one by default, deleted on stop).
             timeout: seconds to wait for each step.
@@ -145,7 +147,11 @@ class TemporalCluster:
         Raises:
             ClusterStartError: when a part cannot be built or started.
         """
-        attributes = dict(search_attributes or {})
+        attributes = (
+            {attribute.name: attribute.type for attribute in SEARCH_ATTRIBUTES}
+            if search_attributes is None
+            else dict(search_attributes)
+        )
         unknown = sorted(set(attributes.values()) - set(_TYPES))
         if unknown:
             msg = f"unknown search attribute types {unknown}; use one of {sorted(_TYPES)}"
@@ -461,7 +467,7 @@ def main(argv: list[str] | None = None) -> int:
         action="append",
         default=[],
         metavar="NAME=TYPE",
-        help="a custom search attribute to create (repeatable), e.g. DriftTenant=Keyword",
+        help="another custom search attribute besides Drift's (repeatable), e.g. Region=Keyword",
     )
     parser.add_argument("--namespace", default="default")
     args = parser.parse_args(argv)
@@ -470,7 +476,8 @@ def main(argv: list[str] | None = None) -> int:
             binaries = ensure_binaries()
             print(f"Temporal server ready: {binaries.server}")  # noqa: T201
             return 0
-        attributes = dict(item.partition("=")[::2] for item in args.search_attribute)
+        attributes = {attribute.name: attribute.type for attribute in SEARCH_ATTRIBUTES}
+        attributes.update(item.partition("=")[::2] for item in args.search_attribute)
         cluster = TemporalCluster.start(search_attributes=attributes, namespace=args.namespace)
     except (ClusterBuildError, ClusterStartError) as error:
         print(f"error: {error}", file=sys.stderr)  # noqa: T201
