@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from importlib.metadata import version
 from typing import Any
 
 from litestar import Litestar, Request, Response, get
@@ -55,7 +56,8 @@ from drift_store import (
 
 __all__ = ["create_app"]
 
-_VERSION = "0.2.0"
+#: The OpenAPI document's version is the installed drift-api's (pyproject.toml is its source).
+_VERSION = version("drift-api")
 
 
 def _picture_failed(request: Request[Any, Any, Any], error: PictureError) -> Response[bytes]:
