@@ -119,3 +119,10 @@ def test_plugin_authors_get_a_testing_extra() -> None:
     names = {re.split(r"[\[<>=]", r)[0] for r in testing}
     assert {"pytest", "pytest-asyncio", "drift-models"} <= names
     assert any(r.startswith("drift-models[testing]") for r in testing)
+
+
+def test_ci_checks_the_wheels_before_the_tests() -> None:
+    lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
+    wheels = lines.index('"$PY" scripts/wheels.py')
+    assert wheels < lines.index("uv run pytest")
+    assert (ROOT / "scripts" / "wheels.py").is_file()
