@@ -130,3 +130,14 @@ def test_ci_checks_the_wheels_before_the_tests() -> None:
     wheels = lines.index('"$PY" scripts/wheels.py')
     assert wheels < lines.index("uv run pytest")
     assert (ROOT / "scripts" / "wheels.py").is_file()
+
+
+def test_ci_runs_the_unit_suites_on_the_other_pythons_before_the_tests() -> None:
+    lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
+    assert lines.index("scripts/python-matrix") < lines.index("uv run pytest")
+    matrix = (ROOT / "scripts" / "python-matrix").read_text()
+    assert "versions=(3.12 3.13)" in matrix
+    assert '-m "not server"' in matrix
+    classifiers = _project(MEMBERS[0])["classifiers"]
+    for version in ("3.12", "3.13"):
+        assert f"Programming Language :: Python :: {version}" in classifiers  # type: ignore[operator]
