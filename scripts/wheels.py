@@ -4,7 +4,9 @@ What a user of the index gets is the wheel, not the workspace: this proves that 
 wheel declares everything it imports, ships its licence and links, and that the example
 its README shows runs with nothing else installed. Third-party packages are pinned to
 ``uv.lock`` (exported as constraints) and come from the uv cache or the package index;
-the Drift siblings a wheel needs come only from the wheels built here.
+the Drift siblings a wheel needs come only from the wheels built here. Last, a plugin
+author's venv (``drift-nodes[testing]`` and ``examples/custom-node``) runs the plugin's
+tests.
 
 Usage: ``python scripts/wheels.py [--keep DIR]`` from anywhere (uv on PATH; ``UV_PYTHON``
 names the interpreter of the venvs). Exit status 1 names the wheel and the step that
@@ -186,6 +188,34 @@ EXPORT = ["uv", "export", "--quiet", "--frozen", "--all-packages", "--all-extras
 EXPORT_FORMAT = ["--no-emit-workspace", "--no-hashes", "--no-header", "--no-annotate"]
 
 
+def _check_plugin_author(
+    members: dict[str, Member], dist: Path, work: Path, constraints: Path
+) -> None:
+    """A plugin author's venv: ``drift-nodes[testing]`` and the example plugin; its tests pass."""
+    nodes = members["drift-nodes"]
+    wheels = {m.name: next(dist.glob(f"{m.wheel_stem}-*.whl")) for m in _closure(nodes, members)}
+    venv = work / "venv-plugin-author"
+    _run("venv", ["uv", "venv", "--quiet", "--clear", str(venv)])
+    python = venv / "bin" / "python"
+    testing = f"drift-nodes[testing] @ {wheels.pop('drift-nodes').as_uri()}"
+    example = ROOT / "examples" / "custom-node"
+    install = ["uv", "pip", "install", "--quiet", "--python", str(python)]
+    _run(
+        "install",
+        [
+            *install,
+            "--constraints",
+            str(constraints),
+            testing,
+            *map(str, wheels.values()),
+            str(example),
+        ],
+    )
+    pytest = [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    config = ["-c", str(example / "pyproject.toml"), "--rootdir", str(example)]
+    print(_run("plugin tests", [*pytest, *config, str(example / "tests")], cwd=work).rstrip())
+
+
 def _check_all(work: Path) -> None:
     started = time.monotonic()
     dist = work / "dist"
@@ -203,6 +233,10 @@ def _check_all(work: Path) -> None:
         print(f"-- {member.name} {member.version} alone (+ {siblings})")
         _check_member(member, members, dist, work, constraints)
         print(f"   ok in {time.monotonic() - began:.1f} s")
+    began = time.monotonic()
+    print("-- a plugin author: drift-nodes[testing] + examples/custom-node, its tests")
+    _check_plugin_author(members, dist, work, constraints)
+    print(f"   ok in {time.monotonic() - began:.1f} s")
 
 
 def main() -> int:
