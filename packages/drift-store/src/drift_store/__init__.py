@@ -6,9 +6,11 @@
   next number, LATEST and ACTIVE, history and listings, scoped by tenant.
 - ``store.contexts`` (:class:`ContextStore`): each run's context with a compare-and-set
   on its revision.
+- ``store.api_keys`` (:class:`ApiKeyStore`): the REST API's keys, kept as digests;
+  ``store.blobs`` (:class:`BlobStore`). The store's ``clock`` stamps all four.
 - :class:`DefinitionCache`: numbered versions cached in process; LATEST / ACTIVE cached
   and invalidated across processes through Redis pub/sub.
-- :class:`BlobStore` / :class:`ClaimCheck`: content-addressed blobs that keep big
+- :class:`ClaimCheck` over ``store.blobs``: content-addressed blobs that keep big
   Temporal payloads out of Temporal (see :mod:`drift_store.blobs`).
 - :mod:`drift_store.testing`: the conformance kit every backend passes.
 
