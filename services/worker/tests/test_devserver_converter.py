@@ -79,6 +79,7 @@ def test_a_wrong_payload_is_refused_loudly() -> None:
         converter.from_payloads([payload], [RunInput])
 
 
+@pytest.mark.server
 def test_the_dev_server_persists_to_its_database(tmp_path: Path) -> None:
     server = DevServer(database=tmp_path / "temporal.db", log_file=tmp_path / "log")
     with server:
@@ -88,6 +89,7 @@ def test_the_dev_server_persists_to_its_database(tmp_path: Path) -> None:
     assert (tmp_path / "temporal.db").exists()
 
 
+@pytest.mark.server
 def test_a_dev_server_that_cannot_start_says_why(tmp_path: Path) -> None:
     first = DevServer(log_file=tmp_path / "a.log").start()
     try:

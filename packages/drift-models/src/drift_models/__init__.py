@@ -8,6 +8,8 @@ graph. Depends on msgspec only.
 
 from __future__ import annotations
 
+import importlib.metadata
+
 from drift_models.context import RunContext, view_response_key
 from drift_models.decoding import DocumentError, convert_strict, decode_strict
 from drift_models.documents import DefinitionFiles, FileProblem, load_definitions
@@ -141,7 +143,8 @@ from drift_models.workflow import (
     parameter_ref,
 )
 
-__version__ = "0.2.0"
+#: The installed distribution's version: pyproject.toml is its one source.
+__version__ = importlib.metadata.version("drift-models")
 
 __all__ = [
     "ACTIVE",

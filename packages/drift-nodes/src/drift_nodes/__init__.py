@@ -11,6 +11,8 @@ The worker resolves a state's parameters (:func:`resolve_parameters`), builds a
 
 from __future__ import annotations
 
+import importlib.metadata
+
 from drift_nodes.api import NodeCall, NodeConfig, NodeType
 from drift_nodes.auth import (
     AUTH_ENTRY_POINT_GROUP,
@@ -55,7 +57,8 @@ from drift_nodes.resume import validate_resume
 from drift_nodes.scripting import ScriptEngine
 from drift_nodes.settings import HttpSettings, NodeSettings, ScriptSettings
 
-__version__ = "0.2.1"
+#: The installed distribution's version: pyproject.toml is its one source.
+__version__ = importlib.metadata.version("drift-nodes")
 
 __all__ = [
     "AUTH_ENTRY_POINT_GROUP",

@@ -6,14 +6,22 @@
   next number, LATEST and ACTIVE, history and listings, scoped by tenant.
 - ``store.contexts`` (:class:`ContextStore`): each run's context with a compare-and-set
   on its revision.
+- ``store.api_keys`` (:class:`ApiKeyStore`): the REST API's keys, kept as digests;
+  ``store.blobs`` (:class:`BlobStore`). The store's ``clock`` stamps all four.
 - :class:`DefinitionCache`: numbered versions cached in process; LATEST / ACTIVE cached
   and invalidated across processes through Redis pub/sub.
-- :class:`BlobStore` / :class:`ClaimCheck`: content-addressed blobs that keep big
+- :class:`ClaimCheck` over ``store.blobs``: content-addressed blobs that keep big
   Temporal payloads out of Temporal (see :mod:`drift_store.blobs`).
 - :mod:`drift_store.testing`: the conformance kit every backend passes.
+
+SQLite needs nothing more; ``hbase://`` URLs need the ``hbase`` extra and Redis the
+``redis`` extra (:mod:`drift_store.extras`): without it the call that needs it raises
+:class:`MissingExtraError` naming the extra to install.
 """
 
 from __future__ import annotations
+
+import importlib.metadata
 
 from drift_store.api_keys import ApiKeyRecord, ApiKeyStore, api_key_store
 from drift_store.backend import Backend, ContextBackend, DefinitionBackend
@@ -38,6 +46,7 @@ from drift_store.errors import (
     DefinitionNotFoundError,
     InvalidDefinitionError,
     InvalidKeyError,
+    MissingExtraError,
     NotFoundError,
     RevisionConflict,
     RunNotFoundError,
@@ -60,7 +69,8 @@ from drift_store.redis import RedisAddressError, connect_redis, redis_address
 from drift_store.store import Store, connect_store, open_store
 from drift_store.urls import HBaseUrl, SqliteUrl, parse_store_url
 
-__version__ = "0.3.0"
+#: The installed distribution's version: pyproject.toml is its one source.
+__version__ = importlib.metadata.version("drift-store")
 
 __all__ = [
     "CLAIM_ENCODING",
@@ -92,6 +102,7 @@ __all__ = [
     "HBaseUrl",
     "InvalidDefinitionError",
     "InvalidKeyError",
+    "MissingExtraError",
     "NotFoundError",
     "Page",
     "Pointers",

@@ -16,6 +16,8 @@ import types
 from pathlib import Path
 from typing import Any
 
+from drift_store.extras import require_extra
+
 __all__ = [
     "TTransportException",
     "alive",
@@ -35,7 +37,11 @@ def _load_aiohappybase() -> Any:
     aiohappybase 1.4 reads its Thrift IDL through ``pkg_resources.resource_filename``
     at import time only. A stand-in module serves that one call during the import and
     is removed again, so nothing else in the process sees it.
+
+    Raises:
+        MissingExtraError: when the ``hbase`` extra is not installed.
     """
+    require_extra("hbase")
     loaded = sys.modules.get("aiohappybase")
     if loaded is not None:
         return loaded

@@ -147,13 +147,17 @@ def _check(key_id: str, digest: str) -> None:
 
 
 def api_key_store(store: object) -> ApiKeyStore:
-    """The API-key store over the backend of a :class:`~drift_store.Store`.
+    """``store.api_keys`` of a :class:`~drift_store.Store` (kept for older callers).
+
+    Every backend keeps API keys (:class:`~drift_store.backend.Backend`), and the store
+    stamps them with its own clock: read ``store.api_keys`` directly.
 
     Raises:
-        TypeError: for a backend without a key table.
+        TypeError: for anything but a :class:`~drift_store.Store`.
     """
-    backend = getattr(getattr(store, "backend", None), "api_keys", None)
-    if backend is None:
-        msg = f"the backend of {store!r} keeps no API keys"
+    from drift_store.store import Store  # noqa: PLC0415 - the store module imports this one
+
+    if not isinstance(store, Store):
+        msg = f"{store!r} is no drift_store.Store: it keeps no API keys"
         raise TypeError(msg)
-    return ApiKeyStore(backend, clock=getattr(store, "clock", None))
+    return store.api_keys

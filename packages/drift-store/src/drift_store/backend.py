@@ -16,6 +16,8 @@ from typing import Protocol
 
 import msgspec
 
+from drift_store.api_keys import ApiKeyBackend
+from drift_store.blobs import BlobBackend
 from drift_store.errors import DefinitionNotFoundError
 from drift_store.records import DefinitionKind
 
@@ -194,7 +196,7 @@ class ContextBackend(Protocol):
 
 
 class Backend(Protocol):
-    """A storage engine: definitions and contexts over one connection (pool)."""
+    """A storage engine: definitions, contexts, API keys and blobs over one connection (pool)."""
 
     @property
     def definitions(self) -> DefinitionBackend:
@@ -204,6 +206,16 @@ class Backend(Protocol):
     @property
     def contexts(self) -> ContextBackend:
         """The context half."""
+        ...
+
+    @property
+    def api_keys(self) -> ApiKeyBackend:
+        """The API keys of the REST API (see :mod:`drift_store.api_keys`)."""
+        ...
+
+    @property
+    def blobs(self) -> BlobBackend:
+        """The blobs of the claim check (see :mod:`drift_store.blobs`)."""
         ...
 
     @property

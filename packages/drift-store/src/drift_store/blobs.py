@@ -200,16 +200,17 @@ class ClaimCheck:
 
 
 def blob_store(store: object) -> BlobStore:
-    """The blob store over the backend of a :class:`~drift_store.Store`.
+    """``store.blobs`` of a :class:`~drift_store.Store` (kept for older callers).
 
     Raises:
-        TypeError: for a backend without a blob table.
+        TypeError: for anything but a :class:`~drift_store.Store`.
     """
-    backend = getattr(getattr(store, "backend", None), "blobs", None)
-    if backend is None:
-        msg = f"the backend of {store!r} keeps no blobs"
+    from drift_store.store import Store  # noqa: PLC0415 - the store module imports this one
+
+    if not isinstance(store, Store):
+        msg = f"{store!r} is no drift_store.Store: it keeps no blobs"
         raise TypeError(msg)
-    return BlobStore(backend)
+    return store.blobs
 
 
 def _epoch_millis() -> int:

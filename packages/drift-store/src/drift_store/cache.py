@@ -18,13 +18,16 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from types import TracebackType
-from typing import Self, cast
+from typing import TYPE_CHECKING, Self, cast
 
 from drift_models import NodeDefinition, Pointer, WorkflowDefinition
-from drift_store._invalidation import RedisInvalidation
 from drift_store.definitions import DefinitionStore
+from drift_store.extras import require_extra
 from drift_store.reader import check_version_ref, follow_pointer
 from drift_store.records import Definition, DefinitionKind, Pointers, StoredDefinition
+
+if TYPE_CHECKING:
+    from drift_store._invalidation import RedisInvalidation
 
 __all__ = ["CacheStats", "DefinitionCache"]
 
@@ -59,6 +62,9 @@ class DefinitionCache:
         shared_ttl: seconds a pointer is trusted while subscribed to Redis (a safety net).
         max_versions: numbered versions kept in memory.
         clock: monotonic seconds (tests pass a fake one).
+
+    Raises:
+        MissingExtraError: for a ``redis_url`` without the ``redis`` extra installed.
     """
 
     def __init__(
@@ -84,16 +90,17 @@ class DefinitionCache:
         self._generation = 0
         self._connected = False
         self.stats = CacheStats()
-        self._redis = (
-            RedisInvalidation(
+        self._redis: RedisInvalidation | None = None
+        if redis_url is not None:
+            require_extra("redis")
+            from drift_store._invalidation import RedisInvalidation  # noqa: PLC0415 - optional
+
+            self._redis = RedisInvalidation(
                 redis_url,
                 channel=channel,
                 on_message=self._drop,
                 on_state=self._set_connected,
             )
-            if redis_url is not None
-            else None
-        )
 
     @property
     def connected(self) -> bool:

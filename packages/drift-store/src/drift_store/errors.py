@@ -17,6 +17,7 @@ __all__ = [
     "DefinitionNotFoundError",
     "InvalidDefinitionError",
     "InvalidKeyError",
+    "MissingExtraError",
     "NotFoundError",
     "RevisionConflict",
     "RunNotFoundError",
@@ -119,6 +120,20 @@ class BackendUnavailableError(StoreError, ConnectionError):
     def __init__(self, backend: str, detail: str) -> None:
         super().__init__(f"{backend}: {detail}")
         self.backend = backend
+
+
+class MissingExtraError(StoreError, ImportError):
+    """An optional part of drift-store was asked for but its extra is not installed.
+
+    Attributes:
+        extra: the extra to install (``pip install "drift-store[<extra>]"``).
+        missing: the modules that could not be found.
+    """
+
+    def __init__(self, message: str, *, extra: str, missing: tuple[str, ...]) -> None:
+        super().__init__(message, name=missing[0] if missing else None)
+        self.extra = extra
+        self.missing = missing
 
 
 class InvalidDefinitionError(StoreError, ValueError):

@@ -4,19 +4,23 @@ A plain Redis is ``redis://[:password@]host:port/db`` (or ``rediss://`` for TLS)
 Redis behind Sentinel is ``redis+sentinel://[:password@]host1:port1,host2:port2/master[/db]``:
 the client asks the sentinels where the master is and follows a failover by itself.
 :func:`redis_address` builds that string from the services' separate settings.
+:func:`connect_redis` needs the ``redis`` extra (``pip install "drift-store[redis]"``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from urllib.parse import quote, unquote, urlsplit
+from typing import TYPE_CHECKING
+from urllib.parse import quote
 
-import redis.asyncio as aioredis
-from redis.asyncio.sentinel import Sentinel
+from drift_store.extras import require_extra
+
+if TYPE_CHECKING:
+    import redis.asyncio as aioredis
 
 __all__ = ["RedisAddressError", "connect_redis", "redis_address"]
 
-_SENTINEL = "redis+sentinel"
+SENTINEL_SCHEME = "redis+sentinel"
 
 
 class RedisAddressError(ValueError):
@@ -46,7 +50,7 @@ def redis_address(
                 raise RedisAddressError(msg)
             hosts.append(f"{host}:{port}")
         secret = f":{quote(password, safe='')}@" if password else ""
-        return f"{_SENTINEL}://{secret}{','.join(hosts)}/{quote(master, safe='')}"
+        return f"{SENTINEL_SCHEME}://{secret}{','.join(hosts)}/{quote(master, safe='')}"
     if url and password and "@" not in url:
         scheme, _, rest = url.partition("://")
         return f"{scheme}://:{quote(password, safe='')}@{rest}"
@@ -58,54 +62,9 @@ def connect_redis(address: str, *, timeout: float) -> aioredis.Redis:
 
     Raises:
         RedisAddressError: for an address that names no Redis.
+        MissingExtraError: when redis-py is not installed (the ``redis`` extra).
     """
-    parsed = urlsplit(address)
-    if parsed.scheme in {"redis", "rediss", "unix"}:
-        return aioredis.Redis.from_url(
-            address, socket_timeout=timeout, socket_connect_timeout=timeout
-        )
-    if parsed.scheme != _SENTINEL:
-        msg = f"Redis address {address!r} must start with redis://, rediss:// or {_SENTINEL}://"
-        raise RedisAddressError(msg)
-    netloc = parsed.netloc.rpartition("@")[2]
-    password = unquote(parsed.password) if parsed.password else None
-    hosts: list[tuple[str, int]] = []
-    for item in netloc.split(","):
-        host, _, port = item.rpartition(":")
-        if not host or not port.isdigit():
-            msg = f"Redis address {address!r}: sentinel {item!r} is not host:port"
-            raise RedisAddressError(msg)
-        hosts.append((host, int(port)))
-    parts = [unquote(p) for p in parsed.path.split("/") if p]
-    if not parts:
-        msg = f"Redis address {address!r} names no Sentinel master (…/<master>)"
-        raise RedisAddressError(msg)
-    database = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
-    sentinel = Sentinel(  # type: ignore[no-untyped-call]
-        hosts,
-        socket_timeout=timeout,
-        socket_connect_timeout=timeout,
-        sentinel_kwargs={"socket_timeout": timeout, "socket_connect_timeout": timeout},
-    )
-    client = sentinel.master_for(
-        parts[0],
-        redis_class=_SentinelMaster,
-        password=password,
-        db=database,
-        socket_timeout=timeout,
-        socket_connect_timeout=timeout,
-    )
-    master: _SentinelMaster = client
-    master.sentinels = tuple(sentinel.sentinels)
-    return master
+    require_extra("redis")
+    from drift_store._redis_client import open_client  # noqa: PLC0415 - the optional client
 
-
-class _SentinelMaster(aioredis.Redis):
-    """The master's client; closing it also closes the connections to the sentinels."""
-
-    sentinels: tuple[aioredis.Redis, ...] = ()
-
-    async def aclose(self, close_connection_pool: bool | None = None) -> None:  # noqa: FBT001 - redis-py's signature
-        await super().aclose(close_connection_pool)
-        for sentinel in self.sentinels:
-            await sentinel.aclose()
+    return open_client(address, timeout=timeout)

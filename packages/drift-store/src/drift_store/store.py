@@ -6,7 +6,9 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from drift_models import NodeTypes
+from drift_store.api_keys import ApiKeyStore
 from drift_store.backend import Backend
+from drift_store.blobs import BlobStore
 from drift_store.contexts import ContextStore
 from drift_store.definitions import DefinitionStore
 from drift_store.sqlite import SqliteBackend
@@ -16,12 +18,21 @@ __all__ = ["Store", "connect_store", "open_store"]
 
 
 class Store:
-    """Definitions and run contexts of every tenant, over one backend.
+    """Definitions, run contexts, API keys and blobs of every tenant, over one backend.
+
+    Args:
+        backend: the storage engine.
+        node_types: decodes stored definitions (plugins' node types too).
+        clock: epoch milliseconds now, for every timestamp the store writes (definitions,
+            contexts, API keys, blobs); tests pass a fake one.
 
     Attributes:
         definitions: node and workflow definitions with their versions.
         contexts: the context document of every run.
+        api_keys: the REST API's keys, as digests.
+        blobs: content-addressed blobs (the services' claim check).
         backend: the storage engine underneath.
+        clock: the clock given, or ``None`` for the system's.
     """
 
     def __init__(
@@ -32,8 +43,11 @@ class Store:
         clock: Callable[[], int] | None = None,
     ) -> None:
         self.backend = backend
+        self.clock = clock
         self.definitions = DefinitionStore(backend.definitions, node_types, clock=clock)
         self.contexts = ContextStore(backend.contexts, clock=clock)
+        self.api_keys = ApiKeyStore(backend.api_keys, clock=clock)
+        self.blobs = BlobStore(backend.blobs, clock=clock)
 
     @property
     def description(self) -> str:

@@ -8,13 +8,16 @@ probes and the metrics.
 
 from __future__ import annotations
 
+import importlib.metadata
+
 from drift_api.admin import create_admin_app, create_metrics_app
 from drift_api.app import create_app
 from drift_api.auth import ApiKeys, Caller, hash_api_key, new_api_key
 from drift_api.settings import ApiSettings
 from drift_api.temporal import DATA_CONVERTER, connect_temporal
 
-__version__ = "0.2.0"
+#: The installed distribution's version: pyproject.toml is its one source.
+__version__ = importlib.metadata.version("drift-api")
 
 __all__ = [
     "DATA_CONVERTER",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from importlib.metadata import version
 from typing import Any
 
 from litestar import Litestar, Request, Response, get
@@ -43,19 +44,18 @@ from drift_api.settings import ApiSettings
 from drift_api.temporal import with_claim_check
 from drift_nodes import NodeSettings, OutboundGuard, check_script
 from drift_store import (
-    ApiKeyStore,
     ClaimCheck,
     DefinitionCache,
     DefinitionKind,
     Store,
-    api_key_store,
     blob_store,
     redis_address,
 )
 
 __all__ = ["create_app"]
 
-_VERSION = "0.2.0"
+#: The OpenAPI document's version is the installed drift-api's (pyproject.toml is its source).
+_VERSION = version("drift-api")
 
 
 def _picture_failed(request: Request[Any, Any, Any], error: PictureError) -> Response[bytes]:
@@ -66,13 +66,6 @@ def _picture_failed(request: Request[Any, Any, Any], error: PictureError) -> Res
 async def _docs() -> Redirect:
     """The API docs page (Swagger UI, served offline)."""
     return Redirect("/schema/swagger")
-
-
-def _key_table(store: Store) -> ApiKeyStore | None:
-    try:
-        return api_key_store(store)
-    except TypeError:
-        return None
 
 
 def _claim_checked(client: Client, store: Store) -> Client:
@@ -144,7 +137,7 @@ def create_app(
             pepper=settings.api_key_pepper,
             bootstrap=settings.bootstrap_api_key,
             enabled=settings.auth,
-            store=_key_table(store),
+            store=store.api_keys,
             cache_seconds=settings.api_key_cache_seconds,
         ),
         definitions=definitions,

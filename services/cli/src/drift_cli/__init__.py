@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
-__version__ = "0.2.0"
+import importlib.metadata
+
+#: The installed distribution's version: pyproject.toml is its one source.
+__version__ = importlib.metadata.version("drift-cli")
 
 __all__ = ["__version__"]

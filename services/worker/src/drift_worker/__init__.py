@@ -6,6 +6,9 @@ nodes, Temporal); ``drift_worker.main`` is the ``drift-worker`` command.
 
 from __future__ import annotations
 
-__version__ = "0.2.0"
+import importlib.metadata
+
+#: The installed distribution's version: pyproject.toml is its one source.
+__version__ = importlib.metadata.version("drift-worker")
 
 __all__ = ["__version__"]

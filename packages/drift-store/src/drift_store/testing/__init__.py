@@ -44,8 +44,12 @@ __all__ = [
 ]
 
 
-class StoreConformance(DefinitionConformance, ContextConformance):
-    """Every conformance test; subclass it and provide an async ``store`` fixture."""
+class StoreConformance(DefinitionConformance, ContextConformance, ApiKeyConformance):
+    """Every conformance test; subclass it and provide an async ``store`` fixture.
+
+    Definitions, contexts and API keys (every backend keeps them); the blobs have their
+    own suite, :class:`BlobConformance`.
+    """
 
     @pytest.fixture
     def tenant(self) -> str:

@@ -9,7 +9,7 @@ import hashlib
 
 import pytest
 
-from drift_store import AlreadyExistsError, InvalidKeyError, Store, api_key_store
+from drift_store import AlreadyExistsError, InvalidKeyError, Store
 
 
 def digest(text: str) -> str:
@@ -18,10 +18,10 @@ def digest(text: str) -> str:
 
 
 class ApiKeyConformance:
-    """API keys: create, find by digest, list per tenant, revoke, tenancy."""
+    """API keys: create, find by digest, list per tenant, revoke, tenancy, the clock."""
 
     async def test_a_key_is_found_by_its_digest_and_listed(self, store: Store, tenant: str) -> None:
-        keys = api_key_store(store)
+        keys = store.api_keys
         created = await keys.create(tenant, "k1", digest(tenant + "one"), description="the UI")
         assert created.valid
         assert await keys.find(digest(tenant + "one")) == created
@@ -32,7 +32,7 @@ class ApiKeyConformance:
         assert await keys.list(tenant + "-other") == []
 
     async def test_ids_and_digests_are_taken_once(self, store: Store, tenant: str) -> None:
-        keys = api_key_store(store)
+        keys = store.api_keys
         await keys.create(tenant, "k1", digest(tenant + "one"))
         with pytest.raises(AlreadyExistsError, match="k1"):
             await keys.create(tenant, "k1", digest(tenant + "two"))
@@ -42,7 +42,7 @@ class ApiKeyConformance:
             await keys.create(tenant, "k3", "plain text")
 
     async def test_revocation_is_kept_and_final(self, store: Store, tenant: str) -> None:
-        keys = api_key_store(store)
+        keys = store.api_keys
         await keys.create(tenant, "k1", digest(tenant + "one"))
         revoked = await keys.revoke(tenant, "k1")
         assert revoked is not None
@@ -56,3 +56,16 @@ class ApiKeyConformance:
         assert again.revoked_at == revoked.revoked_at
         assert await keys.revoke(tenant, "nope") is None
         assert await keys.revoke(tenant + "-other", "k1") is None
+
+    async def test_the_stores_clock_stamps_keys(self, store: Store, tenant: str) -> None:
+        created_at, revoked_at = 1_000_000, 2_000_000
+        ticks = iter([created_at, revoked_at])
+        clocked = Store(store.backend, clock=lambda: next(ticks))  # the same backend, a fake clock
+        created = await clocked.api_keys.create(tenant, "k1", digest(tenant + "clock"))
+        assert created.created_at == created_at
+        revoked = await clocked.api_keys.revoke(tenant, "k1")
+        assert revoked is not None
+        assert revoked.revoked_at == revoked_at
+        stored = await store.api_keys.find(digest(tenant + "clock"))
+        assert stored is not None
+        assert (stored.created_at, stored.revoked_at) == (created_at, revoked_at)
