@@ -76,6 +76,7 @@ from drift_models.paths import (
     parse_path,
 )
 from drift_models.problems import Problem, ProblemDetails, Severity, has_errors
+from drift_models.redrive import DEFAULT_MAX_REDRIVES, RedrivePoint
 from drift_models.registry import DuplicateNodeTypeError, NodeTypes, define_node_type
 from drift_models.requests import (
     ResumeRequest,
@@ -146,6 +147,7 @@ __version__ = "0.2.0"
 __all__ = [
     "ACTIVE",
     "BUILTIN_NODE_TYPES",
+    "DEFAULT_MAX_REDRIVES",
     "LATEST",
     "RESERVED_NAMES",
     "SCOPE_GLOBALS",
@@ -200,6 +202,7 @@ __all__ = [
     "ProblemDetails",
     "ProcessorConfig",
     "ProcessorNode",
+    "RedrivePoint",
     "RenderedInstruction",
     "ResumeInput",
     "ResumeRequest",
