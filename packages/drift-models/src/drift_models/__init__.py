@@ -79,6 +79,7 @@ from drift_models.problems import Problem, ProblemDetails, Severity, has_errors
 from drift_models.redrive import DEFAULT_MAX_REDRIVES, RedrivePoint
 from drift_models.registry import DuplicateNodeTypeError, NodeTypes, define_node_type
 from drift_models.requests import (
+    RedriveRequest,
     ResumeRequest,
     RunId,
     StartRequest,
@@ -203,6 +204,7 @@ __all__ = [
     "ProcessorConfig",
     "ProcessorNode",
     "RedrivePoint",
+    "RedriveRequest",
     "RenderedInstruction",
     "ResumeInput",
     "ResumeRequest",

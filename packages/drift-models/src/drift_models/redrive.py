@@ -20,7 +20,11 @@ from typing import Any, Final
 
 from drift_models._base import ApiStruct
 
-__all__ = ["DEFAULT_MAX_REDRIVES", "RedrivePoint"]
+__all__ = ["DEFAULT_MAX_REDRIVES", "RUN_FAILED", "RedrivePoint"]
+
+RUN_FAILED: Final = "DriftRunFailed"
+"""The ``ApplicationError`` type a FAILED run's execution fails with; its first detail is
+the run's redrive point, when it has one."""
 
 DEFAULT_MAX_REDRIVES: Final = 10
 """How many times one run may be redriven unless a setting says otherwise."""

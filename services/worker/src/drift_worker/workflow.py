@@ -68,6 +68,7 @@ with workflow.unsafe.imports_passed_through():
         UPDATE_UTILITY,
         WORKFLOW_NAME,
     )
+    from drift_models.redrive import RUN_FAILED
     from drift_models.visibility import run_attributes
     from drift_nodes.resume import validate_resume
     from drift_worker.plan import (
@@ -110,8 +111,6 @@ _CALLBACK_DEADLINE = timedelta(hours=1)
 _MAX_FAILURE_ROUTES = 1000
 _HEARTBEAT_TIMEOUT = timedelta(seconds=10)
 _CANCEL_GRACE = timedelta(minutes=2)
-RUN_FAILED = "DriftRunFailed"
-"""The error type a FAILED run's workflow fails with (its details: the redrive point)."""
 _REDRIVE_PATCH = "drift.redrive-point"
 
 T = TypeVar("T")

@@ -1,0 +1,213 @@
+"""Redrive: a run that failed at its HTTP node continues there once the back end is fixed.
+
+Real Temporal dev server, real worker and API. The back end is a local HTTP stub that
+counts its hits, so the test can prove that no state before the failed one ran twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import msgspec
+import pytest
+from aiohttp import web
+
+from drift_api import ApiSettings
+from drift_worker.runtime import RunningWorker
+from tests.api.harness import BOOTSTRAP_KEY, Api, new_run_id, publish_examples
+
+CHARGE_ATTEMPTS = 2
+
+
+class Backend:
+    """``/profile`` always answers; ``/charge`` answers 500 while ``broken``."""
+
+    def __init__(self) -> None:
+        self.broken = True
+        self.hits: dict[str, int] = {"profile": 0, "charge": 0}
+        self.url = ""
+        self._runner: web.AppRunner | None = None
+
+    async def _profile(self, request: web.Request) -> web.Response:
+        del request
+        self.hits["profile"] += 1
+        return web.json_response({"customer": "c-1"})
+
+    async def _charge(self, request: web.Request) -> web.Response:
+        del request
+        self.hits["charge"] += 1
+        if self.broken:
+            return web.json_response({"error": "down"}, status=500)
+        return web.json_response({"charged": True})
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/profile", self._profile)
+        app.router.add_post("/charge", self._charge)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        self.url = f"http://127.0.0.1:{port}"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+
+def _node(kind: str, name: str, config: dict[str, Any]) -> dict[str, Any]:
+    return {"type": kind, "id": name, "name": name, "config": config}
+
+
+def charge_workflow(base: str, workflow_id: str = "charge") -> dict[str, Any]:
+    """profile (HTTP) → prepare (SCRIPT) → charge (HTTP) → done; charge's failure is routed."""
+    return {
+        "id": workflow_id,
+        "startNode": "profile",
+        "defaultFailureNode": "failed",
+        "states": {
+            "profile": {
+                "nodeDefinition": _node("HTTP", "profile", {"url": f"{base}/profile"}),
+                "nextNode": "prepare",
+            },
+            "prepare": {
+                "nodeDefinition": _node("SCRIPT", "prepare", {"script": "{'amount': 42}"}),
+                "nextNode": "charge",
+            },
+            "charge": {
+                "nodeDefinition": {
+                    **_node("HTTP", "charge", {"method": "POST", "url": f"{base}/charge"}),
+                    "retry": {"maximumAttempts": CHARGE_ATTEMPTS, "initialIntervalSeconds": 0.1},
+                },
+                "nextNode": "done",
+                "onError": "noteFailure",
+            },
+            "noteFailure": {
+                "nodeDefinition": _node("SCRIPT", "noteFailure", {"script": "{'noted': True}"}),
+                "nextNode": "failed",
+            },
+            "failed": {"nodeDefinition": _node("FAILURE", "failed", {"disposition": "NOT_PAID"})},
+            "done": {"nodeDefinition": _node("SUCCESS", "done", {"disposition": "PAID"})},
+        },
+    }
+
+
+async def publish_workflow(api: Api, body: dict[str, Any]) -> None:
+    """Create, publish and activate a workflow over HTTP."""
+    created = await api.post("/workflowDefinition", json=body)
+    assert created.status_code == 201, created.text
+    published = await api.post(f"/workflowDefinition/{body['id']}/publish")
+    assert published.status_code == 200, published.text
+    activated = await api.post(
+        f"/workflowDefinition/{body['id']}/activate", json={"version": published.json()["version"]}
+    )
+    assert activated.status_code == 200, activated.text
+
+
+@pytest.fixture
+def settings(settings: ApiSettings) -> ApiSettings:
+    # One redrive per run here, so the bound is reached within a test.
+    return msgspec.structs.replace(settings, max_redrives=1)
+
+
+@pytest.fixture
+async def backend() -> AsyncIterator[Backend]:
+    running = Backend()
+    await running.start()
+    yield running
+    await running.stop()
+
+
+@pytest.fixture
+async def charging(api: Api, backend: Backend) -> Api:
+    await publish_workflow(api, charge_workflow(backend.url))
+    return api
+
+
+async def _fail(api: Api) -> str:
+    run_id = new_run_id()
+    started = await api.start("charge", {}, workflowId=run_id)
+    assert started.status_code == 200, started.text
+    body = started.json()
+    assert body["workflowStatus"] == "FAILED", body
+    assert body["disposition"] == "NOT_PAID"
+    return run_id
+
+
+async def test_redrive_continues_at_the_failed_state_once_the_back_end_is_fixed(
+    charging: Api, backend: Backend, worker: RunningWorker
+) -> None:
+    run_id = await _fail(charging)
+    assert backend.hits == {"profile": 1, "charge": CHARGE_ATTEMPTS}
+    failed = await worker.store.contexts.require(charging.tenant, run_id)
+    assert failed.context.global_["noteFailure"] == {"noted": True}  # the route ran
+
+    backend.broken = False
+    redriven = await charging.post(f"/v3/workflow/{run_id}/redrive")
+    assert redriven.status_code == 200, redriven.text
+    body = redriven.json()
+    assert body["workflowStatus"] == "COMPLETED", body
+    assert body["workflowId"] == run_id
+    assert body["disposition"] == "PAID"
+    assert body.get("errorMessage") is None
+    # Only the failed state ran again: once more, and it answered.
+    assert backend.hits == {"profile": 1, "charge": CHARGE_ATTEMPTS + 1}
+
+    stored = await worker.store.contexts.require(charging.tenant, run_id)
+    outputs = stored.context.global_
+    assert outputs["profile"]["body"] == {"customer": "c-1"}
+    assert outputs["prepare"] == {"amount": 42}
+    assert outputs["charge"]["body"] == {"charged": True}
+    # Nothing of the failure route is left: the context is the one before ``charge``.
+    assert "noteFailure" not in outputs
+    assert "charge:error" not in outputs
+    assert stored.status.value == "COMPLETED"
+    assert (await charging.get(f"/v3/workflow/{run_id}")).json()["workflowStatus"] == "COMPLETED"
+
+    again = await charging.post(f"/v3/workflow/{run_id}/redrive")
+    assert again.status_code == 409, again.text
+    assert "COMPLETED" in again.json()["detail"]
+
+
+async def test_redrive_refusals(charging: Api, backend: Backend) -> None:
+    await publish_examples(charging)
+    waiting = new_run_id()
+    started = await charging.start("refund", {"orderId": "A-100", "reason": "x"}, workflowId=waiting)
+    assert started.json()["workflowStatus"] == "WAITING", started.text
+    refused = await charging.post(f"/v3/workflow/{waiting}/redrive")
+    assert refused.status_code == 409, refused.text
+    assert "WAITING" in refused.json()["detail"]
+
+    assert (await charging.post(f"/v3/workflow/{new_run_id()}/redrive")).status_code == 404
+
+    run_id = await _fail(charging)
+    other = charging.as_tenant(f"{charging.tenant}b", key=BOOTSTRAP_KEY)
+    assert (await other.post(f"/v3/workflow/{run_id}/redrive")).status_code == 404
+
+    # Still broken: the redrive fails again at the same state, and the bound (1) is reached.
+    again = await charging.post(f"/v3/workflow/{run_id}/redrive")
+    assert again.status_code == 200, again.text
+    assert again.json()["workflowStatus"] == "FAILED"
+    assert backend.hits["profile"] == 1
+    limit = await charging.post(f"/v3/workflow/{run_id}/redrive")
+    assert limit.status_code == 409, limit.text
+    assert "redriven 1 times" in limit.json()["detail"]
+
+
+async def test_a_failure_state_reached_without_a_node_failure_has_no_redrive_point(
+    api: Api,
+) -> None:
+    body = {
+        "id": "refuse",
+        "startNode": "no",
+        "states": {"no": {"nodeDefinition": _node("FAILURE", "no", {"disposition": "NO"})}},
+    }
+    await publish_workflow(api, body)
+    run_id = new_run_id()
+    started = await api.start("refuse", {}, workflowId=run_id)
+    assert started.json()["workflowStatus"] == "FAILED", started.text
+    refused = await api.post(f"/v3/workflow/{run_id}/redrive")
+    assert refused.status_code == 409, refused.text
+    assert "no redrive point" in refused.json()["detail"]
