@@ -174,7 +174,9 @@ async def test_redrive_continues_at_the_failed_state_once_the_back_end_is_fixed(
 async def test_redrive_refusals(charging: Api, backend: Backend) -> None:
     await publish_examples(charging)
     waiting = new_run_id()
-    started = await charging.start("refund", {"orderId": "A-100", "reason": "x"}, workflowId=waiting)
+    started = await charging.start(
+        "refund", {"orderId": "A-100", "reason": "x"}, workflowId=waiting
+    )
     assert started.json()["workflowStatus"] == "WAITING", started.text
     refused = await charging.post(f"/v3/workflow/{waiting}/redrive")
     assert refused.status_code == 409, refused.text
