@@ -6,6 +6,7 @@ counts its hits, so the test can prove that no state before the failed one ran t
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -213,3 +214,36 @@ async def test_a_failure_state_reached_without_a_node_failure_has_no_redrive_poi
     refused = await api.post(f"/v3/workflow/{run_id}/redrive")
     assert refused.status_code == 409, refused.text
     assert "no redrive point" in refused.json()["detail"]
+
+
+async def _listed(api: Api, query: str) -> tuple[list[dict[str, Any]], int]:
+    page = (await api.get(f"/v3/workflow?limit=200&total=true&{query}")).json()
+    return page["items"], page["total"]
+
+
+async def test_a_redriven_run_is_listed_once_with_its_new_status(
+    charging: Api, backend: Backend
+) -> None:
+    redriven = await _fail(charging)
+    still_failed = await _fail(charging)
+    backend.broken = False
+    answer = await charging.post(f"/v3/workflow/{redriven}/redrive")
+    assert answer.json()["workflowStatus"] == "COMPLETED", answer.text
+
+    async with asyncio.timeout(30):
+        while True:
+            items, total = await _listed(charging, "workflowDefinitionId=charge")
+            statuses = {item["workflowId"]: item["workflowStatus"] for item in items}
+            if statuses.get(redriven) == "COMPLETED":
+                break
+            await asyncio.sleep(0.3)
+    assert [item["workflowId"] for item in items].count(redriven) == 1
+    assert statuses == {redriven: "COMPLETED", still_failed: "FAILED"}
+    assert total == 2
+    assert next(i for i in items if i["workflowId"] == redriven)["redrives"] == 1
+    failed, failed_total = await _listed(charging, "workflowDefinitionId=charge&status=FAILED")
+    assert [item["workflowId"] for item in failed] == [still_failed]
+    assert failed_total == 1
+    done, done_total = await _listed(charging, "status=COMPLETED&status=FAILED")
+    assert {item["workflowId"] for item in done} == {redriven, still_failed}
+    assert done_total == 2
