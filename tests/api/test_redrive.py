@@ -247,3 +247,55 @@ async def test_a_redriven_run_is_listed_once_with_its_new_status(
     done, done_total = await _listed(charging, "status=COMPLETED&status=FAILED")
     assert {item["workflowId"] for item in done} == {redriven, still_failed}
     assert done_total == 2
+
+
+async def _until_total(api: Api, query: str, expected: int) -> None:
+    async with asyncio.timeout(30):
+        while (await _listed(api, query))[1] != expected:  # noqa: ASYNC110 - polls the API
+            await asyncio.sleep(0.3)
+
+
+async def test_bulk_redrive_takes_exactly_the_failed_runs_of_the_filter(
+    charging: Api, backend: Backend
+) -> None:
+    bulk = Api(http=charging.http, tenant=charging.tenant, key=charging.key, client_id="bulk")
+    keep = Api(http=charging.http, tenant=charging.tenant, key=charging.key, client_id="keep")
+    targets = {await _fail(bulk) for _ in range(4)}
+    bystanders = {await _fail(keep) for _ in range(2)}
+    # Already redriven: its superseded failed attempt must not be taken again.
+    earlier = await _fail(bulk)
+    backend.broken = False
+    assert (await bulk.post(f"/v3/workflow/{earlier}/redrive")).json()["workflowStatus"] == (
+        "COMPLETED"
+    )
+    await _until_total(charging, "clientId=bulk&status=FAILED", len(targets))
+    charges = backend.hits["charge"]
+
+    dry = await charging.post("/v3/bulk/redrive?clientId=bulk&dryRun=true")
+    assert dry.status_code == 202, dry.text
+    assert dry.json()["total"] == len(targets)
+    assert dry.json()["state"] == "DRY_RUN"
+    started = await charging.post("/v3/bulk/redrive?clientId=bulk")
+    assert started.status_code == 202, started.text
+    job = started.json()
+    assert job["action"] == "redrive"
+    assert job["total"] == len(targets)
+    other = charging.as_tenant(f"{charging.tenant}b", key=BOOTSTRAP_KEY)
+    assert (await other.get(f"/v3/bulk/{job['jobId']}")).status_code == 404
+    async with asyncio.timeout(60):
+        while job["state"] == "RUNNING":
+            await asyncio.sleep(0.3)
+            job = (await charging.get(f"/v3/bulk/{job['jobId']}")).json()
+    assert (job["done"], job["failed"]) == (len(targets), 0), job
+
+    await _until_total(charging, "clientId=bulk&status=COMPLETED", len(targets) + 1)
+    completed, _ = await _listed(charging, "clientId=bulk&status=COMPLETED")
+    assert {item["workflowId"] for item in completed} == {*targets, earlier}
+    kept, _ = await _listed(charging, "clientId=keep")
+    assert {item["workflowId"]: item["workflowStatus"] for item in kept} == dict.fromkeys(
+        bystanders, "FAILED"
+    )
+    assert backend.hits["charge"] == charges + len(targets)
+    assert backend.hits["profile"] == len(targets) + len(bystanders) + 1
+    nothing = await charging.post("/v3/bulk/redrive?clientId=bulk&dryRun=true")
+    assert nothing.json()["total"] == 0

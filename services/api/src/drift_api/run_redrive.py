@@ -118,22 +118,26 @@ class RunRedrives:
         self._max = max_redrives
 
     async def redrive(
-        self, tenant: str, run_id: str, request: RedriveRequest
+        self, tenant: str, run_id: str, request: RedriveRequest, *, wait: bool = True
     ) -> Answer[WorkflowResponse]:
         """Continue a FAILED run at the state that failed; answer its next stable point.
+
+        ``wait=False`` (a bulk redrive) answers ``202`` once Temporal has the new
+        execution, holding no sync place and sending no callbacks.
 
         Raises:
             ApiError: 404 unknown run; 409 when the run is not FAILED, has no redrive
                 point, was redriven as often as a run may be, or is being redriven
                 already; 429 when a sync redrive finds every place taken.
         """
-        with self._calls.place(request.callback_url):
+        asynchronous = request.callback_url is not None or not wait
+        with self._calls.place("" if asynchronous else None):
             limit = Limit.after(self._sync_timeout)
             await self._callbacks.check(request.callback_url)
             failed = await self.failed_attempt(tenant, run_id)
             run = self._next_input(tenant, run_id, failed, request)
             try:
-                if request.callback_url is not None:
+                if asynchronous:
                     return await self._start_async(run, failed)
                 return await self._start_sync(run, failed, limit)
             except WorkflowAlreadyStartedError:

@@ -392,6 +392,14 @@ class RunGateway:
         """
         return await self._redrives.redrive(caller.tenant_id, run_id, request)
 
+    async def redrive_unattended(self, tenant: str, run_id: str) -> None:
+        """Redrive a FAILED run without waiting for it (a bulk redrive's step).
+
+        Raises:
+            ApiError: as :meth:`redrive`.
+        """
+        await self._redrives.redrive(tenant, run_id, RedriveRequest(), wait=False)
+
     async def event(self, caller: Caller, run_id: str, name: str, payload: Any) -> None:
         """Send an event to a run (a WAIT state may be waiting for it).
 
