@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiohttp import web
@@ -16,6 +17,7 @@ class Backend:
 
     def __init__(self) -> None:
         self.broken = True
+        self.delay_seconds = 0.0
         self.hits: dict[str, int] = {"profile": 0, "charge": 0}
         self.url = ""
         self._runner: web.AppRunner | None = None
@@ -30,6 +32,7 @@ class Backend:
         self.hits["charge"] += 1
         if self.broken:
             return web.json_response({"error": "down"}, status=500)
+        await asyncio.sleep(self.delay_seconds)
         return web.json_response({"charged": True})
 
     async def start(self) -> None:
