@@ -211,3 +211,46 @@ async def test_bulk_redrive_takes_exactly_the_failed_runs_of_the_filter(
     assert backend.hits["profile"] == len(targets) + len(bystanders) + 1
     nothing = await charging.post("/v3/bulk/redrive?clientId=bulk&dryRun=true")
     assert nothing.json()["total"] == 0
+
+
+async def test_history_and_picture_show_the_failed_attempt_then_the_redrive(
+    charging: Api, backend: Backend
+) -> None:
+    run_id = await _fail(charging)
+    backend.broken = False
+    answer = await charging.post(f"/v3/workflow/{run_id}/redrive")
+    assert answer.json()["workflowStatus"] == "COMPLETED", answer.text
+
+    history = await charging.get(f"/v3/workflow/{run_id}/history")
+    assert history.status_code == 200, history.text
+    entries = history.json()["entries"]
+    events = [(e["event"], e.get("attempt", 0), e.get("superseded", False)) for e in entries]
+    redriven = events.index(("REDRIVEN", 1, False))
+    first, second = entries[:redriven], entries[redriven:]
+    assert all(e.get("superseded") and e.get("attempt", 0) == 0 for e in first)
+    assert first[0]["event"] == "STARTED"
+    assert first[-1]["event"] == "ENDED"
+    assert first[-1]["detail"].startswith("FAILED")
+    ran_first = [n for e in first if e["event"] == "STEP" for n in e["nodes"]]
+    assert ran_first == ["profile", "prepare", "noteFailure", "failed"]
+    assert any(e["event"] == "FAILED" for e in first)  # the charge's failing attempts
+    assert second[0]["nodes"] == ["charge"]
+    ran_after = [n for e in second if e["event"] == "STEP" for n in e["nodes"]]
+    assert ran_after == ["charge", "done"]
+    assert second[-1] | {"at": None} == {
+        "at": None,
+        "event": "ENDED",
+        "nodes": [],
+        "outcome": None,
+        "detail": "COMPLETED",
+        "attempt": 1,
+        "superseded": False,
+    }
+    times = [e["at"] for e in entries]
+    assert times == sorted(times)
+
+    picture = await charging.get(f"/workflowDefinition/charge/graph.svg?runId={run_id}")
+    assert picture.status_code == 200, picture.text
+    svg = picture.text
+    assert svg.count("(failed attempt)") == 2  # noteFailure and failed ran only then
+    assert svg.count("(redriven here)") == 1

@@ -184,7 +184,9 @@ class RunRedrives:
                 RunStatus.FAILED,
             )
         return FailedAttempt(
-            state=state, point=point, attributes=description.typed_search_attributes
+            state=state,
+            point=msgspec.structs.replace(point, failed_run_id=description.run_id),
+            attributes=description.typed_search_attributes,
         )
 
     async def _point(self, description: WorkflowExecutionDescription) -> RedrivePoint | None:
