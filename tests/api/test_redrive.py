@@ -12,8 +12,12 @@ from typing import Any
 
 import msgspec
 import pytest
+from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.common import SearchAttributeKey
 
 from drift_api import ApiSettings
+from drift_models import temporal_workflow_id
+from drift_models.visibility import SA_ATTEMPT, SA_CLIENT, SA_NODE, SA_STATUS, SA_TENANT
 from drift_worker.runtime import RunningWorker
 from tests.api.charging import CHARGE_ATTEMPTS, Backend, charge_workflow, node, publish_workflow
 from tests.api.harness import BOOTSTRAP_KEY, Api, new_run_id, publish_examples
@@ -254,3 +258,38 @@ async def test_history_and_picture_show_the_failed_attempt_then_the_redrive(
     svg = picture.text
     assert svg.count("(failed attempt)") == 2  # noteFailure and failed ran only then
     assert svg.count("(redriven here)") == 1
+
+
+async def test_the_redriven_execution_keeps_its_attributes_and_memo_current(
+    charging: Api, backend: Backend, api_client: Client
+) -> None:
+    run_id = await _fail(charging)
+    backend.broken = False
+    assert (await charging.post(f"/v3/workflow/{run_id}/redrive")).status_code == 200
+    handle = api_client.get_workflow_handle(temporal_workflow_id(charging.tenant, run_id))
+    described = await handle.describe()
+    assert described.status is WorkflowExecutionStatus.COMPLETED
+    attributes = described.typed_search_attributes
+    assert attributes.get(SearchAttributeKey.for_keyword(SA_STATUS)) == "COMPLETED"
+    assert attributes.get(SearchAttributeKey.for_keyword(SA_NODE)) == "done"
+    assert attributes.get(SearchAttributeKey.for_keyword(SA_TENANT)) == charging.tenant
+    assert attributes.get(SearchAttributeKey.for_keyword(SA_CLIENT)) == charging.client_id
+    assert attributes.get(SearchAttributeKey.for_int(SA_ATTEMPT)) == 1
+    memo = await described.memo()
+    assert memo["workflowDefinitionId"] == "charge"
+    assert memo["tenantId"] == charging.tenant
+
+
+async def test_two_redrives_at_once_redrive_once(charging: Api, backend: Backend) -> None:
+    run_id = await _fail(charging)
+    backend.broken = False
+    backend.delay_seconds = 1.0  # both requests arrive while the first redrive runs
+    answers = await asyncio.gather(
+        charging.post(f"/v3/workflow/{run_id}/redrive"),
+        charging.post(f"/v3/workflow/{run_id}/redrive"),
+    )
+    codes = sorted(answer.status_code for answer in answers)
+    assert codes == [200, 409], [a.text for a in answers]
+    refused = next(a for a in answers if a.status_code == 409).json()
+    assert "RUNNING" in refused["detail"] or "being redriven" in refused["detail"]
+    assert backend.hits["charge"] == CHARGE_ATTEMPTS + 1
