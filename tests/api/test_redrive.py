@@ -16,7 +16,8 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.common import SearchAttributeKey
 
 from drift_api import ApiSettings
-from drift_models import temporal_workflow_id
+from drift_models import RunInput, RunStatus, WorkflowResponse, temporal_workflow_id
+from drift_models.engine import WORKFLOW_NAME
 from drift_models.visibility import SA_ATTEMPT, SA_CLIENT, SA_NODE, SA_STATUS, SA_TENANT
 from drift_worker.runtime import RunningWorker
 from tests.api.charging import CHARGE_ATTEMPTS, Backend, charge_workflow, node, publish_workflow
@@ -293,3 +294,22 @@ async def test_two_redrives_at_once_redrive_once(charging: Api, backend: Backend
     refused = next(a for a in answers if a.status_code == 409).json()
     assert "RUNNING" in refused["detail"] or "being redriven" in refused["detail"]
     assert backend.hits["charge"] == CHARGE_ATTEMPTS + 1
+
+
+async def test_an_old_shape_run_has_no_redrive_point(
+    charging: Api, api_client: Client, task_queue: str
+) -> None:
+    # Started without Drift's search attributes (as runs were before them): it ends
+    # FAILED but closes Completed in Temporal, carrying no point.
+    run_id = new_run_id()
+    ended = await api_client.execute_workflow(
+        WORKFLOW_NAME,
+        RunInput(tenant_id=charging.tenant, run_id=run_id, workflow_definition_id="charge"),
+        id=temporal_workflow_id(charging.tenant, run_id),
+        task_queue=task_queue,
+        result_type=WorkflowResponse,
+    )
+    assert ended.workflow_status is RunStatus.FAILED
+    refused = await charging.post(f"/v3/workflow/{run_id}/redrive")
+    assert refused.status_code == 409, refused.text
+    assert "no redrive point" in refused.json()["detail"]
