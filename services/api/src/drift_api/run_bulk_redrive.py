@@ -78,7 +78,8 @@ class BulkRedrives:
         if query is None:
             return 0
         counted = await self._client.count_workflows(query, rpc_timeout=self._timeout)
-        return counted.count - await self._attempts.superseded_count(tenant, query)
+        superseded = await self._attempts.superseded_count(tenant, query, run_filter)
+        return counted.count - superseded
 
     async def start(self, tenant: str, run_filter: RunFilter) -> RedriveJob:
         """Start redriving every FAILED run of the filter.
