@@ -22,6 +22,7 @@ from drift_models.visibility import SA_ATTEMPT, SA_CLIENT, SA_NODE, SA_STATUS, S
 from drift_worker.runtime import RunningWorker
 from tests.api.charging import CHARGE_ATTEMPTS, Backend, charge_workflow, node, publish_workflow
 from tests.api.harness import BOOTSTRAP_KEY, Api, new_run_id, publish_examples
+from tests.peers import CallbackReceiver
 
 
 @pytest.fixture
@@ -313,3 +314,18 @@ async def test_an_old_shape_run_has_no_redrive_point(
     refused = await charging.post(f"/v3/workflow/{run_id}/redrive")
     assert refused.status_code == 409, refused.text
     assert "no redrive point" in refused.json()["detail"]
+
+
+async def test_an_async_redrive_answers_at_once_and_calls_back(
+    charging: Api, backend: Backend, receiver: CallbackReceiver
+) -> None:
+    run_id = await _fail(charging)
+    backend.broken = False
+    answer = await charging.post(
+        f"/v3/workflow/{run_id}/redrive", json={"callbackUrl": receiver.url}
+    )
+    assert answer.status_code == 202, answer.text
+    assert answer.json()["workflowStatus"] == "RUNNING"
+    assert answer.json()["currentNode"] == "charge"
+    called = await receiver.wait_for(run_id, "COMPLETED")
+    assert called["body"]["disposition"] == "PAID"
