@@ -169,6 +169,13 @@ class RunRedrives:
             description = await handle.describe()
         except RPCError as error:
             raise rpc_error(error, run_id) from None
+        if description.status is WorkflowExecutionStatus.RUNNING:
+            # Read FAILED a moment ago: another redrive has just started it again.
+            raise _conflict(
+                "Redrive Refused",
+                f"run {run_id!r} is being redriven already; read its state",
+                RunStatus.RUNNING,
+            )
         point = await self._point(description)
         if point is None:
             raise _conflict(
