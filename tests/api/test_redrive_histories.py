@@ -8,6 +8,7 @@ completed), where ``services/worker/tests/test_replay.py`` replays them on every
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from collections.abc import AsyncIterator
@@ -61,9 +62,16 @@ async def test_both_executions_of_a_redriven_run_replay(
     assert redriven.json()["workflowStatus"] == "COMPLETED", redriven.text
 
     workflow_id = temporal_workflow_id(api.tenant, run_id)
-    executions = [e async for e in api_client.list_workflows(f"WorkflowId = '{workflow_id}'")]
-    by_status = {e.status: e.run_id for e in executions}
-    assert set(by_status) == {WorkflowExecutionStatus.FAILED, WorkflowExecutionStatus.COMPLETED}
+    wanted = {WorkflowExecutionStatus.FAILED, WorkflowExecutionStatus.COMPLETED}
+    async with asyncio.timeout(30):  # visibility follows the close a moment later
+        while True:
+            executions = [
+                e async for e in api_client.list_workflows(f"WorkflowId = '{workflow_id}'")
+            ]
+            by_status = {e.status: e.run_id for e in executions}
+            if set(by_status) == wanted:
+                break
+            await asyncio.sleep(0.2)
     replayer = Replayer(
         workflows=[DriftRunWorkflow],
         workflow_runner=workflow_runner(),
