@@ -19,11 +19,13 @@ Temporal itself answered, quoted by :func:`drift_api.run_query.literal`; no call
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable, Sequence
 from typing import Final
 
 from temporalio.client import Client, WorkflowExecution, WorkflowExecutionStatus
 from temporalio.common import SearchAttributeKey
+from temporalio.service import RPCError, RPCStatusCode
 
 from drift_api.run_query import QueryValueError, RunFilter, literal, visibility_query
 from drift_models import RunStatus
@@ -32,6 +34,7 @@ from drift_models.visibility import SA_ATTEMPT
 __all__ = ["Attempts", "attempt_of"]
 
 _ATTEMPT: Final = SearchAttributeKey.for_int(SA_ATTEMPT)
+_LOG = logging.getLogger(__name__)
 _BATCH: Final = 100
 """Workflow ids per ``IN`` list."""
 
@@ -98,12 +101,22 @@ class Attempts:
         base = f"{visibility_query(tenant, run_filter or RunFilter())} AND {SA_ATTEMPT} >= 1"
         groups: Iterable[list[str] | None] = [None] if ids is None else _batches(sorted(ids))
         latest: dict[str, int] = {}
-        for batch in groups:
-            query = base if batch is None else f"{base} AND {_ids(batch)}"
-            async for execution in self._client.list_workflows(
-                query, page_size=1000, rpc_timeout=self._timeout
-            ):
-                latest[execution.id] = max(latest.get(execution.id, 0), attempt_of(execution))
+        try:
+            for batch in groups:
+                query = base if batch is None else f"{base} AND {_ids(batch)}"
+                async for execution in self._client.list_workflows(
+                    query, page_size=1000, rpc_timeout=self._timeout
+                ):
+                    latest[execution.id] = max(latest.get(execution.id, 0), attempt_of(execution))
+        except RPCError as error:
+            if error.status is not RPCStatusCode.INVALID_ARGUMENT:
+                raise
+            # The namespace does not know DriftAttempt yet (set up before redrive
+            # existed): no execution can carry it, so no run has been redriven.
+            _LOG.warning(
+                "%s is not registered (run setup-search-attributes): %s", SA_ATTEMPT, error
+            )
+            return {}
         return latest
 
 
