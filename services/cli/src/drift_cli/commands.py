@@ -27,6 +27,7 @@ __all__ = [
     "graph",
     "logs",
     "publish",
+    "redrive",
     "render_state",
     "resume",
     "start",
@@ -289,6 +290,13 @@ async def start(
     return _verdict(state)
 
 
+async def redrive(api: ApiClient, run_id: str, out: TextIO, *, as_json: bool) -> int:
+    """Continue a FAILED run at the state that failed; print its next stable state."""
+    _, state = await api.call("POST", f"/v3/workflow/{run_id}/redrive")
+    _emit(out, state) if as_json else out.write(render_state(state) + "\n")
+    return _verdict(state)
+
+
 async def status(api: ApiClient, run_id: str, out: TextIO, *, as_json: bool) -> int:
     """Print a run's state."""
     _, state = await api.call("GET", f"/v3/workflow/{run_id}")
@@ -341,6 +349,10 @@ async def logs(api: ApiClient, run_id: str, out: TextIO, *, as_json: bool) -> in
         return EXIT_OK
     for entry in history.get("entries", []):
         nodes = ", ".join(entry.get("nodes") or []) or "-"
-        line = f"{entry.get('at')}  {entry.get('event'):<10} {nodes}  {entry.get('detail') or ''}"
+        mark = "  (failed attempt, redriven)" if entry.get("superseded") else ""
+        line = (
+            f"{entry.get('at')}  {entry.get('event'):<10} {nodes}  "
+            f"{entry.get('detail') or ''}{mark}"
+        )
         out.write(line.rstrip() + "\n")
     return EXIT_OK
