@@ -21,6 +21,7 @@ from drift_api.console.forms import answer_of, problems_by_widget, widgets_of
 from drift_api.console.render import page
 from drift_api.console.run_details import read_details, run_graph_svg
 from drift_api.console.run_list import RunFilters, list_runs
+from drift_api.console.run_live import fingerprint
 from drift_api.console.waiting_views import layouts_of
 from drift_api.console.web import BASE, Console, checked_form, first, signed_in_caller
 from drift_api.problems import ApiError
@@ -155,6 +156,8 @@ async def show_run(
         notice=notice,
         result=result,
         live=details.state.workflow_status in _LIVE,
+        watch=not details.state.workflow_status.is_final,
+        fingerprint=fingerprint(details.state),
     )
     return page("run.html", context, status=status)
 
