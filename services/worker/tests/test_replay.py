@@ -14,6 +14,11 @@ their true Temporal status (a run started without Drift's attributes keeps that 
 shape); ``v1-store-wait-*`` are the store waits of that build, which already recorded no
 patch marker. The store-wait histories are written by ``tests/e2e/test_store_outage.py``
 and ``tests/e2e/test_store_wait_points.py`` the same way.
+
+``redrive-failed-attempt`` (a FAILED run whose HTTP state failed: the ``drift.redrive-point``
+patch marker, the snapshot local activity, the Failed close carrying the point) and
+``redrive-continued`` (the redrive's execution: restore, then the failed state again)
+are written by ``tests/api/test_redrive_histories.py``.
 """
 
 from __future__ import annotations
@@ -65,7 +70,28 @@ def test_histories_are_checked_in() -> None:
         "v1-store-wait-after-update",
         "v1-store-wait-after-signal",
         "v1-store-wait-mark",
+        "redrive-failed-attempt",
+        "redrive-continued",
     } <= names
+
+
+def test_redrive_histories_have_their_shape() -> None:
+    failed = DOCUMENTS["redrive-failed-attempt"]["events"]
+    close = failed[-1]
+    assert close["eventType"] == "EVENT_TYPE_WORKFLOW_EXECUTION_FAILED"
+    cause = close["workflowExecutionFailedEventAttributes"]["failure"]["applicationFailureInfo"]
+    assert cause["type"] == "DriftRunFailed"
+    assert cause["details"]["payloads"]  # the redrive point
+    markers = [
+        event["markerRecordedEventAttributes"]
+        for event in failed
+        if event["eventType"] == "EVENT_TYPE_MARKER_RECORDED"
+    ]
+    assert any(m["markerName"] == "core_patch" for m in markers)
+    continued = DOCUMENTS["redrive-continued"]["events"]
+    started = continued[0]["workflowExecutionStartedEventAttributes"]
+    assert "DriftAttempt" in started["searchAttributes"]["indexedFields"]
+    assert continued[-1]["eventType"] == "EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED"
 
 
 def test_new_histories_close_with_their_true_status() -> None:

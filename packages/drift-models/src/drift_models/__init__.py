@@ -76,8 +76,10 @@ from drift_models.paths import (
     parse_path,
 )
 from drift_models.problems import Problem, ProblemDetails, Severity, has_errors
+from drift_models.redrive import DEFAULT_MAX_REDRIVES, RedrivePoint
 from drift_models.registry import DuplicateNodeTypeError, NodeTypes, define_node_type
 from drift_models.requests import (
+    RedriveRequest,
     ResumeRequest,
     RunId,
     StartRequest,
@@ -146,6 +148,7 @@ __version__ = "0.2.0"
 __all__ = [
     "ACTIVE",
     "BUILTIN_NODE_TYPES",
+    "DEFAULT_MAX_REDRIVES",
     "LATEST",
     "RESERVED_NAMES",
     "SCOPE_GLOBALS",
@@ -200,6 +203,8 @@ __all__ = [
     "ProblemDetails",
     "ProcessorConfig",
     "ProcessorNode",
+    "RedrivePoint",
+    "RedriveRequest",
     "RenderedInstruction",
     "ResumeInput",
     "ResumeRequest",

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from drift_models._base import ApiStruct
+from drift_models.redrive import RedrivePoint
 from drift_models.requests import ThreadContext
 from drift_models.versions import VersionRef
 from drift_models.views import ViewResponse
@@ -69,6 +70,9 @@ class RunInput(ApiStruct, kw_only=True):
         parent_run_id: the run that started this one as a CHILD, if any.
         carry_over: the engine's own state when a long run continues as new; clients
             leave it unset.
+        redrive: where a redrive continues the run (its failed attempt's point); set
+            by the API's redrive only.
+        redrive_count: how many times the run has been redriven (this attempt included).
     """
 
     tenant_id: str
@@ -80,6 +84,8 @@ class RunInput(ApiStruct, kw_only=True):
     callback_url: str | None = None
     parent_run_id: str | None = None
     carry_over: Any = None
+    redrive: RedrivePoint | None = None
+    redrive_count: int = 0
 
 
 class ResumeInput(ApiStruct, kw_only=True):

@@ -97,6 +97,16 @@ class TerminateRequest(ApiStruct, kw_only=True):
     reason: str | None = None
 
 
+class RedriveRequest(ApiStruct, kw_only=True):
+    """Continue a FAILED run from the state that failed.
+
+    Attributes:
+        callback_url: async mode for this call, as for a start.
+    """
+
+    callback_url: str | None = None
+
+
 class UtilityRequest(ApiStruct, kw_only=True):
     """Run a disconnected (utility) state of a run's workflow without moving the run.
 

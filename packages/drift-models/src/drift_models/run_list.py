@@ -19,8 +19,9 @@ class RunSummary(ApiStruct, kw_only=True):
         workflow_version: the version it is pinned to, once known.
         workflow_status: its Drift status (as of its last stable point while it runs).
         current_node: the state it is at (or ended at), once it reached a stable point.
-        started_at: when it started.
+        started_at: when it started (a redriven run: when its latest attempt started).
         closed_at: when it ended, if it has.
+        redrives: how many times it has been redriven.
     """
 
     workflow_id: str
@@ -30,6 +31,7 @@ class RunSummary(ApiStruct, kw_only=True):
     current_node: str | None = None
     started_at: dt.datetime
     closed_at: dt.datetime | None = None
+    redrives: int = 0
 
 
 class RunPage(ApiStruct, kw_only=True):

@@ -9,7 +9,7 @@ have one owner.
 
 The set is sized for SQL visibility (MySQL, PostgreSQL, SQLite, the dev server): it
 holds a fixed number of custom attributes per type and refuses ``ORDER BY``, so Drift
-uses six Keywords and one Int, and never sorts in a query (SQL visibility answers
+uses six Keywords and two Ints, and never sorts in a query (SQL visibility answers
 newest first by itself).
 
 Plain data only: the services build Temporal's typed keys from these names.
@@ -24,6 +24,7 @@ __all__ = [
     "MEMO_TENANT",
     "MEMO_VERSION",
     "MEMO_WORKFLOW",
+    "SA_ATTEMPT",
     "SA_CLIENT",
     "SA_NODE",
     "SA_STATUS",
@@ -60,6 +61,7 @@ SA_STATUS: Final = "DriftStatus"
 SA_NODE: Final = "DriftNode"
 SA_CLIENT: Final = "DriftClient"
 SA_USER: Final = "DriftUser"
+SA_ATTEMPT: Final = "DriftAttempt"
 
 SEARCH_ATTRIBUTES: Final = (
     SearchAttribute(SA_TENANT, "Keyword", "the tenant the run belongs to"),
@@ -69,6 +71,12 @@ SEARCH_ATTRIBUTES: Final = (
     SearchAttribute(SA_NODE, "Keyword", "the state the run is at (or ended at)"),
     SearchAttribute(SA_CLIENT, "Keyword", "the client id that started the run"),
     SearchAttribute(SA_USER, "Keyword", "the user id that started the run, when given"),
+    SearchAttribute(
+        SA_ATTEMPT,
+        "Int",
+        "how many times the run had been redriven when this execution started (unset: 0); "
+        "an execution with a higher one under the same workflow id supersedes it",
+    ),
 )
 """Every custom search attribute Drift sets, with its Temporal type."""
 
@@ -97,6 +105,7 @@ def run_attributes(
     node: str | None = None,
     client: str | None = None,
     user: str | None = None,
+    attempt: int = 0,
 ) -> dict[str, str | int]:
     """The attribute values a run should show (unknown ones left out)."""
     values: dict[str, str | int] = {SA_TENANT: tenant, SA_WORKFLOW: workflow}
@@ -106,6 +115,7 @@ def run_attributes(
         SA_NODE: node,
         SA_CLIENT: client,
         SA_USER: user,
+        SA_ATTEMPT: attempt or None,
     }
     values.update({name: value for name, value in optional.items() if value not in (None, "")})
     return values

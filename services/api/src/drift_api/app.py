@@ -135,6 +135,7 @@ def create_app(
             settings.max_sync_waits, retry_after=settings.overload_retry_after_seconds
         ),
         late_budget=settings.late_answer_seconds,
+        max_redrives=settings.max_redrives,
     )
     services = Services(
         settings=settings,

@@ -1,10 +1,12 @@
-"""Bulk terminate on a filter, through a Temporal batch operation.
+"""Bulk terminate on a filter, through a Temporal batch operation; bulk redrive beside it.
 
 The batch's visibility query is the listing's (:mod:`drift_api.run_query`, tenant
 sealed), so it reaches exactly the runs ``GET /v3/workflow`` shows for the same filter.
 Its job id starts with the tenant, and reading a job of another tenant is a 404. A dry
 run only counts. Temporal terminates the runs (their post-completion states do not run);
-each run's stored status follows at its next read (decision #41).
+each run's stored status follows at its next read (decision #41). A bulk redrive is a
+job of the API process (:mod:`drift_api.run_bulk_redrive`), read through the same
+``job`` call.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from drift_api.problems import ApiError
+from drift_api.run_bulk_redrive import BulkRedrives
 from drift_api.run_query import RunFilter, visibility_query
 from drift_models import RunStatus
 
@@ -47,11 +50,11 @@ class BulkJob(msgspec.Struct, kw_only=True, rename="camel"):
 
     Attributes:
         job_id: the job (``GET /v3/bulk/{jobId}``); ``None`` for a dry run.
-        action: ``terminate``.
+        action: ``terminate`` or ``redrive``.
         state: ``DRY_RUN``, ``RUNNING``, ``COMPLETED`` or ``FAILED``.
         total: runs it reaches (the dry run's count, or the batch's total once known).
-        done: runs it has terminated.
-        failed: runs it could not terminate.
+        done: runs it has terminated (redriven).
+        failed: runs it could not terminate (redrive).
     """
 
     job_id: str | None
@@ -63,10 +66,29 @@ class BulkJob(msgspec.Struct, kw_only=True, rename="camel"):
 
 
 class BulkRuns:
-    """Starts and reads bulk actions for a tenant."""
+    """Starts and reads bulk actions for a tenant.
 
-    def __init__(self, client: Client) -> None:
+    Args:
+        client: the Temporal client.
+        redrives: runs bulk redrives (none: bulk redrive is refused).
+    """
+
+    def __init__(self, client: Client, redrives: BulkRedrives | None = None) -> None:
         self._client = client
+        self._redrives = redrives
+
+    async def redrive(self, tenant: str, run_filter: RunFilter, *, dry_run: bool) -> BulkJob:
+        """Redrive every FAILED run of the tenant that matches ``run_filter``."""
+        if self._redrives is None:
+            raise ApiError(409, "Bulk Redrive Unavailable", "this API process cannot redrive")
+        try:
+            if dry_run:
+                count = await self._redrives.count(tenant, run_filter)
+                return BulkJob(job_id=None, action="redrive", state="DRY_RUN", total=count)
+            job = await self._redrives.start(tenant, run_filter)
+        except RPCError as error:
+            raise _engine(error) from None
+        return BulkJob(job_id=job.job_id, action="redrive", state="RUNNING", total=job.total)
 
     async def terminate(
         self, tenant: str, run_filter: RunFilter, *, reason: str, dry_run: bool
@@ -113,6 +135,16 @@ class BulkRuns:
         """A job's progress; 404 for a job of another tenant (or none)."""
         if not job_id.startswith(f"{tenant}.bulk."):
             raise _unknown(job_id)
+        redriving = None if self._redrives is None else self._redrives.job(job_id)
+        if redriving is not None:
+            return BulkJob(
+                job_id=job_id,
+                action="redrive",
+                state="COMPLETED" if redriving.finished else "RUNNING",
+                total=redriving.total,
+                done=redriving.done,
+                failed=redriving.failed,
+            )
         try:
             found = await self._client.workflow_service.describe_batch_operation(
                 DescribeBatchOperationRequest(namespace=self._client.namespace, job_id=job_id)

@@ -1,4 +1,4 @@
-"""``/v3/bulk``: terminate the runs of a filter (the listing's parameters), and follow it."""
+"""``/v3/bulk``: terminate or redrive a filter's runs (the listing's parameters); follow it."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from drift_api.auth import Caller
 from drift_api.dependencies import provide_caller, services_of
 from drift_api.openapi import problems
 from drift_api.run_bulk import BulkJob, BulkRuns
+from drift_api.run_bulk_redrive import BulkRedrives
 from drift_api.run_list_routes import provide_run_filter
 from drift_api.run_query import RunFilter
 
@@ -23,7 +24,8 @@ async def provide_bulk(state: State) -> BulkRuns:
     """The bulk actions of this app."""
     bulk: BulkRuns | None = state.get("run_bulk")
     if bulk is None:
-        bulk = BulkRuns(services_of(state).runs.client)
+        runs = services_of(state).runs
+        bulk = BulkRuns(runs.client, BulkRedrives(runs.client, runs))
         state["run_bulk"] = bulk
     return bulk
 
@@ -60,6 +62,28 @@ class BulkController(Controller):
     ) -> BulkJob:
         """Start (or count) a bulk terminate."""
         return await bulk.terminate(caller.tenant_id, run_filter, reason=reason, dry_run=dry_run)
+
+    @post(
+        "/redrive",
+        status_code=202,
+        summary="Redrive every FAILED run of a filter",
+        description=(
+            "The filter takes the parameters of GET /v3/workflow; only FAILED runs are taken "
+            "(a redriven run's superseded attempts are not). dryRun=true only counts them. "
+            "Otherwise a job of this API process redrives them a few at a time, each "
+            "answering at once; follow it with GET /v3/bulk/{jobId} on the same process."
+        ),
+        responses=problems(400, 409, 422, 503),
+    )
+    async def redrive(
+        self,
+        caller: NamedDependency[Caller],
+        bulk: NamedDependency[BulkRuns],
+        run_filter: NamedDependency[RunFilter],
+        dry_run: Annotated[bool, QueryParameter(name="dryRun")] = False,  # noqa: FBT002
+    ) -> BulkJob:
+        """Start (or count) a bulk redrive."""
+        return await bulk.redrive(caller.tenant_id, run_filter, dry_run=dry_run)
 
     @get("/{job_id:str}", summary="A bulk action's progress", responses=problems(404, 503))
     async def job(

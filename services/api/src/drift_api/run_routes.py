@@ -24,6 +24,7 @@ from drift_api.run_history import read_history
 from drift_api.runs import Answer, RunGateway
 from drift_models import (
     Problem,
+    RedriveRequest,
     ResumeRequest,
     RunHistory,
     StartRequest,
@@ -142,6 +143,30 @@ class RunController(Controller):
     ) -> Response[WorkflowResponse]:
         """Terminate a run; answer its final state."""
         return _reply(await runs.terminate(caller, run_id, TerminateRequest(reason=reason)))
+
+    @post(
+        "/{run_id:str}/redrive",
+        status_code=200,
+        summary="Continue a FAILED run from the state that failed",
+        description=(
+            "Continues a FAILED run at the state whose failure was final, with the context "
+            "as it was before that state and the same run id; the states that had succeeded "
+            "do not run again and the first attempt's history is kept. Sync like a start "
+            "(the next stable point; 202 past the sync timeout, or at once with callbackUrl). "
+            "409 when the run is not FAILED, has no redrive point (it ended at a failure "
+            "state without a node failure), or was redriven as often as a run may be."
+        ),
+        responses={**_LATER, **problems(404, 409, 422, 429, 503)},
+    )
+    async def redrive(
+        self,
+        run_id: RunIdParameter,
+        caller: NamedDependency[Caller],
+        runs: NamedDependency[RunGateway],
+        data: JSONBody[RedriveRequest | None] = None,
+    ) -> Response[WorkflowResponse]:
+        """Redrive a failed run."""
+        return _reply(await runs.redrive(caller, run_id, data or RedriveRequest()))
 
     @get(
         "/{run_id:str}",

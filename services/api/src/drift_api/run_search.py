@@ -3,7 +3,9 @@
 The filter becomes a list query (:mod:`drift_api.run_query`); Temporal pages it, and
 its page token travels to the caller sealed: an HMAC over the token and a digest of the
 query it belongs to (which names the tenant), so a token cannot be forged, nor used
-with another filter or by another tenant.
+with another filter or by another tenant. A redriven run's superseded failed attempts
+are left out of pages and counts (:mod:`drift_api.run_attempts`), so a run is listed
+once, with its true status.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from temporalio.service import RPCError
 
 from drift_api.engine_errors import rpc_error
 from drift_api.problems import ApiError
+from drift_api.run_attempts import Attempts, attempt_of
 from drift_api.run_query import QueryValueError, RunFilter, visibility_query
 from drift_models import Problem, RunPage, RunStatus, RunSummary
 from drift_models.visibility import SA_NODE, SA_STATUS, SA_VERSION, SA_WORKFLOW
@@ -60,6 +63,7 @@ class RunSearch:
         self._client = client
         self._secret = secret or secrets.token_bytes(32)
         self._timeout = dt.timedelta(seconds=timeout)
+        self._attempts = Attempts(client, timeout=self._timeout)
 
     async def page(
         self, tenant: str, run_filter: RunFilter, *, limit: int, page_token: str | None, total: bool
@@ -77,10 +81,11 @@ class RunSearch:
         )
         try:
             await listing.fetch_next_page()
-            count = await self._count(query) if total else None
+            current = await self._attempts.current(tenant, listing.current_page or [])
+            count = await self._count(tenant, query) if total else None
         except RPCError as error:
             raise _unanswered(error) from None
-        items = [_summary(tenant, execution) for execution in listing.current_page or []]
+        items = [_summary(tenant, execution) for execution in current]
         following = listing.next_page_token
         return RunPage(
             items=items,
@@ -91,13 +96,13 @@ class RunSearch:
     async def count(self, tenant: str, run_filter: RunFilter) -> int:
         """How many of the tenant's runs match ``run_filter``."""
         try:
-            return await self._count(_query(tenant, run_filter))
+            return await self._count(tenant, _query(tenant, run_filter))
         except RPCError as error:
             raise _unanswered(error) from None
 
-    async def _count(self, query: str) -> int:
+    async def _count(self, tenant: str, query: str) -> int:
         counted = await self._client.count_workflows(query, rpc_timeout=self._timeout)
-        return counted.count
+        return counted.count - await self._attempts.superseded_count(tenant, query)
 
     # -- page tokens -------------------------------------------------------------------
 
@@ -171,6 +176,7 @@ def _summary(tenant: str, execution: WorkflowExecution) -> RunSummary:
         current_node=attributes.get(_NODE),
         started_at=execution.start_time.astimezone(dt.UTC),
         closed_at=None if execution.close_time is None else execution.close_time.astimezone(dt.UTC),
+        redrives=attempt_of(execution),
     )
 
 

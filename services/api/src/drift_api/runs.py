@@ -41,12 +41,15 @@ from drift_api.engine_errors import refusal_known, refused, rpc_error
 from drift_api.late_answers import Late
 from drift_api.problems import ApiError
 from drift_api.run_attributes import close_cancelled, start_attributes, start_memo
+from drift_api.run_redrive import RunRedrives
 from drift_api.run_state import StateReader
 from drift_api.sync_calls import Answer, SyncCalls
 from drift_api.update_calls import Limit
 from drift_models import (
+    DEFAULT_MAX_REDRIVES,
     EventSignal,
     Problem,
+    RedriveRequest,
     ResumeInput,
     ResumeRequest,
     RunInput,
@@ -89,6 +92,7 @@ class RunGateway:
         admission: bounds the sync calls waiting at once (unbounded by default).
         late_budget: seconds a sync call past its limit may spend finding the state it
             answers with ``202``.
+        max_redrives: how many times one run may be redriven.
     """
 
     def __init__(
@@ -103,6 +107,7 @@ class RunGateway:
         callbacks: CallbackCheck | None = None,
         admission: SyncAdmission | None = None,
         late_budget: float = 1.0,
+        max_redrives: int = DEFAULT_MAX_REDRIVES,
     ) -> None:
         self.client = client
         self._queue = task_queue
@@ -118,6 +123,15 @@ class RunGateway:
             late_budget=late_budget,
         )
         self._callbacks = callbacks or CallbackCheck(OutboundGuard())
+        self._redrives = RunRedrives(
+            client,
+            task_queue=task_queue,
+            reader=self._reader,
+            calls=self._calls,
+            callbacks=self._callbacks,
+            sync_timeout=sync_timeout,
+            max_redrives=max_redrives,
+        )
 
     # -- start -----------------------------------------------------------------------
 
@@ -365,6 +379,26 @@ class RunGateway:
         if answer.complete and answer.body.workflow_status is RunStatus.TERMINATED:
             await close_cancelled(handle)
         return answer
+
+    async def redrive(
+        self, caller: Caller, run_id: str, request: RedriveRequest
+    ) -> Answer[WorkflowResponse]:
+        """Continue a FAILED run from the state that failed (see :mod:`drift_api.run_redrive`).
+
+        Raises:
+            ApiError: 404 unknown run; 409 not FAILED, no redrive point, redriven as often
+                as a run may be, or being redriven already; 429 when a sync redrive finds
+                every place taken.
+        """
+        return await self._redrives.redrive(caller.tenant_id, run_id, request)
+
+    async def redrive_unattended(self, tenant: str, run_id: str) -> None:
+        """Redrive a FAILED run without waiting for it (a bulk redrive's step).
+
+        Raises:
+            ApiError: as :meth:`redrive`.
+        """
+        await self._redrives.redrive(tenant, run_id, RedriveRequest(), wait=False)
 
     async def event(self, caller: Caller, run_id: str, name: str, payload: Any) -> None:
         """Send an event to a run (a WAIT state may be waiting for it).

@@ -46,6 +46,7 @@ class ApiSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
             the state it answers with ``202``; every sync call is answered within
             ``sync_timeout_seconds`` plus this.
         max_body_bytes: the largest request body accepted (``413`` beyond).
+        max_redrives: how many times one run may be redriven (``409`` beyond).
         auth: whether requests need an API key; turn off only on a developer's machine.
         bootstrap_api_key: a key valid for every tenant (the operator's), from a secret.
         api_keys: per-tenant keys as ``tenant:keyId:hash`` entries, where ``hash`` is
@@ -80,6 +81,7 @@ class ApiSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     overload_retry_after_seconds: Annotated[int, msgspec.Meta(ge=1, le=3600)] = 1
     late_answer_seconds: Annotated[float, msgspec.Meta(gt=0, le=60)] = 1.0
     max_body_bytes: Annotated[int, msgspec.Meta(ge=1024)] = 4 * 1024 * 1024
+    max_redrives: Annotated[int, msgspec.Meta(ge=0, le=1000)] = 10
     auth: bool = True
     bootstrap_api_key: str | None = None
     api_keys: list[str] = []

@@ -27,6 +27,7 @@ __all__ = [
     "graph",
     "logs",
     "publish",
+    "redrive",
     "render_state",
     "resume",
     "start",
@@ -285,6 +286,13 @@ async def start(
     if run_id:
         body["workflowId"] = run_id
     _, state = await api.call("POST", "/v3/workflow/start", body=body)
+    _emit(out, state) if as_json else out.write(render_state(state) + "\n")
+    return _verdict(state)
+
+
+async def redrive(api: ApiClient, run_id: str, out: TextIO, *, as_json: bool) -> int:
+    """Continue a FAILED run at the state that failed; print its next stable state."""
+    _, state = await api.call("POST", f"/v3/workflow/{run_id}/redrive")
     _emit(out, state) if as_json else out.write(render_state(state) + "\n")
     return _verdict(state)
 

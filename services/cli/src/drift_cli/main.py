@@ -149,6 +149,7 @@ def _remote_commands(commands: Any) -> None:
     for name, text in (
         ("status", "show a run's state"),
         ("logs", "show a run's node-by-node history"),
+        ("redrive", "continue a FAILED run at the state that failed"),
     ):
         command = commands.add_parser(name, parents=[connection], help=text)
         command.add_argument("run")
@@ -189,7 +190,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 _SERVER_ERROR = 500
 _REMOTE = frozenset(
-    {"apply", "publish", "activate", "graph", "start", "resume", "status", "logs", "runs"}
+    {
+        "apply",
+        "publish",
+        "activate",
+        "graph",
+        "start",
+        "resume",
+        "status",
+        "logs",
+        "runs",
+        "redrive",
+    }
 )
 
 
@@ -248,6 +260,8 @@ async def _remote(args: argparse.Namespace, connection: Connection) -> int:  # n
             return await commands.resume(api, args.run, answers, out, as_json=args.json)
         if args.command == "status":
             return await commands.status(api, args.run, out, as_json=args.json)
+        if args.command == "redrive":
+            return await commands.redrive(api, args.run, out, as_json=args.json)
         if args.command == "runs":
             return await list_runs(api, _run_filters(args), out, as_json=args.json)
         return await commands.logs(api, args.run, out, as_json=args.json)

@@ -27,6 +27,7 @@ from drift_nodes import (
     discover_nodes,
 )
 from drift_store import (
+    BlobStore,
     ClaimCheck,
     DefinitionCache,
     Store,
@@ -41,6 +42,7 @@ from drift_worker.converter import DATA_CONVERTER, data_converter
 from drift_worker.enum_store import EnumStore
 from drift_worker.events import RunEvents
 from drift_worker.metrics import Metrics
+from drift_worker.redrive_steps import RedriveSteps
 from drift_worker.sandbox import workflow_runner
 from drift_worker.settings import WorkerSettings
 from drift_worker.workflow import DriftRunWorkflow
@@ -84,6 +86,13 @@ async def connect_temporal(settings: WorkerSettings) -> Client:
         namespace=settings.temporal_namespace,
         data_converter=DATA_CONVERTER,
     )
+
+
+def _blobs_of(store: Store) -> BlobStore | None:
+    try:
+        return blob_store(store)
+    except TypeError:
+        return None
 
 
 def _with_claim_check(client: Client, store: Store) -> Client:
@@ -159,12 +168,13 @@ async def running_worker(
             metrics=metrics,
             history_limit=settings.history_limit,
         )
+        redrive = RedriveSteps(store.contexts, _blobs_of(store), activities.outages)
         callbacks = CallbackSender(resources.http, resources.guard, settings.callback_secret)
         worker = Worker(
             temporal,
             task_queue=settings.task_queue,
             workflows=[DriftRunWorkflow],
-            activities=[*activities.all(), callbacks.send],
+            activities=[*activities.all(), *redrive.all(), callbacks.send],
             workflow_runner=workflow_runner(),
             interceptors=[TracingInterceptor()],
             max_concurrent_activities=settings.max_concurrent_activities,

@@ -19,6 +19,7 @@ from temporalio.common import (
 )
 
 from drift_models.visibility import (
+    SA_ATTEMPT,
     SA_CLIENT,
     SA_NODE,
     SA_STATUS,
@@ -29,6 +30,7 @@ from drift_models.visibility import (
 )
 
 __all__ = [
+    "ATTEMPT",
     "CLIENT",
     "NODE",
     "STATUS",
@@ -49,8 +51,10 @@ STATUS: Final = SearchAttributeKey.for_keyword(SA_STATUS)
 NODE: Final = SearchAttributeKey.for_keyword(SA_NODE)
 CLIENT: Final = SearchAttributeKey.for_keyword(SA_CLIENT)
 USER: Final = SearchAttributeKey.for_keyword(SA_USER)
+ATTEMPT: Final = SearchAttributeKey.for_int(SA_ATTEMPT)
 
 _KEYWORDS: Final = (TENANT, WORKFLOW, STATUS, NODE, CLIENT, USER)
+_INTS: Final = (VERSION, ATTEMPT)
 
 Shown = dict[str, str | int]
 """Attribute name → value, as Temporal holds them for a run."""
@@ -63,9 +67,10 @@ def shown_by(attributes: TypedSearchAttributes) -> Shown:
         text = attributes.get(key)
         if text is not None:
             shown[key.name] = text
-    version = attributes.get(VERSION)
-    if version is not None:
-        shown[VERSION.name] = version
+    for number in _INTS:
+        value = attributes.get(number)
+        if value is not None:
+            shown[number.name] = value
     return shown
 
 
@@ -78,9 +83,10 @@ def changed(
         value = wanted.get(key.name)
         if isinstance(value, str) and shown.get(key.name) != value:
             updates.append(key.value_set(value))
-    version = wanted.get(VERSION.name)
-    if isinstance(version, int) and shown.get(VERSION.name) != version:
-        updates.append(VERSION.value_set(version))
+    for number in _INTS:
+        value = wanted.get(number.name)
+        if isinstance(value, int) and shown.get(number.name) != value:
+            updates.append(number.value_set(value))
     return updates
 
 
@@ -91,7 +97,8 @@ def start_attributes(values: Mapping[str, str | int]) -> TypedSearchAttributes:
         value = values.get(key.name)
         if isinstance(value, str) and value:
             pairs.append(SearchAttributePair(key, value))
-    version = values.get(VERSION.name)
-    if isinstance(version, int):
-        pairs.append(SearchAttributePair(VERSION, version))
+    for number in _INTS:
+        value = values.get(number.name)
+        if isinstance(value, int):
+            pairs.append(SearchAttributePair(number, value))
     return TypedSearchAttributes(pairs)

@@ -10,6 +10,12 @@ with the start, it makes a synchronous start), ``drift.resume`` answers a view,
 ``drift.utility`` runs a disconnected state, ``drift.terminate`` stops the run. Every
 update answers the run's next stable state, so callers never poll.
 
+When a state's failure is final, the run keeps a *redrive point* (a snapshot of the
+context before that state, in the store's blobs); a FAILED run closes with it in its
+failure, and a redrive starts a new execution of the same workflow id with the point
+in its input, which restores the context and goes on at the failed state
+(:mod:`drift_worker.redrive_steps`, :class:`drift_models.RedrivePoint`).
+
 The engine's own store I/O (pinning, reading and writing the context, reading
 definitions) does not share the node's retry budget: an activity whose store calls did
 not go through fails with ``StoreUnavailable``, and the run waits on a durable timer
@@ -40,6 +46,7 @@ with workflow.unsafe.imports_passed_through():
     from drift_models import (
         EventSignal,
         NodeStatus,
+        RedrivePoint,
         ResumeInput,
         ResumeRules,
         RetryPolicy,
@@ -61,6 +68,7 @@ with workflow.unsafe.imports_passed_through():
         UPDATE_UTILITY,
         WORKFLOW_NAME,
     )
+    from drift_models.redrive import RUN_FAILED
     from drift_models.visibility import run_attributes
     from drift_nodes.resume import validate_resume
     from drift_worker.plan import (
@@ -83,6 +91,12 @@ with workflow.unsafe.imports_passed_through():
         UtilityRequest,
         WaitSpec,
     )
+    from drift_worker.redrive_steps import (
+        ACTIVITY_RESTORE,
+        ACTIVITY_SNAPSHOT,
+        RestoreRequest,
+        SnapshotRequest,
+    )
     from drift_worker.search_attributes import changed, shown_by, start_attributes
     from drift_worker.store_wait import StoreWaitTooLong, until_stored
 
@@ -97,8 +111,7 @@ _CALLBACK_DEADLINE = timedelta(hours=1)
 _MAX_FAILURE_ROUTES = 1000
 _HEARTBEAT_TIMEOUT = timedelta(seconds=10)
 _CANCEL_GRACE = timedelta(minutes=2)
-RUN_FAILED = "DriftRunFailed"
-"""The error type a FAILED run's workflow fails with."""
+_REDRIVE_PATCH = "drift.redrive-point"
 
 T = TypeVar("T")
 
@@ -148,7 +161,7 @@ class DriftRunWorkflow:
     def __init__(self, run: RunInput) -> None:
         carry = None if run.carry_over is None else msgspec.convert(run.carry_over, CarryOver)
         self._carry = carry
-        self._input = msgspec.structs.replace(run, carry_over=None)
+        self._input = msgspec.structs.replace(run, carry_over=None, redrive=None)
         self._plan: Plan | None = carry.plan if carry else None
         self._revision = carry.revision if carry else 0
         self._status = RunStatus.RUNNING if carry else RunStatus.CREATED
@@ -173,6 +186,22 @@ class DriftRunWorkflow:
         # engine) keep them current and close with their true Temporal status; runs
         # started before (recorded histories) keep the shape they were recorded with.
         self._visible = bool(self._shown)
+        self._point: RedrivePoint | None = None
+        self._redriven = run.redrive
+        if run.redrive is not None:
+            self._continue_from(run.redrive)
+
+    def _continue_from(self, point: RedrivePoint) -> None:
+        """Take the failed attempt's state over (a redrive)."""
+        self._plan = msgspec.convert(point.plan, Plan)
+        self._revision = point.closed_revision or point.revision
+        self._status = RunStatus.RUNNING
+        self._current = point.state
+        self._disposition = point.disposition
+        self._stable_points = point.stable_points
+        self._created_at = point.created_at or self._created_at
+        self._child_runs = point.child_runs
+        self._response = self._build_response()
 
     # ------------------------------------------------------------------ the run loop
 
@@ -184,7 +213,11 @@ class DriftRunWorkflow:
         records: list[Record] = list(carry.records) if carry else []
         terminated = False
         try:
-            state = carry.state if carry else await self._begin(run)
+            if self._redriven is not None:
+                state = await self._restore(self._redriven)
+                records = [msgspec.convert(r, Record) for r in self._redriven.records]
+            else:
+                state = carry.state if carry else await self._begin(run)
             if state is not None:
                 await self._loop(state, records)
         except _Terminated:
@@ -223,8 +256,14 @@ class DriftRunWorkflow:
         closes Cancelled. Without that cancel it completes, still reading TERMINATED.
         """
         if self._status is RunStatus.FAILED:
+            point = self._point
+            details = (
+                []
+                if point is None
+                else [_builtins(msgspec.structs.replace(point, closed_revision=self._revision))]
+            )
             raise ApplicationError(
-                self._error or "the run failed", type=RUN_FAILED, non_retryable=True
+                self._error or "the run failed", *details, type=RUN_FAILED, non_retryable=True
             )
         if not terminated or self._status is not RunStatus.TERMINATED:
             return
@@ -267,6 +306,69 @@ class DriftRunWorkflow:
         self._status = RunStatus.RUNNING
         return begun.plan.start_node
 
+    async def _restore(self, point: RedrivePoint) -> str | None:
+        """Put the failed attempt's context back; answer the state to go on at."""
+        request = RestoreRequest(
+            tenant_id=self._input.tenant_id,
+            run_id=self._input.run_id,
+            snapshot=point.snapshot,
+            expected_revision=point.closed_revision or point.revision,
+            state=point.state,
+        )
+        try:
+            self._revision = await self._until_stored(
+                "restoring the context for the redrive",
+                lambda: workflow.execute_local_activity(
+                    ACTIVITY_RESTORE,
+                    request,
+                    result_type=int,
+                    start_to_close_timeout=_ENGINE_TIMEOUT,
+                    retry_policy=_ENGINE_RETRY,
+                ),
+            )
+        except FailureError as error:
+            # Nothing was changed: the run stays the failed attempt, still redrivable.
+            self._point = point
+            self._end(RunStatus.FAILED, error=_failure_message(error))
+            return None
+        return point.state
+
+    async def _redrive_point(self, failure: _Failed, records: list[Record]) -> RedrivePoint | None:
+        """Keep where a redrive would continue from: ``failure``'s state, before it ran."""
+        if not self._visible or not workflow.patched(_REDRIVE_PATCH):
+            return None
+        request = SnapshotRequest(
+            tenant_id=self._input.tenant_id, run_id=self._input.run_id, revision=self._revision
+        )
+        try:
+            key = await self._until_stored(
+                "keeping the context for a redrive",
+                lambda: workflow.execute_local_activity(
+                    ACTIVITY_SNAPSHOT,
+                    request,
+                    start_to_close_timeout=_ENGINE_TIMEOUT,
+                    retry_policy=_ENGINE_RETRY,
+                ),
+            )
+        except FailureError as error:
+            workflow.logger.warning("no redrive point: %s", _failure_message(error))
+            return None
+        if not isinstance(key, str):
+            return None
+        return RedrivePoint(
+            state=failure.state,
+            error_message=failure.message,
+            snapshot=key,
+            revision=self._revision,
+            plan=_builtins(self._require_plan()),
+            records=[_builtins(record) for record in records],
+            redrives=self._input.redrive_count,
+            created_at=self._created_at,
+            disposition=self._disposition,
+            stable_points=self._stable_points,
+            child_runs=self._child_runs,
+        )
+
     async def _loop(self, state: str, records: list[Record]) -> None:
         plan = self._require_plan()
         failures = 0
@@ -281,6 +383,8 @@ class DriftRunWorkflow:
                 records = []
                 following = await self._follow(result)
             except _Failed as failure:
+                if self._point is None:
+                    self._point = await self._redrive_point(failure, records)
                 failures += 1
                 target = plan.states[failure.state].on_error or plan.default_failure_node
                 self._error = failure.message
@@ -566,6 +670,9 @@ class DriftRunWorkflow:
 
     def _settle(self, status: RunStatus) -> None:
         self._status = status
+        if not status.is_final:
+            # The run got past the failure: a later end redrives from a later failure.
+            self._point = None
         self._stable_points += 1
         self._show()
         self._response = self._build_response()
@@ -592,6 +699,7 @@ class DriftRunWorkflow:
             node=self._current,
             client=thread.client_id if thread else None,
             user=thread.user_id if thread else None,
+            attempt=self._input.redrive_count,
         )
         updates = changed(self._shown, wanted)
         if updates and self._visible:
