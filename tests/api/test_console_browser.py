@@ -2,7 +2,8 @@
 
 One test walks the whole path a person takes: the dev sign-in link, the filters and the
 inbox, a refused answer and a good one, the COMPLETED run with its timeline and its
-context, a run terminated with the keyboard alone, another tenant who sees nothing, a
+context, a run terminated with the keyboard alone, a failed run redriven once its back
+end is fixed, another tenant who sees nothing, a
 forged post from another origin, and signing out; on every page it visits, every control,
 link and image has an accessible name and every status is a word, not only a colour.
 Another test watches open runs' pages follow their runs without a reload. A machine
@@ -31,6 +32,7 @@ from drift_api.main import serving
 from drift_models import RunStatus
 from drift_worker.devserver import free_port
 from drift_worker.runtime import RunningWorker
+from tests.api.charging import CHARGE_ATTEMPTS, Backend, charge_workflow, publish_workflow
 from tests.api.console_a11y import tab_to, unnamed_on
 from tests.api.harness import Api, new_run_id, publish_examples, tenant_key
 
@@ -162,6 +164,31 @@ async def terminate(page: Page, base_url: str, run_id: str) -> None:
     await expect(page.get_by_role("status")).to_contain_text("terminated")
 
 
+async def redrive_a_failed_run(page: Page, api: Api, base_url: str, folder: Path) -> None:
+    """A run failed at its HTTP node; the back end is fixed; redriven, it completes."""
+    backend = Backend()
+    await backend.start()
+    try:
+        await publish_workflow(api, charge_workflow(backend.url))
+        run_id = new_run_id()
+        failed = await api.start("charge", {}, workflowId=run_id)
+        assert failed.json()["workflowStatus"] == "FAILED", failed.text
+        await page.goto(f"{base_url}/console/runs/{run_id}")
+        await expect(page.locator("#run-status")).to_have_text("FAILED")
+        await expect(page.locator("#run-error")).to_be_visible()
+        await accessible(page)
+        await page.screenshot(path=str(folder / "console-failed.png"), full_page=True)
+        backend.broken = False
+        await page.get_by_label("Yes, run the failed state again").check()
+        await page.get_by_role("button", name="Redrive the run").click()
+        await expect(page.locator("#run-status")).to_have_text("COMPLETED")
+        await expect(page.get_by_role("status")).to_contain_text("redriven")
+        await expect(page.locator("#redrive-form")).to_have_count(0)
+        assert backend.hits == {"profile": 1, "charge": CHARGE_ATTEMPTS + 1}
+    finally:
+        await backend.stop()
+
+
 async def forge_a_post(page: Page, api: Api, base_url: str) -> str:
     """A page of another origin posts an answer: the cookie goes (same site), no token."""
     waiting = new_run_id()
@@ -287,6 +314,7 @@ async def test_a_person_finds_answers_and_ends_runs_in_chromium(
 
         await find_and_answer(page, api, refund, folder)
         await terminate(page, base_url, doomed)
+        await redrive_a_failed_run(page, api, base_url, folder)
         await pick_a_dependent_value(page, api, base_url)
         await page.get_by_role("link", name="Definitions").click()
         await expect(page.get_by_role("heading", name="Definitions")).to_be_visible()

@@ -17,7 +17,7 @@ from litestar import Request, Router, get
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 
-from drift_api.console.action_pages import send_event, utility_call
+from drift_api.console.action_pages import redrive, send_event, utility_call
 from drift_api.console.definition_actions import change_definition
 from drift_api.console.definition_pages import definition_graph, definition_page, definitions_page
 from drift_api.console.run_list import RunFilters, RunPage, list_runs
@@ -59,6 +59,7 @@ def console_router() -> Router:
             terminate,
             utility_call,
             send_event,
+            redrive,
             definitions_page,
             definition_page,
             definition_graph,
