@@ -4,7 +4,8 @@ One test walks the whole path a person takes: the dev sign-in link, the filters 
 inbox, a refused answer and a good one, the COMPLETED run with its timeline and its
 context, a run terminated with the keyboard alone, a failed run redriven once its back
 end is fixed, another tenant who sees nothing, a
-forged post from another origin, and signing out; on every page it visits, every control,
+forged post from another origin, and signing out; nothing is loaded from anywhere but the
+console itself; on every page it visits, every control,
 link and image has an accessible name and every status is a word, not only a colour.
 Another test watches open runs' pages follow their runs without a reload. A machine
 without Chromium fails here (CI installs it).
@@ -124,6 +125,9 @@ async def find_and_answer(page: Page, api: Api, run_id: str, folder: Path) -> No
     await expect(page.locator("#run-status")).to_have_text("WAITING")
     await accessible(page)
 
+    instruction = page.locator("#w-decision .instruction")
+    await expect(instruction).to_contain_text("refund-summary")
+    await expect(instruction).to_contain_text("dented")  # a template variable, rendered
     # A refused answer first: no decision. The API's problem shows at the widget.
     await page.locator("#f-note").fill("sorry for the dent")
     await page.get_by_role("button", name="Send answer").click()
@@ -228,9 +232,20 @@ PICK_NODE = {
     "id": "pick-city",
     "name": "Pick a city",
     "type": "INSTRUCTION",
+    "parameters": ["shops"],
     "config": {
         "layoutId": "city-picker",
         "inputOptions": [
+            {
+                "id": "shop",
+                "description": "Shop",
+                "tags": [{"name": "widget", "value": "dropdown"}],
+                "possibleDynamicValues": {
+                    "source": "{{ shops }}",
+                    "displayField": "name",
+                    "valueField": "code",
+                },
+            },
             {
                 "id": "country",
                 "description": "Country",
@@ -256,9 +271,15 @@ PICK_NODE = {
 PICK_WORKFLOW = {
     "id": "pick-city",
     "name": "Pick a city",
+    "parameters": ["shops"],
     "startNode": "ask",
     "states": {
-        "ask": {"resourceId": "pick-city", "resourceVersion": "LATEST", "nextNode": "done"},
+        "ask": {
+            "resourceId": "pick-city",
+            "resourceVersion": "LATEST",
+            "parameters": {"shops": "$.params.shops"},
+            "nextNode": "done",
+        },
         "done": {
             "resourceId": "refund-outcome",
             "resourceVersion": "LATEST",
@@ -269,16 +290,21 @@ PICK_WORKFLOW = {
 
 
 async def pick_a_dependent_value(page: Page, api: Api, base_url: str) -> None:
-    """A dropdown whose choices follow its parent's value, answered in the browser."""
+    """Choices from the run's data, and a dropdown following its parent, answered."""
     for kind, body in (("nodeDefinition", PICK_NODE), ("workflowDefinition", PICK_WORKFLOW)):
         created = await api.post(f"/{kind}", json=body)
         assert created.status_code == 201, created.text
         published = await api.post(f"/{kind}/pick-city/publish")
         assert published.status_code == 200, published.text
     run_id = new_run_id()
-    started = await api.start("pick-city", {}, workflowId=run_id, version="LATEST")
+    shops = [{"name": "Left Bank", "code": "lb"}, {"name": "Miraflores", "code": "mf"}]
+    started = await api.start("pick-city", {"shops": shops}, workflowId=run_id, version="LATEST")
     assert started.json()["workflowStatus"] == "WAITING", started.text
     await page.goto(f"{base_url}/console/runs/{run_id}")
+    await expect(page.locator("#f-shop option")).to_have_text(
+        ["— choose —", "Left Bank", "Miraflores"]
+    )
+    await page.get_by_label("Shop").select_option(label="Miraflores")
     await page.locator("#f-country").select_option("pe")
     paris = page.locator("#f-city option[value=paris]")
     assert await paris.evaluate("option => option.disabled")
@@ -286,7 +312,11 @@ async def pick_a_dependent_value(page: Page, api: Api, base_url: str) -> None:
     await page.get_by_role("button", name="Send answer").click()
     await expect(page.locator("#run-status")).to_have_text("COMPLETED")
     final = (await api.get(f"/v3/workflow/{run_id}")).json()
-    assert final["output"]["refund"]["selectedOptions"] == {"country": ["pe"], "city": ["lima"]}
+    assert final["output"]["refund"]["selectedOptions"] == {
+        "shop": ["mf"],
+        "country": ["pe"],
+        "city": ["lima"],
+    }
 
 
 async def test_a_person_finds_answers_and_ends_runs_in_chromium(
@@ -305,6 +335,8 @@ async def test_a_person_finds_answers_and_ends_runs_in_chromium(
             assert started.json()["workflowStatus"] == "WAITING", started.text
 
         context = await browser.new_context(viewport={"width": 1366, "height": 900})
+        asked: list[str] = []
+        context.on("request", lambda request: asked.append(request.url))
         page = await context.new_page()
         await sign_in(page, base_url, key, folder)
         await expect(page.get_by_role("link", name=refund)).to_be_visible()
@@ -325,6 +357,9 @@ async def test_a_person_finds_answers_and_ends_runs_in_chromium(
         await expect(page.locator("img.graph")).to_be_visible()
         await accessible(page)
         await page.screenshot(path=str(folder / "console-definition.png"), full_page=True)
+        # Offline: everything the pages loaded came from the console itself.
+        assert [url for url in asked if not url.startswith((base_url, "data:"))] == []
+        assert f"{base_url}/console/static/console.js" in asked
         waiting = await forge_a_post(page, api, base_url)
         await look_as_a_stranger(browser, base_url, [refund, doomed, waiting])
 
