@@ -136,6 +136,7 @@ async def test_a_tenant_sees_none_of_another_tenants_runs(
     assert run_id not in (await stranger.page("/console/inbox")).text
     assert (await stranger.page(f"/console/runs/{run_id}")).status_code == 404
     assert (await stranger.page(f"/console/runs/{run_id}/graph.svg")).status_code == 404
+    assert (await stranger.page(f"/console/runs/{run_id}/live")).status_code == 404
     assert (await stranger.page("/console/definitions/workflow/refund")).status_code == 404
     answer = await stranger.post_form(
         "/console/inbox", f"/console/runs/{run_id}/resume", {"opt:decision": "approve"}
@@ -276,3 +277,25 @@ async def test_a_definitions_problems_show_and_another_tenant_lists_none(
     assert theirs.status_code == 200
     assert "half-done" not in theirs.text
     assert "confirm-refund" not in theirs.text
+
+
+async def test_a_run_pages_live_fingerprint_follows_the_run(
+    console: ConsoleUser, examples: Api, tenant: str
+) -> None:
+    run_id = new_run_id()
+    await examples.start("refund", {"orderId": "A-100", "reason": "x"}, workflowId=run_id)
+    assert (await console.sign_in(tenant_key(tenant)[0])).status_code == 303
+    page = await console.page(f"/console/runs/{run_id}")
+    # The page carries what its script compares with the run's live fingerprint.
+    live = (await console.page(f"/console/runs/{run_id}/live")).json()
+    assert (live["status"], live["final"]) == ("WAITING", False)
+    assert f'data-fingerprint="{live["fingerprint"]}"' in page.text
+    assert live == (await console.page(f"/console/runs/{run_id}/live")).json()  # unchanged
+
+    answered = await examples.resume(run_id, {"decision": ["approve"]})
+    assert answered.json()["workflowStatus"] == "COMPLETED", answered.text
+    ended = (await console.page(f"/console/runs/{run_id}/live")).json()
+    assert (ended["status"], ended["final"]) == ("COMPLETED", True)
+    assert ended["fingerprint"] != live["fingerprint"]
+    done = await console.page(f"/console/runs/{run_id}")
+    assert 'id="run-live"' not in done.text  # an ended run has nothing to follow
