@@ -12,11 +12,17 @@ from typing import Any
 
 import msgspec
 import pytest
+from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.common import SearchAttributeKey
 
 from drift_api import ApiSettings
+from drift_models import RunInput, RunStatus, WorkflowResponse, temporal_workflow_id
+from drift_models.engine import WORKFLOW_NAME
+from drift_models.visibility import SA_ATTEMPT, SA_CLIENT, SA_NODE, SA_STATUS, SA_TENANT
 from drift_worker.runtime import RunningWorker
 from tests.api.charging import CHARGE_ATTEMPTS, Backend, charge_workflow, node, publish_workflow
 from tests.api.harness import BOOTSTRAP_KEY, Api, new_run_id, publish_examples
+from tests.peers import CallbackReceiver
 
 
 @pytest.fixture
@@ -211,3 +217,115 @@ async def test_bulk_redrive_takes_exactly_the_failed_runs_of_the_filter(
     assert backend.hits["profile"] == len(targets) + len(bystanders) + 1
     nothing = await charging.post("/v3/bulk/redrive?clientId=bulk&dryRun=true")
     assert nothing.json()["total"] == 0
+
+
+async def test_history_and_picture_show_the_failed_attempt_then_the_redrive(
+    charging: Api, backend: Backend
+) -> None:
+    run_id = await _fail(charging)
+    backend.broken = False
+    answer = await charging.post(f"/v3/workflow/{run_id}/redrive")
+    assert answer.json()["workflowStatus"] == "COMPLETED", answer.text
+
+    history = await charging.get(f"/v3/workflow/{run_id}/history")
+    assert history.status_code == 200, history.text
+    entries = history.json()["entries"]
+    events = [(e["event"], e.get("attempt", 0), e.get("superseded", False)) for e in entries]
+    redriven = events.index(("REDRIVEN", 1, False))
+    first, second = entries[:redriven], entries[redriven:]
+    assert all(e.get("superseded") and e.get("attempt", 0) == 0 for e in first)
+    assert first[0]["event"] == "STARTED"
+    assert first[-1]["event"] == "ENDED"
+    assert first[-1]["detail"].startswith("FAILED")
+    ran_first = [n for e in first if e["event"] == "STEP" for n in e["nodes"]]
+    assert ran_first == ["profile", "prepare", "noteFailure", "failed"]
+    assert any(e["event"] == "FAILED" for e in first)  # the charge's failing attempts
+    assert second[0]["nodes"] == ["charge"]
+    ran_after = [n for e in second if e["event"] == "STEP" for n in e["nodes"]]
+    assert ran_after == ["charge", "done"]
+    assert second[-1] | {"at": None} == {
+        "at": None,
+        "event": "ENDED",
+        "nodes": [],
+        "outcome": None,
+        "detail": "COMPLETED",
+        "attempt": 1,
+        "superseded": False,
+    }
+    times = [e["at"] for e in entries]
+    assert times == sorted(times)
+
+    picture = await charging.get(f"/workflowDefinition/charge/graph.svg?runId={run_id}")
+    assert picture.status_code == 200, picture.text
+    svg = picture.text
+    assert svg.count("(failed attempt)") == 2  # noteFailure and failed ran only then
+    assert svg.count("(redriven here)") == 1
+
+
+async def test_the_redriven_execution_keeps_its_attributes_and_memo_current(
+    charging: Api, backend: Backend, api_client: Client
+) -> None:
+    run_id = await _fail(charging)
+    backend.broken = False
+    assert (await charging.post(f"/v3/workflow/{run_id}/redrive")).status_code == 200
+    handle = api_client.get_workflow_handle(temporal_workflow_id(charging.tenant, run_id))
+    described = await handle.describe()
+    assert described.status is WorkflowExecutionStatus.COMPLETED
+    attributes = described.typed_search_attributes
+    assert attributes.get(SearchAttributeKey.for_keyword(SA_STATUS)) == "COMPLETED"
+    assert attributes.get(SearchAttributeKey.for_keyword(SA_NODE)) == "done"
+    assert attributes.get(SearchAttributeKey.for_keyword(SA_TENANT)) == charging.tenant
+    assert attributes.get(SearchAttributeKey.for_keyword(SA_CLIENT)) == charging.client_id
+    assert attributes.get(SearchAttributeKey.for_int(SA_ATTEMPT)) == 1
+    memo = await described.memo()
+    assert memo["workflowDefinitionId"] == "charge"
+    assert memo["tenantId"] == charging.tenant
+
+
+async def test_two_redrives_at_once_redrive_once(charging: Api, backend: Backend) -> None:
+    run_id = await _fail(charging)
+    backend.broken = False
+    backend.delay_seconds = 1.0  # both requests arrive while the first redrive runs
+    answers = await asyncio.gather(
+        charging.post(f"/v3/workflow/{run_id}/redrive"),
+        charging.post(f"/v3/workflow/{run_id}/redrive"),
+    )
+    codes = sorted(answer.status_code for answer in answers)
+    assert codes == [200, 409], [a.text for a in answers]
+    refused = next(a for a in answers if a.status_code == 409).json()
+    assert "RUNNING" in refused["detail"] or "being redriven" in refused["detail"]
+    assert backend.hits["charge"] == CHARGE_ATTEMPTS + 1
+
+
+async def test_an_old_shape_run_has_no_redrive_point(
+    charging: Api, api_client: Client, task_queue: str
+) -> None:
+    # Started without Drift's search attributes (as runs were before them): it ends
+    # FAILED but closes Completed in Temporal, carrying no point.
+    run_id = new_run_id()
+    ended = await api_client.execute_workflow(
+        WORKFLOW_NAME,
+        RunInput(tenant_id=charging.tenant, run_id=run_id, workflow_definition_id="charge"),
+        id=temporal_workflow_id(charging.tenant, run_id),
+        task_queue=task_queue,
+        result_type=WorkflowResponse,
+    )
+    assert ended.workflow_status is RunStatus.FAILED
+    refused = await charging.post(f"/v3/workflow/{run_id}/redrive")
+    assert refused.status_code == 409, refused.text
+    assert "no redrive point" in refused.json()["detail"]
+
+
+async def test_an_async_redrive_answers_at_once_and_calls_back(
+    charging: Api, backend: Backend, receiver: CallbackReceiver
+) -> None:
+    run_id = await _fail(charging)
+    backend.broken = False
+    answer = await charging.post(
+        f"/v3/workflow/{run_id}/redrive", json={"callbackUrl": receiver.url}
+    )
+    assert answer.status_code == 202, answer.text
+    assert answer.json()["workflowStatus"] == "RUNNING"
+    assert answer.json()["currentNode"] == "charge"
+    called = await receiver.wait_for(run_id, "COMPLETED")
+    assert called["body"]["disposition"] == "PAID"

@@ -81,3 +81,15 @@ async def test_drift_redrive_prints_the_next_state_and_exits_like_start(
     assert code == 1
     assert "409" in captured.err
     assert "COMPLETED" in captured.err
+
+    # drift logs: both failed attempts marked, then the path after the last redrive.
+    code = await asyncio.to_thread(main, ["logs", run_id, *connection])
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 0
+    redrives = [i for i, line in enumerate(lines) if "REDRIVEN" in line]
+    assert len(redrives) == 2
+    assert all("(failed attempt, redriven)" in line for line in lines[: redrives[-1]])
+    after = lines[redrives[-1] :]
+    assert not any("failed attempt" in line for line in after)
+    assert "charge, done" in "\n".join(after)
+    assert "COMPLETED" in after[-1]

@@ -5,13 +5,15 @@ name and node type (diamonds for BRANCH, rounded boxes for terminals, green for
 SUCCESS, red for FAILURE), edges say why a state may follow another (solid for
 ``nextNode``, labelled for config targets such as branch choices, dashed red for
 ``onError``, dotted grey for the ``defaultFailureNode``). Given a run, the states it has
-visited are filled and its current state is outlined in the colour of its status.
+visited are filled and its current state is outlined in the colour of its status. A
+redriven run also shows its failed attempts: the states only they ran are grey and
+dashed ("failed attempt"), and the state a redrive went on at has a double outline.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Final
+from typing import Final, NamedTuple
 
 from drift_models.graph import EdgeKind, WorkflowGraph
 from drift_models.nodes import BranchNode, FailureNode, SuccessNode
@@ -27,6 +29,7 @@ _CURRENT: Final = {
     RunStatus.TERMINATED: "#6d4c41",
 }
 _CURRENT_DEFAULT: Final = "#ef6c00"
+_EARLIER: Final = "#eeeeee"
 _EDGE_STYLE: Final[dict[EdgeKind, tuple[str, ...]]] = {
     EdgeKind.NEXT: (),
     EdgeKind.TARGET: (),
@@ -46,6 +49,8 @@ def workflow_dot(
     visited: Collection[str] = (),
     current: str | None = None,
     status: RunStatus | None = None,
+    earlier: Collection[str] = (),
+    redriven_at: Collection[str] = (),
 ) -> str:
     """The DOT text of ``graph``.
 
@@ -54,7 +59,10 @@ def workflow_dot(
         visited: states a run has executed; they are filled.
         current: the state the run is at (or ended at); it is outlined.
         status: the run's status, which picks the outline's colour.
+        earlier: states a failed attempt of a redriven run executed.
+        redriven_at: states a redrive of the run went on at.
     """
+    shown = _Run(visited, current, status, set(earlier) - set(visited), set(redriven_at))
     workflow = graph.workflow
     reached = graph.reachable_from([workflow.start_node, *workflow.post_workflow_completion_nodes])
     lines = [
@@ -65,9 +73,7 @@ def workflow_dot(
         '  "__start__" [shape=circle, label="", width=0.2, fillcolor="#000000"];',
     ]
     for name in workflow.states:
-        node = _node_attributes(
-            graph, name, visited=visited, current=current, status=status, reached=reached
-        )
+        node = _node_attributes(graph, name, run=shown, reached=reached)
         lines.append(f"  {_quote(name)} [{node}];")
     if workflow.start_node in workflow.states:
         lines.append(f'  "__start__" -> {_quote(workflow.start_node)};')
@@ -91,18 +97,21 @@ def workflow_dot(
     return "\n".join(lines) + "\n"
 
 
-def _node_attributes(
-    graph: WorkflowGraph,
-    name: str,
-    *,
-    visited: Collection[str],
-    current: str | None,
-    status: RunStatus | None,
-    reached: set[str],
-) -> str:
+class _Run(NamedTuple):
+    visited: Collection[str]
+    current: str | None
+    status: RunStatus | None
+    earlier: set[str]
+    redriven_at: set[str]
+
+
+def _node_attributes(graph: WorkflowGraph, name: str, *, run: _Run, reached: set[str]) -> str:
+    visited, current, status = run.visited, run.current, run.status
     definition = graph.definitions.get(name)
     kind = definition.type_name if definition is not None else "?"
-    label = _quote(name + "\n" + kind)
+    notes = ["failed attempt"] if name in run.earlier else []
+    notes += ["redriven here"] if name in run.redriven_at else []
+    label = _quote("\n".join([name, kind, *(f"({note})" for note in notes)]))
     attributes = [f"label={label}"]
     if isinstance(definition, BranchNode):
         attributes.append("shape=diamond")
@@ -112,6 +121,10 @@ def _node_attributes(
         attributes.append('color="#c62828"')
     if name not in reached:
         attributes.append('style="rounded,filled,dashed"')
+    if name in run.earlier:
+        attributes.append(f'style="rounded,filled,dashed", fillcolor="{_EARLIER}"')
+    if name in run.redriven_at:
+        attributes.append("peripheries=2")
     if name in visited or name == current:
         attributes.append(f'fillcolor="{_VISITED}"')
     if name == current:

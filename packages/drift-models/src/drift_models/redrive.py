@@ -47,6 +47,8 @@ class RedrivePoint(ApiStruct, kw_only=True):
         disposition: the disposition so far.
         stable_points: the stable points the run had passed (callbacks keep counting).
         child_runs: the child runs the run had started (child ids stay unique).
+        failed_run_id: the Temporal run id of the failed attempt, set by the redrive
+            (the run's history reads its attempts in order through it).
     """
 
     state: str
@@ -61,3 +63,4 @@ class RedrivePoint(ApiStruct, kw_only=True):
     disposition: str | None = None
     stable_points: int = 0
     child_runs: int = 0
+    failed_run_id: str | None = None

@@ -95,10 +95,14 @@ class RunHistoryEntry(ApiStruct, kw_only=True):
         at: when.
         event: what: ``STARTED``, ``STEP`` (states ran), ``FAILED`` (an attempt failed),
             ``RESUMED``, ``UTILITY``, ``TERMINATE``, ``EVENT``, ``TIMER``, ``CHILD``,
-            ``CONTINUED`` or ``ENDED``.
+            ``CONTINUED``, ``ENDED`` or ``REDRIVEN`` (the run went on at ``nodes[0]``
+            after its failed attempt ended).
         nodes: the states that ran, in order (``STEP``, ``UTILITY``).
         outcome: where a step left the run (``NEXT``, ``VIEW``, ``WAIT``, ``CHILD``, ``END``).
         detail: more, for people (an error, the next state, an event's name).
+        attempt: which attempt of the run it belongs to (0: the first; n: after the
+            n-th redrive).
+        superseded: it belongs to a failed attempt that a redrive continued.
     """
 
     at: dt.datetime
@@ -106,6 +110,8 @@ class RunHistoryEntry(ApiStruct, kw_only=True):
     nodes: list[str] = []
     outcome: str | None = None
     detail: str | None = None
+    attempt: int = 0
+    superseded: bool = False
 
 
 class RunHistory(ApiStruct, kw_only=True):

@@ -30,6 +30,7 @@ from drift_api.dependencies import provide_caller, provide_definitions, provide_
 from drift_api.openapi import NODE_SCHEMA, WORKFLOW_SCHEMA, dsl_operation, problems
 from drift_api.pictures import PictureFormat, render_dot
 from drift_api.problems import ApiError
+from drift_api.run_history import attempt_states
 from drift_api.runs import RunGateway
 from drift_models import (
     RESERVED_NAMES,
@@ -359,6 +360,8 @@ def _picture_handler(picture: PictureFormat) -> Any:
         """Draw the workflow, optionally with one run's path and current state."""
         tenant = caller.tenant_id
         visited: set[str] = set()
+        earlier: set[str] = set()
+        redriven_at: set[str] = set()
         current = None
         status = None
         number: int | Pointer = parse_version(version) if version is not None else "LATEST"
@@ -379,9 +382,17 @@ def _picture_handler(picture: PictureFormat) -> Any:
             visited = _visited(record.context.global_)
             current = record.current_node
             status = record.status
+            earlier, redriven_at = await attempt_states(runs.client, tenant, run_id)
         stored = await definitions.workflow(tenant, definition_id, number)
         drawn = await definitions.graph(tenant, stored.definition)
-        dot = workflow_dot(drawn, visited=visited, current=current, status=status)
+        dot = workflow_dot(
+            drawn,
+            visited=visited,
+            current=current,
+            status=status,
+            earlier=earlier,
+            redriven_at=redriven_at,
+        )
         return Response(await render_dot(dot, picture), media_type=picture.media_type)
 
     return graph

@@ -10,9 +10,10 @@ Temporal itself answered, quoted by :func:`drift_api.run_query.literal`; no call
 
 - A listing page drops its superseded items: one query per page that holds a Failed
   execution at all (pages may hold fewer items than ``limit``; paging stays stable).
-- A count subtracts the superseded executions the filter matches: the tenant's
-  redriven executions are listed (usually few), then the filter's Failed executions
-  among their workflow ids. No redrive in the tenant: one count query, nothing more.
+- A count subtracts the superseded executions the filter matches: the redriven
+  executions sharing the filter's fixed attributes (workflow, version, client, user)
+  are listed (usually few), then the filter's Failed executions among their workflow
+  ids. A filter without FAILED costs nothing more; no such redrive, one list query.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from temporalio.client import Client, WorkflowExecution, WorkflowExecutionStatus
 from temporalio.common import SearchAttributeKey
 
 from drift_api.run_query import QueryValueError, RunFilter, literal, visibility_query
+from drift_models import RunStatus
 from drift_models.visibility import SA_ATTEMPT
 
 __all__ = ["Attempts", "attempt_of"]
@@ -61,9 +63,22 @@ class Attempts:
         latest = await self._latest(tenant, {e.id for e in failed})
         return [e for e in executions if not _superseded(e, latest)]
 
-    async def superseded_count(self, tenant: str, query: str) -> int:
-        """How many of the executions ``query`` matches are superseded attempts."""
-        latest = await self._latest(tenant, None)
+    async def superseded_count(self, tenant: str, query: str, run_filter: RunFilter) -> int:
+        """How many of the executions ``query`` (``run_filter``'s) matches are superseded.
+
+        Only the redriven executions that share the filter's fixed attributes are
+        looked at: a redrive copies the failed attempt's workflow, version, client and
+        user, so no other can stand for an execution the query matches.
+        """
+        if run_filter.statuses and RunStatus.FAILED not in run_filter.statuses:
+            return 0  # a superseded attempt is FAILED
+        fixed = RunFilter(
+            workflow_definition_id=run_filter.workflow_definition_id,
+            version=run_filter.version,
+            client_id=run_filter.client_id,
+            user_id=run_filter.user_id,
+        )
+        latest = await self._latest(tenant, None, fixed)
         if not latest:
             return 0
         superseded = 0
@@ -76,9 +91,11 @@ class Attempts:
                     superseded += 1
         return superseded
 
-    async def _latest(self, tenant: str, ids: set[str] | None) -> dict[str, int]:
+    async def _latest(
+        self, tenant: str, ids: set[str] | None, run_filter: RunFilter | None = None
+    ) -> dict[str, int]:
         """Workflow id → its highest attempt, for ids with a redriven execution."""
-        base = f"{visibility_query(tenant, RunFilter())} AND {SA_ATTEMPT} >= 1"
+        base = f"{visibility_query(tenant, run_filter or RunFilter())} AND {SA_ATTEMPT} >= 1"
         groups: Iterable[list[str] | None] = [None] if ids is None else _batches(sorted(ids))
         latest: dict[str, int] = {}
         for batch in groups:

@@ -25,7 +25,7 @@ from drift_api.problems import ApiError
 from drift_api.run_attempts import Attempts
 from drift_api.run_query import RunFilter, visibility_query
 from drift_api.runs import RunGateway
-from drift_models import RunStatus
+from drift_models import RedriveRequest, RunStatus
 
 __all__ = ["MAX_BULK_REDRIVE", "BulkRedrives", "RedriveJob"]
 
@@ -78,7 +78,8 @@ class BulkRedrives:
         if query is None:
             return 0
         counted = await self._client.count_workflows(query, rpc_timeout=self._timeout)
-        return counted.count - await self._attempts.superseded_count(tenant, query)
+        superseded = await self._attempts.superseded_count(tenant, query, run_filter)
+        return counted.count - superseded
 
     async def start(self, tenant: str, run_filter: RunFilter) -> RedriveJob:
         """Start redriving every FAILED run of the filter.
@@ -128,7 +129,7 @@ class BulkRedrives:
         async def one(run_id: str) -> None:
             async with gate:
                 try:
-                    await self._runs.redrive_unattended(tenant, run_id)
+                    await self._runs.redrives.redrive(tenant, run_id, RedriveRequest(), wait=False)
                 except Exception as error:  # noqa: BLE001 - one run's trouble is the job's count
                     job.failed += 1
                     _LOG.info("bulk redrive %s: run %s not redriven: %s", job.job_id, run_id, error)

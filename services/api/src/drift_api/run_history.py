@@ -5,6 +5,12 @@ completions carry the step's result (which states ran, where the run went), upda
 carry resumes and utility calls, signals carry events. This module turns those events
 into a short list people (and ``drift logs``) can read. It needs no store: the history
 is the record.
+
+A redriven run has one execution per attempt: each redrive's input names the failed
+execution it continues (``failedRunId``), so the attempts are read back from the
+latest, then listed oldest first. Every entry says its attempt; those of a failed
+attempt a redrive continued are marked ``superseded``, and each redrive begins with a
+``REDRIVEN`` entry naming the state it went on at.
 """
 
 from __future__ import annotations
@@ -14,21 +20,23 @@ import json
 from collections.abc import Callable
 from typing import Any, Final
 
+import msgspec
 from temporalio.api.common.v1 import Payloads
 from temporalio.api.history.v1 import HistoryEvent
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowHistory
 from temporalio.service import RPCError
 
 from drift_api.engine_errors import rpc_error
 from drift_models import RunHistory, RunHistoryEntry, temporal_workflow_id
 
-__all__ = ["read_history"]
+__all__ = ["attempt_states", "read_history"]
 
 _UPDATES: Final = {
     "drift.resume": "RESUMED",
     "drift.utility": "UTILITY",
     "drift.terminate": "TERMINATE",
 }
+_MAX_ATTEMPTS: Final = 1001
 
 
 async def read_history(client: Client, tenant: str, run_id: str) -> RunHistory:
@@ -37,18 +45,66 @@ async def read_history(client: Client, tenant: str, run_id: str) -> RunHistory:
     Raises:
         ApiError: 404 when the tenant has no such run (or its history is gone).
     """
-    handle = client.get_workflow_handle(temporal_workflow_id(tenant, run_id))
-    try:
-        history = await handle.fetch_history()
-    except RPCError as error:
-        raise rpc_error(error, run_id) from None
-    scheduled: dict[int, str] = {}
+    histories = await _attempts(client, temporal_workflow_id(tenant, run_id), run_id)
+    last = len(histories) - 1
     entries: list[RunHistoryEntry] = []
-    for event in history.events:
-        entry = _entry(event, scheduled)
-        if entry is not None:
-            entries.append(entry)
+    for attempt, history in enumerate(histories):
+        scheduled: dict[int, str] = {}
+        for event in history.events:
+            entry = _entry(event, scheduled)
+            if entry is not None:
+                entries.append(
+                    msgspec.structs.replace(entry, attempt=attempt, superseded=attempt < last)
+                )
     return RunHistory(workflow_id=run_id, entries=entries)
+
+
+async def attempt_states(client: Client, tenant: str, run_id: str) -> tuple[set[str], set[str]]:
+    """A redriven run's states of its failed attempts, and the states redrives went on at.
+
+    Both are empty for a run that was never redriven.
+    """
+    history = await read_history(client, tenant, run_id)
+    earlier = {
+        node
+        for entry in history.entries
+        if entry.superseded and entry.event == "STEP"
+        for node in entry.nodes
+    }
+    redriven = {
+        node for entry in history.entries if entry.event == "REDRIVEN" for node in entry.nodes
+    }
+    return earlier, redriven
+
+
+async def _attempts(client: Client, workflow_id: str, run_id: str) -> list[WorkflowHistory]:
+    """The histories of the run's attempts, oldest first."""
+    chain: list[WorkflowHistory] = []
+    execution: str | None = None
+    while len(chain) < _MAX_ATTEMPTS:
+        handle = client.get_workflow_handle(workflow_id, run_id=execution)
+        try:
+            history = await handle.fetch_history()
+        except RPCError as error:
+            if chain:
+                break  # an earlier attempt is past its retention: show the ones kept
+            raise rpc_error(error, run_id) from None
+        chain.append(history)
+        execution = _redriven_from(history)
+        if execution is None:
+            break
+    return chain[::-1]
+
+
+def _redriven_from(history: WorkflowHistory) -> str | None:
+    """The failed execution a redriven execution continues, from its input."""
+    if not history.events:
+        return None
+    started = history.events[0].workflow_execution_started_event_attributes
+    run = _first(started.input)
+    point = run.get("redrive") if isinstance(run, dict) else None
+    failed = point.get("failedRunId") if isinstance(point, dict) else None
+    return failed if isinstance(failed, str) and failed else None
 
 
 def _entry(event: HistoryEvent, scheduled: dict[int, str]) -> RunHistoryEntry | None:
@@ -67,6 +123,11 @@ def _entry(event: HistoryEvent, scheduled: dict[int, str]) -> RunHistoryEntry | 
 
 def _started(at: dt.datetime, event: HistoryEvent) -> RunHistoryEntry:
     run = _first(event.workflow_execution_started_event_attributes.input) or {}
+    point = run.get("redrive")
+    if isinstance(point, dict):
+        state = str(point.get("state"))
+        detail = f"redrive {run.get('redriveCount', 1)}: goes on at {state}"
+        return RunHistoryEntry(at=at, event="REDRIVEN", nodes=[state], detail=detail)
     detail = f"{run.get('workflowDefinitionId')} ({run.get('version', 'ACTIVE')})"
     return RunHistoryEntry(at=at, event="STARTED", detail=detail)
 

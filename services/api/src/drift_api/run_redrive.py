@@ -13,6 +13,7 @@ tells a superseded attempt from the run (:mod:`drift_api.run_attempts`).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Awaitable
 from typing import Any, Final
@@ -184,7 +185,9 @@ class RunRedrives:
                 RunStatus.FAILED,
             )
         return FailedAttempt(
-            state=state, point=point, attributes=description.typed_search_attributes
+            state=state,
+            point=msgspec.structs.replace(point, failed_run_id=description.run_id),
+            attributes=description.typed_search_attributes,
         )
 
     async def _point(self, description: WorkflowExecutionDescription) -> RedrivePoint | None:
@@ -273,9 +276,15 @@ class RunRedrives:
                 id=update_id,
             )
 
-        return await self._calls.answer(
-            run.tenant_id, run.run_id, begin, limit, known=self._known(failed)
-        )
+        try:
+            return await self._calls.answer(
+                run.tenant_id, run.run_id, begin, limit, known=self._known(failed)
+            )
+        except WorkflowAlreadyStartedError:
+            # The start's own outcome holds the same refusal: read it, so it is not lost.
+            with contextlib.suppress(WorkflowAlreadyStartedError):
+                await operation.workflow_handle()
+            raise
 
 
 def _point_of(cause: BaseException | None) -> RedrivePoint | None:

@@ -82,7 +82,7 @@ class RunSearch:
         try:
             await listing.fetch_next_page()
             current = await self._attempts.current(tenant, listing.current_page or [])
-            count = await self._count(tenant, query) if total else None
+            count = await self._count(tenant, query, run_filter) if total else None
         except RPCError as error:
             raise _unanswered(error) from None
         items = [_summary(tenant, execution) for execution in current]
@@ -96,13 +96,14 @@ class RunSearch:
     async def count(self, tenant: str, run_filter: RunFilter) -> int:
         """How many of the tenant's runs match ``run_filter``."""
         try:
-            return await self._count(tenant, _query(tenant, run_filter))
+            return await self._count(tenant, _query(tenant, run_filter), run_filter)
         except RPCError as error:
             raise _unanswered(error) from None
 
-    async def _count(self, tenant: str, query: str) -> int:
+    async def _count(self, tenant: str, query: str, run_filter: RunFilter) -> int:
         counted = await self._client.count_workflows(query, rpc_timeout=self._timeout)
-        return counted.count - await self._attempts.superseded_count(tenant, query)
+        superseded = await self._attempts.superseded_count(tenant, query, run_filter)
+        return counted.count - superseded
 
     # -- page tokens -------------------------------------------------------------------
 

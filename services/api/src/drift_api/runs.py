@@ -123,7 +123,7 @@ class RunGateway:
             late_budget=late_budget,
         )
         self._callbacks = callbacks or CallbackCheck(OutboundGuard())
-        self._redrives = RunRedrives(
+        self.redrives = RunRedrives(
             client,
             task_queue=task_queue,
             reader=self._reader,
@@ -383,22 +383,8 @@ class RunGateway:
     async def redrive(
         self, caller: Caller, run_id: str, request: RedriveRequest
     ) -> Answer[WorkflowResponse]:
-        """Continue a FAILED run from the state that failed (see :mod:`drift_api.run_redrive`).
-
-        Raises:
-            ApiError: 404 unknown run; 409 not FAILED, no redrive point, redriven as often
-                as a run may be, or being redriven already; 429 when a sync redrive finds
-                every place taken.
-        """
-        return await self._redrives.redrive(caller.tenant_id, run_id, request)
-
-    async def redrive_unattended(self, tenant: str, run_id: str) -> None:
-        """Redrive a FAILED run without waiting for it (a bulk redrive's step).
-
-        Raises:
-            ApiError: as :meth:`redrive`.
-        """
-        await self._redrives.redrive(tenant, run_id, RedriveRequest(), wait=False)
+        """Continue a FAILED run from the state that failed (:mod:`drift_api.run_redrive`)."""
+        return await self.redrives.redrive(caller.tenant_id, run_id, request)
 
     async def event(self, caller: Caller, run_id: str, name: str, payload: Any) -> None:
         """Send an event to a run (a WAIT state may be waiting for it).

@@ -349,6 +349,10 @@ async def logs(api: ApiClient, run_id: str, out: TextIO, *, as_json: bool) -> in
         return EXIT_OK
     for entry in history.get("entries", []):
         nodes = ", ".join(entry.get("nodes") or []) or "-"
-        line = f"{entry.get('at')}  {entry.get('event'):<10} {nodes}  {entry.get('detail') or ''}"
+        mark = "  (failed attempt, redriven)" if entry.get("superseded") else ""
+        line = (
+            f"{entry.get('at')}  {entry.get('event'):<10} {nodes}  "
+            f"{entry.get('detail') or ''}{mark}"
+        )
         out.write(line.rstrip() + "\n")
     return EXIT_OK
