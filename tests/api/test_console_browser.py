@@ -188,6 +188,9 @@ async def redrive_a_failed_run(page: Page, api: Api, base_url: str, folder: Path
         await expect(page.locator("#run-status")).to_have_text("COMPLETED")
         await expect(page.get_by_role("status")).to_contain_text("redriven")
         await expect(page.locator("#redrive-form")).to_have_count(0)
+        await expect(page.locator("#timeline")).to_contain_text("REDRIVEN")
+        await accessible(page)
+        await page.screenshot(path=str(folder / "console-redriven.png"), full_page=True)
         assert backend.hits == {"profile": 1, "charge": CHARGE_ATTEMPTS + 1}
     finally:
         await backend.stop()
