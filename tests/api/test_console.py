@@ -136,6 +136,7 @@ async def test_a_tenant_sees_none_of_another_tenants_runs(
     assert run_id not in (await stranger.page("/console/inbox")).text
     assert (await stranger.page(f"/console/runs/{run_id}")).status_code == 404
     assert (await stranger.page(f"/console/runs/{run_id}/graph.svg")).status_code == 404
+    assert (await stranger.page(f"/console/runs/{run_id}/live")).status_code == 404
     assert (await stranger.page("/console/definitions/workflow/refund")).status_code == 404
     answer = await stranger.post_form(
         "/console/inbox", f"/console/runs/{run_id}/resume", {"opt:decision": "approve"}
@@ -230,3 +231,71 @@ async def test_publish_activate_and_roll_back_a_definition(
     assert (await stranger.sign_in(tenant_key("other")[0])).status_code == 303
     theirs = await stranger.post_form("/console/definitions", f"{page}/publish", {})
     assert theirs.status_code == 404
+
+
+async def test_an_unconfirmed_terminate_changes_nothing(
+    console: ConsoleUser, examples: Api, tenant: str
+) -> None:
+    run_id = new_run_id()
+    await examples.start("refund", {"orderId": "A-100", "reason": "x"}, workflowId=run_id)
+    assert (await console.sign_in(tenant_key(tenant)[0])).status_code == 303
+    page = f"/console/runs/{run_id}"
+    refused = await console.post_form(page, f"{page}/terminate", {"reason": "oops"})
+    assert refused.status_code == 422
+    assert "tick the confirmation box to terminate the run" in refused.text
+    state = await examples.get(f"/v3/workflow/{run_id}")
+    assert state.json()["workflowStatus"] == "WAITING"
+
+
+async def test_a_definitions_problems_show_and_another_tenant_lists_none(
+    console: ConsoleUser, stranger: ConsoleUser, examples: Api, tenant: str
+) -> None:
+    draft = {
+        "id": "half-done",
+        "startNode": "look",
+        "states": {
+            "look": {
+                "resourceId": "lookup-order",
+                "resourceVersion": "LATEST",
+                "parameters": {"orderId": "$.params.orderId"},
+            }
+        },
+    }
+    saved = await examples.post("/workflowDefinition", json=draft)
+    assert saved.status_code == 201, saved.text
+    assert (await console.sign_in(tenant_key(tenant)[0])).status_code == 303
+    listed = await console.page("/console/definitions")
+    assert 'href="/console/definitions/workflow/half-done?version=SNAPSHOT"' in listed.text
+    shown = await console.page("/console/definitions/workflow/half-done")  # no LATEST: draft
+    assert shown.status_code == 200, shown.text[-2000:]
+    assert "<code>$.states.look.parameters.orderId</code>" in shown.text
+    assert "does not declare in parameters" in shown.text
+    assert "No problems." in (await console.page("/console/definitions/workflow/refund")).text
+
+    assert (await stranger.sign_in(tenant_key("other")[0])).status_code == 303
+    theirs = await stranger.page("/console/definitions")
+    assert theirs.status_code == 200
+    assert "half-done" not in theirs.text
+    assert "confirm-refund" not in theirs.text
+
+
+async def test_a_run_pages_live_fingerprint_follows_the_run(
+    console: ConsoleUser, examples: Api, tenant: str
+) -> None:
+    run_id = new_run_id()
+    await examples.start("refund", {"orderId": "A-100", "reason": "x"}, workflowId=run_id)
+    assert (await console.sign_in(tenant_key(tenant)[0])).status_code == 303
+    page = await console.page(f"/console/runs/{run_id}")
+    # The page carries what its script compares with the run's live fingerprint.
+    live = (await console.page(f"/console/runs/{run_id}/live")).json()
+    assert (live["status"], live["final"]) == ("WAITING", False)
+    assert f'data-fingerprint="{live["fingerprint"]}"' in page.text
+    assert live == (await console.page(f"/console/runs/{run_id}/live")).json()  # unchanged
+
+    answered = await examples.resume(run_id, {"decision": ["approve"]})
+    assert answered.json()["workflowStatus"] == "COMPLETED", answered.text
+    ended = (await console.page(f"/console/runs/{run_id}/live")).json()
+    assert (ended["status"], ended["final"]) == ("COMPLETED", True)
+    assert ended["fingerprint"] != live["fingerprint"]
+    done = await console.page(f"/console/runs/{run_id}")
+    assert 'id="run-live"' not in done.text  # an ended run has nothing to follow

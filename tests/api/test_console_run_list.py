@@ -8,6 +8,9 @@ tenant's newest runs; a filter value that is not an id is a problem on the page.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import html
+import re
 from collections.abc import AsyncIterator
 
 import httpx
@@ -73,3 +76,52 @@ async def test_a_filter_that_is_not_an_id_is_a_problem_on_the_page(
     inbox = await console.http.get("/console/inbox", params={"workflow": 'a" OR 1=1'})
     assert inbox.status_code == 400
     assert "workflow" in inbox.text
+
+
+RUN_LINK = re.compile(r'<a href="/console/runs/(run-[0-9a-f]+)">')
+NEXT_LINK = re.compile(r'<a class="button" href="(/console/runs\?[^"]+)">Next page</a>')
+
+
+async def test_pages_follow_their_cursor_and_the_time_filters_hold(
+    console: ConsoleUser, examples: Api, tenant: str
+) -> None:
+    begun = dt.datetime.now(dt.UTC)
+    run_ids = [new_run_id() for _ in range(NEWER_RUNS)]
+    for run_id in run_ids:
+        answer = await examples.start(
+            "refund", {"orderId": "A-100", "reason": "x"}, workflowId=run_id
+        )
+        assert answer.json()["workflowStatus"] == "WAITING", answer.text
+    assert (await console.sign_in(tenant_key(tenant)[0])).status_code == 303
+
+    first = second = ""
+    for _ in range(50):  # until visibility holds every run (the oldest is on page 2)
+        first = (await console.page("/console/runs?workflow=refund&status=WAITING")).text
+        if len(RUN_LINK.findall(first)) == 25 and NEXT_LINK.search(first):
+            following = NEXT_LINK.search(first)
+            assert following is not None
+            second = (await console.page(html.unescape(following.group(1)))).text
+            if len(RUN_LINK.findall(second)) == NEWER_RUNS - 25:
+                break
+        await asyncio.sleep(0.1)
+    on_first, on_second = RUN_LINK.findall(first), RUN_LINK.findall(second)
+    assert on_first == run_ids[::-1][:25]  # newest first
+    assert on_second == run_ids[::-1][25:]
+    assert NEXT_LINK.search(second) is None
+
+    later = (begun + dt.timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%M")
+    earlier = (begun - dt.timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M")
+    none_after = await console.page(f"/console/runs?after={later}")
+    assert none_after.status_code == 200
+    assert not RUN_LINK.findall(none_after.text)
+    assert "No runs on this page match." in none_after.text
+    assert not RUN_LINK.findall((await console.page(f"/console/runs?before={earlier}")).text)
+    since = RUN_LINK.findall((await console.page(f"/console/runs?after={earlier}")).text)
+    assert since == run_ids[::-1][:25]
+
+    forged = await console.page("/console/runs?workflow=refund&cursor=bm90LWEtdG9rZW4")
+    assert forged.status_code == 422
+    assert "pageToken is not a token of this listing" in forged.text
+    not_a_time = await console.page("/console/runs?after=yesterday")
+    assert not_a_time.status_code == 400
+    assert "is not a time" in not_a_time.text

@@ -1,8 +1,8 @@
-"""A run's other actions: call a utility (disconnected) state, send an event.
+"""A run's other actions: call a utility (disconnected) state, send an event, redrive.
 
-Both go through the calls behind ``POST /v3/workflow/{runId}/disconnected-node/execute``
-and ``POST /v3/workflow/{runId}/event/{name}``; the run's page shows what they
-answered, or why they were refused.
+They go through the calls behind ``POST /v3/workflow/{runId}/disconnected-node/execute``,
+``POST /v3/workflow/{runId}/event/{name}`` and ``POST /v3/workflow/{runId}/redrive``;
+the run's page shows what they answered, or why they were refused.
 """
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ from typing import Annotated, Any, Final
 import msgspec
 from litestar import Request, Response, post
 from litestar.params import PathParameter
+from litestar.response import Redirect
 
 from drift_api.console.run_pages import show_run
-from drift_api.console.web import checked_form, first, signed_in_caller
+from drift_api.console.web import BASE, checked_form, first, signed_in_caller
 from drift_api.problems import ApiError
-from drift_models import Problem, UtilityRequest
+from drift_models import Problem, RedriveRequest, UtilityRequest
 
-__all__ = ["send_event", "utility_call"]
+__all__ = ["redrive", "send_event", "utility_call"]
 
 RunId = Annotated[str, PathParameter(pattern=r"^[\w.:\-]{1,200}$")]
 _EVENT: Final = re.compile(r"^[\w.:\-]{1,128}$")
@@ -94,3 +95,20 @@ async def send_event(request: Request[Any, Any, Any], run_id: RunId) -> Response
             raise
         return await show_run(console, run_id, status=error.status, refusal=error)
     return await show_run(console, run_id, result=(f"Event {name} delivered", payload))
+
+
+@post("/runs/{run_id:str}/redrive", include_in_schema=False, status_code=303)
+async def redrive(request: Request[Any, Any, Any], run_id: RunId) -> Response[Any]:
+    """Continue a FAILED run at the state that failed, once confirmed; show where it got to."""
+    console, caller = await signed_in_caller(request)
+    form = await checked_form(request, console)
+    if first(form, "confirm") != "yes":
+        refusal = ApiError(422, "Not Confirmed", "tick the confirmation box to redrive the run")
+        return await show_run(console, run_id, status=422, refusal=refusal)
+    try:
+        await console.services.runs.redrive(caller, run_id, RedriveRequest())
+    except ApiError as error:
+        if error.status >= 500:  # noqa: PLR2004
+            raise
+        return await show_run(console, run_id, status=error.status, refusal=error)
+    return Redirect(f"{BASE}/runs/{run_id}?done=redriven", status_code=303)

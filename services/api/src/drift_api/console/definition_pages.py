@@ -71,7 +71,18 @@ async def definition_page(
     definitions = console.services.definitions
     which = kind_of(kind)
     version = _version(request)
-    stored = await definitions.get(caller.tenant_id, which, definition_id, parse_version(version))
+    try:
+        stored = await definitions.get(
+            caller.tenant_id, which, definition_id, parse_version(version)
+        )
+    except DefinitionNotFoundError:
+        if request.query_params.get("version"):
+            raise
+        # Never published: the draft is what there is to read (and its problems).
+        version = "SNAPSHOT"
+        stored = await definitions.get(
+            caller.tenant_id, which, definition_id, parse_version(version)
+        )
     try:
         versions = await definitions.store.history(caller.tenant_id, which, definition_id)
     except DefinitionNotFoundError:

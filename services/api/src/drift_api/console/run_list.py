@@ -1,32 +1,25 @@
-"""The console's one way to list runs: the seam where ``GET /v3/workflow``'s service plugs in.
+"""The console's one way to list runs: the runs search behind ``GET /v3/workflow``.
 
 The runs list and the inbox both call :func:`list_runs` and nothing else. The filter
-goes to Temporal's visibility store as the query ``GET /v3/workflow`` lists with
-(:func:`drift_api.run_query.visibility_query`: the tenant's attribute and id prefix
-ANDed, values checked, no caller text as syntax), so a page holds the runs asked for.
-Each listed run's true state is then read through the same :class:`RunGateway` the
-REST API answers with (Temporal first, then the store); a run whose state moved on
-since visibility last heard of it is left out rather than shown under a filter it no
-longer matches. Paging uses Temporal's page token as an opaque cursor.
+goes to :class:`drift_api.run_search.RunSearch`, the service ``GET /v3/workflow``
+answers with: one visibility query (the tenant's attribute and id prefix ANDed, values
+checked, no caller text as syntax), so a page holds the runs asked for, and the page
+cursor is that listing's sealed token (bound to the tenant and the filter). Each row is
+what visibility knows of the run (status, workflow, version, node, start and end, as of
+the run's last stable point), so a page costs one visibility call whatever the number
+of runs, and no call to any run; a run's own page reads its true state.
 """
 
 from __future__ import annotations
 
-import asyncio
-import base64
-import binascii
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Final
 
-from temporalio.client import WorkflowExecution, WorkflowExecutionStatus
-from temporalio.service import RPCError
-
 from drift_api.auth import Caller
-from drift_api.problems import ApiError
-from drift_api.run_query import QueryValueError, RunFilter, visibility_query
-from drift_api.runs import RunGateway
-from drift_models import RunStatus, WorkflowResponse
+from drift_api.run_query import RunFilter
+from drift_api.run_search import RunSearch
+from drift_models import RunStatus, RunSummary
 
 __all__ = ["RunFilters", "RunPage", "list_runs"]
 
@@ -61,15 +54,21 @@ class RunPage:
     """One page of runs, newest first.
 
     Attributes:
-        runs: each run's state, as ``GET /v3/workflow/{runId}`` answers it.
+        runs: each run as ``GET /v3/workflow`` lists it.
         next_cursor: the cursor of the next page, ``None`` on the last.
     """
 
-    runs: list[WorkflowResponse] = field(default_factory=list)
+    runs: list[RunSummary] = field(default_factory=list)
     next_cursor: str | None = None
 
 
-def _query(tenant: str, filters: RunFilters) -> str:
+async def list_runs(search: RunSearch, caller: Caller, filters: RunFilters) -> RunPage:
+    """One page of the caller's tenant's runs matching ``filters``, newest first.
+
+    Raises:
+        ApiError: 400 for a filter value that cannot be queried, 422 for a cursor that
+            is not this listing's, 503 when Temporal cannot list runs now.
+    """
     run_filter = RunFilter(
         workflow_definition_id=filters.workflow,
         statuses=() if filters.status is None else (filters.status,),
@@ -77,71 +76,11 @@ def _query(tenant: str, filters: RunFilters) -> str:
         started_after=filters.started_after,
         started_before=filters.started_before,
     )
-    try:
-        return visibility_query(tenant, run_filter)
-    except QueryValueError:
-        message = "a workflow or node filter may hold letters, digits and _ . : @ - only"
-        raise ApiError(400, "Invalid Filter", message) from None
-
-
-def _token(cursor: str | None) -> bytes | None:
-    if not cursor:
-        return None
-    try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-    except (binascii.Error, ValueError):
-        raise ApiError(400, "Bad Cursor", "the page cursor is not one this console gave") from None
-
-
-def _run_id(execution: WorkflowExecution, tenant: str) -> str:
-    return execution.id.removeprefix(f"{tenant}/")
-
-
-def _keep(state: WorkflowResponse, filters: RunFilters) -> bool:
-    if filters.status is not None and state.workflow_status != filters.status:
-        return False
-    if filters.workflow and state.workflow_definition_id != filters.workflow:
-        return False
-    return not (filters.node and state.current_node != filters.node)
-
-
-async def _state(
-    runs: RunGateway, caller: Caller, execution: WorkflowExecution
-) -> WorkflowResponse:
-    run_id = _run_id(execution, caller.tenant_id)
-    try:
-        return (await runs.state(caller, run_id)).body
-    except ApiError:
-        # A run Temporal lists but nothing can read now still shows, with what is known.
-        closed = execution.status not in {None, WorkflowExecutionStatus.RUNNING}
-        return WorkflowResponse(
-            workflow_id=run_id,
-            workflow_status=RunStatus.FAILED if closed else RunStatus.RUNNING,
-            workflow_definition_id="?",
-            created_at=execution.start_time,
-            error_message="the run's state cannot be read now",
-        )
-
-
-async def list_runs(runs: RunGateway, caller: Caller, filters: RunFilters) -> RunPage:
-    """One page of the caller's tenant's runs matching ``filters``, newest first.
-
-    Raises:
-        ApiError: 400 for a cursor this console did not give, 503 when Temporal cannot
-            list runs now.
-    """
-    limit = max(1, min(filters.limit, _MAX_PAGE))
-    listing = runs.client.list_workflows(
-        _query(caller.tenant_id, filters), page_size=limit, next_page_token=_token(filters.cursor)
+    listed = await search.page(
+        caller.tenant_id,
+        run_filter,
+        limit=max(1, min(filters.limit, _MAX_PAGE)),
+        page_token=filters.cursor,
+        total=False,
     )
-    try:
-        await listing.fetch_next_page()
-    except RPCError as error:
-        raise ApiError(
-            503, "Runs Unavailable", f"Temporal cannot list runs now: {error.message}"
-        ) from None
-    page = list(listing.current_page or [])
-    states = await asyncio.gather(*(_state(runs, caller, execution) for execution in page))
-    token = listing.next_page_token
-    cursor = base64.urlsafe_b64encode(token).decode().rstrip("=") if token else None
-    return RunPage(runs=[s for s in states if _keep(s, filters)], next_cursor=cursor)
+    return RunPage(runs=list(listed.items), next_cursor=listed.next_page_token)

@@ -1,6 +1,7 @@
 """The runs pages: the list, the inbox of waiting runs, a run, its answer and its end.
 
-Lists come from :func:`drift_api.console.run_list.list_runs` (the one seam); a run's
+Lists come from :func:`drift_api.console.run_list.list_runs` (the one seam: the runs
+search of ``GET /v3/workflow``), the inbox's layouts from the definitions; a run's
 answer goes through :meth:`RunGateway.resume` and a terminate through
 :meth:`RunGateway.terminate`, the calls behind ``PUT /v3/workflow/resume/{runId}`` and
 ``DELETE /v3/workflow/terminate/{runId}``: the same checks, the same refusals.
@@ -20,10 +21,13 @@ from drift_api.console.forms import answer_of, problems_by_widget, widgets_of
 from drift_api.console.render import page
 from drift_api.console.run_details import read_details, run_graph_svg
 from drift_api.console.run_list import RunFilters, list_runs
+from drift_api.console.run_live import fingerprint
+from drift_api.console.waiting_views import layouts_of
 from drift_api.console.web import BASE, Console, checked_form, first, signed_in_caller
 from drift_api.problems import ApiError
+from drift_api.run_list_routes import provide_search
 from drift_api.run_query import ID_PATTERN
-from drift_models import ResumeRequest, RunStatus, TerminateRequest, WorkflowResponse
+from drift_models import ResumeRequest, RunStatus, RunSummary, TerminateRequest
 
 __all__ = ["graph_svg", "inbox", "resume", "run_page", "runs_page", "show_run", "terminate"]
 
@@ -75,7 +79,8 @@ async def runs_page(request: Request[Any, Any, Any]) -> Response[str]:
     console, caller = await signed_in_caller(request)
     problems: list[str] = []
     filters = _filters(request, problems)
-    listed = await list_runs(console.services.runs, caller, filters) if not problems else None
+    search = await provide_search(request.app.state)
+    listed = await list_runs(search, caller, filters) if not problems else None
     query = {k: v for k, v in request.query_params.items() if k != "cursor" and v}
     context = console.context(
         title="Runs",
@@ -102,10 +107,11 @@ async def inbox(request: Request[Any, Any, Any]) -> Response[str]:
         cursor=request.query_params.get("cursor") or None,
         limit=25,
     )
-    listed = await list_runs(console.services.runs, caller, filters)
-    groups: dict[tuple[str, str], list[WorkflowResponse]] = {}
+    listed = await list_runs(await provide_search(request.app.state), caller, filters)
+    layouts = await layouts_of(console.services.definitions, caller.tenant_id, listed.runs)
+    groups: dict[tuple[str, str], list[RunSummary]] = {}
     for run in listed.runs:
-        layout = run.view.layout_id if run.view is not None else "—"
+        layout = layouts[run.workflow_id]
         groups.setdefault((layout, run.workflow_definition_id), []).append(run)
     context = console.context(
         title="Inbox",
@@ -150,6 +156,8 @@ async def show_run(
         notice=notice,
         result=result,
         live=details.state.workflow_status in _LIVE,
+        watch=not details.state.workflow_status.is_final,
+        fingerprint=fingerprint(details.state),
     )
     return page("run.html", context, status=status)
 

@@ -1,4 +1,5 @@
-// The Drift console's only script: searchable JSON, dependent choices, the dev sign-in link.
+// The Drift console's only script: searchable JSON, dependent choices, the dev sign-in link,
+// an open run's page following its run.
 // Every page works without it.
 "use strict";
 
@@ -46,7 +47,40 @@ function followParent(select) {
   update();
 }
 
+// An open run's page asks for the run's fingerprint every few seconds and reloads when it
+// changed; once the person has typed or chosen something, it keeps the page and says so.
+function followRun(marker) {
+  let touched = false;
+  document.querySelectorAll("main form").forEach((form) => {
+    form.addEventListener("input", () => { touched = true; });
+    form.addEventListener("submit", () => { touched = true; });
+  });
+  const moved = document.getElementById("run-moved");
+  document.getElementById("run-reload")?.addEventListener("click", () => location.reload());
+  const poll = async () => {
+    try {
+      const answer = await fetch(marker.dataset.poll, { headers: { Accept: "application/json" } });
+      if (answer.ok) {
+        const now = await answer.json();
+        if (now.fingerprint !== marker.dataset.fingerprint) {
+          if (!touched) { location.reload(); return; }
+          document.getElementById("run-moved-status").textContent = now.status;
+          moved.hidden = false;
+          if (now.final) return;
+          marker.dataset.fingerprint = now.fingerprint;
+        }
+      }
+    } catch (error) {
+      // The API is away for a moment: try again at the next tick.
+    }
+    setTimeout(poll, 2500);
+  };
+  setTimeout(poll, 2500);
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  const marker = document.getElementById("run-live");
+  if (marker) followRun(marker);
   document.querySelectorAll("input[data-json-search]").forEach((input) => {
     input.addEventListener("input", () => searchJson(input));
   });
