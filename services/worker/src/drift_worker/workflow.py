@@ -111,7 +111,6 @@ _CALLBACK_DEADLINE = timedelta(hours=1)
 _MAX_FAILURE_ROUTES = 1000
 _HEARTBEAT_TIMEOUT = timedelta(seconds=10)
 _CANCEL_GRACE = timedelta(minutes=2)
-_REDRIVE_PATCH = "drift.redrive-point"
 
 T = TypeVar("T")
 
@@ -335,7 +334,10 @@ class DriftRunWorkflow:
 
     async def _redrive_point(self, failure: _Failed, records: list[Record]) -> RedrivePoint | None:
         """Keep where a redrive would continue from: ``failure``'s state, before it ran."""
-        if not self._visible or not workflow.patched(_REDRIVE_PATCH):
+        # No patch marker: one asked for where a step's failure resolves could answer
+        # differently on replay (decision 63). Runs without Drift's search attributes
+        # (started by 0.2, the recorded v1 histories) never take a point.
+        if not self._visible:
             return None
         request = SnapshotRequest(
             tenant_id=self._input.tenant_id, run_id=self._input.run_id, revision=self._revision
