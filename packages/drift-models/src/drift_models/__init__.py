@@ -20,6 +20,14 @@ from drift_models.engine import (
     UtilityInput,
     temporal_workflow_id,
 )
+from drift_models.fanout import (
+    ITEM_ROOTS,
+    MAP_INDEX,
+    MAP_ITEM,
+    MapSpec,
+    ParallelBranch,
+    ParallelSpec,
+)
 from drift_models.fields import iter_script_fields, iter_target_fields, iter_value_fields
 from drift_models.graph import Edge, EdgeKind, WorkflowGraph
 from drift_models.node_validation import (
@@ -146,7 +154,10 @@ __version__ = "0.2.0"
 __all__ = [
     "ACTIVE",
     "BUILTIN_NODE_TYPES",
+    "ITEM_ROOTS",
     "LATEST",
+    "MAP_INDEX",
+    "MAP_ITEM",
     "RESERVED_NAMES",
     "SCOPE_GLOBALS",
     "SIGNATURE_HEADER",
@@ -181,6 +192,7 @@ __all__ = [
     "InstructionTemplate",
     "ListValue",
     "LiteralValue",
+    "MapSpec",
     "NodeCatalog",
     "NodeDefinition",
     "NodeResolver",
@@ -189,6 +201,8 @@ __all__ = [
     "NodeTypes",
     "ObjectValue",
     "OptionId",
+    "ParallelBranch",
+    "ParallelSpec",
     "ParameterName",
     "ParameterRef",
     "PathNotFoundError",

@@ -32,6 +32,8 @@ _EDGE_STYLE: Final[dict[EdgeKind, tuple[str, ...]]] = {
     EdgeKind.TARGET: (),
     EdgeKind.ON_ERROR: ("style=dashed", 'color="#c62828"'),
     EdgeKind.FAILURE: ("style=dotted", 'color="#9e9e9e"'),
+    EdgeKind.FORK: ("style=bold", 'color="#1565c0"', 'arrowhead="crow"'),
+    EdgeKind.JOIN: ("style=bold", 'color="#1565c0"'),
 }
 
 
@@ -64,11 +66,17 @@ def workflow_dot(
         '  edge [fontname="Helvetica", fontsize=10];',
         '  "__start__" [shape=circle, label="", width=0.2, fillcolor="#000000"];',
     ]
+    clustered = {member for path in graph.fanout_paths for member in path.states}
     for name in workflow.states:
+        if name in clustered:
+            continue
         node = _node_attributes(
             graph, name, visited=visited, current=current, status=status, reached=reached
         )
         lines.append(f"  {_quote(name)} [{node}];")
+    lines.extend(
+        _cluster_lines(graph, visited=visited, current=current, status=status, reached=reached)
+    )
     if workflow.start_node in workflow.states:
         lines.append(f'  "__start__" -> {_quote(workflow.start_node)};')
     drawn: set[tuple[str, str, EdgeKind]] = set()
@@ -83,12 +91,41 @@ def workflow_dot(
             attributes.append(f"label={_quote(where)}")
         elif edge.kind is EdgeKind.ON_ERROR:
             attributes.append('label="onError"')
+        elif edge.kind is EdgeKind.FORK:
+            attributes.append('label="fork"')
         if edge.source in visited and edge.target in visited:
             attributes.append("penwidth=2")
         suffix = f" [{', '.join(attributes)}]" if attributes else ""
         lines.append(f"  {_quote(edge.source)} -> {_quote(edge.target)}{suffix};")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _cluster_lines(
+    graph: WorkflowGraph,
+    *,
+    visited: Collection[str],
+    current: str | None,
+    status: RunStatus | None,
+    reached: set[str],
+) -> list[str]:
+    """Each branch and MAP body as a box of its own, drawn between its fork and join."""
+    lines: list[str] = []
+    drawn: set[str] = set()
+    for index, path in enumerate(graph.fanout_paths):
+        label = f"map {path.owner}: each item" if path.branch is None else path.branch
+        lines.append(f"  subgraph {_quote(f'cluster_{index}')} {{")
+        lines.append(f'    label={_quote(label)}; style="rounded,dashed"; color="#1565c0";')
+        for member in path.states:
+            if member in drawn:
+                continue
+            drawn.add(member)
+            node = _node_attributes(
+                graph, member, visited=visited, current=current, status=status, reached=reached
+            )
+            lines.append(f"    {_quote(member)} [{node}];")
+        lines.append("  }")
+    return lines
 
 
 def _node_attributes(
@@ -101,11 +138,19 @@ def _node_attributes(
     reached: set[str],
 ) -> str:
     definition = graph.definitions.get(name)
-    kind = definition.type_name if definition is not None else "?"
+    state = graph.workflow.states[name]
+    if state.parallel is not None:
+        kind = "PARALLEL (join)"
+    elif state.map is not None:
+        kind = "MAP"
+    else:
+        kind = definition.type_name if definition is not None else "?"
     label = _quote(name + "\n" + kind)
     attributes = [f"label={label}"]
     if isinstance(definition, BranchNode):
         attributes.append("shape=diamond")
+    if state.is_fanout:
+        attributes.append("shape=box3d")
     if isinstance(definition, SuccessNode):
         attributes.append('color="#2e7d32"')
     elif isinstance(definition, FailureNode):
