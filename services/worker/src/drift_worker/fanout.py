@@ -20,6 +20,7 @@ from typing import Any, Final
 from temporalio import workflow
 from temporalio.common import RetryPolicy as TemporalRetry
 from temporalio.exceptions import ActivityError, ChildWorkflowError, FailureError
+from temporalio.exceptions import CancelledError as ActivityCancelled
 
 with workflow.unsafe.imports_passed_through():
     from drift_models import RetryPolicy
@@ -138,17 +139,18 @@ async def _parallel(run: FanoutRun, state: str, spec: ParallelPlan) -> list[Reco
     tasks = [
         asyncio.ensure_future(_run_path(run, state, spec.branches[name], None)) for name in names
     ]
+    cancelled: list[asyncio.Future[Any]] = []
     try:
         when = asyncio.FIRST_EXCEPTION if spec.fail_fast else asyncio.ALL_COMPLETED
         await workflow.wait(tasks, return_when=when)
     finally:
-        await _cancel(tasks)
+        cancelled = await _cancel(tasks)
     records: list[Record] = []
     joined: dict[str, Any] = {}
     outcomes: dict[str, dict[str, Any]] = {}
     failures: list[str] = []
     for name, task in zip(names, tasks, strict=True):
-        if task.cancelled():
+        if task in cancelled:
             outcomes[name] = {"status": "CANCELLED"}
             continue
         error = task.exception()
@@ -334,17 +336,21 @@ async def _branch_step(run: FanoutRun, state: str, request: BranchRequest) -> Br
     try:
         return await until_stored(what, attempt, run_id=run.run_id, describe=failure_message)
     except FailureError as error:
+        if isinstance(error.__cause__, ActivityCancelled):
+            # Cancelled by this fan-out (a sibling failed): not a failure of its own.
+            raise asyncio.CancelledError from error
         message = f"{state!r}: {failure_message(error)}"
         raise _PathFailed(message) from error
 
 
-async def _cancel(tasks: Sequence[asyncio.Future[Any]]) -> None:
-    """Cancel the tasks still running and wait until they have stopped."""
+async def _cancel(tasks: Sequence[asyncio.Future[Any]]) -> list[asyncio.Future[Any]]:
+    """Cancel the tasks still running, wait until they have stopped; answer those."""
     pending = [task for task in tasks if not task.done()]
     for task in pending:
         task.cancel()
     if pending:
         await asyncio.gather(*pending, return_exceptions=True)
+    return pending
 
 
 # ---------------------------------------------------------------------- helpers

@@ -1,0 +1,251 @@
+"""PARALLEL and MAP on a real dev server and a real worker, against a stub with known delays.
+
+Timing claims are checked on the stub's own record of how requests overlapped (and how
+many were in flight at once), never on wall-clock thresholds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from drift_models import RunStatus
+from drift_store import DefinitionKind
+from tests.e2e.engine import Engine
+from tests.e2e.fanout_stub import FanoutStub
+
+
+@pytest.fixture
+def store_url(tmp_path: Path) -> str:
+    # The fan-out logic is the worker's; the store only sees one write at the join.
+    return f"sqlite:///{tmp_path / 'drift.db'}"
+
+
+@pytest.fixture
+async def stub() -> AsyncIterator[FanoutStub]:
+    running = FanoutStub()
+    await running.start()
+    yield running
+    await running.stop()
+
+
+def _call(stub: FanoutStub, name: str, path: str, *params: str) -> dict[str, Any]:
+    return {
+        "type": "HTTP",
+        "id": name,
+        "name": name,
+        "parameters": list(params),
+        "retry": {"maximumAttempts": 1},
+        "config": {"url": f"{stub.url}/work/{path}"},
+    }
+
+
+def _script(name: str, script: str, *params: str) -> dict[str, Any]:
+    return {
+        "type": "SCRIPT",
+        "id": name,
+        "name": name,
+        "parameters": list(params),
+        "config": {"script": script},
+    }
+
+
+SUCCESS = {
+    "type": "SUCCESS",
+    "id": "ok",
+    "name": "ok",
+    "parameters": ["found"],
+    "config": {"output": "{{ found }}"},
+}
+FAILURE = {"type": "FAILURE", "id": "failed", "name": "failed"}
+
+
+def parallel_workflow(
+    stub: FanoutStub, delays: dict[str, tuple[int, int]], *, fail_fast: bool = True
+) -> dict[str, Any]:
+    """One branch per entry of ``delays`` (branch → (ms, status)); branch ``a`` is two long."""
+    states: dict[str, Any] = {
+        "checks": {
+            "parallel": {
+                "branches": {b: {"startNode": f"call_{b}"} for b in delays},
+                "failFast": fail_fast,
+            },
+            "nextNode": "done",
+        },
+        "done": {"nodeDefinition": SUCCESS, "parameters": {"found": "$.checks"}},
+        "failed": {"nodeDefinition": FAILURE},
+    }
+    for branch, (ms, status) in delays.items():
+        states[f"call_{branch}"] = {
+            "nodeDefinition": _call(stub, f"call-{branch}", f"{branch}?ms={ms}&status={status}")
+        }
+    states["call_a"]["nextNode"] = "shape_a"
+    states["shape_a"] = {
+        "nodeDefinition": _script("shape", "{'seen': body['key'], 'shaped': True}", "body"),
+        "parameters": {"body": "$.call_a.body"},
+    }
+    return {"id": "par", "startNode": "checks", "defaultFailureNode": "failed", "states": states}
+
+
+def map_workflow(stub: FanoutStub, *, tolerated: int, concurrency: int = 10) -> dict[str, Any]:
+    return {
+        "id": "each",
+        "parameters": ["lines"],
+        "startNode": "lines",
+        "defaultFailureNode": "failed",
+        "states": {
+            "lines": {
+                "map": {
+                    "items": "$.params.lines",
+                    "itemNode": "fetch",
+                    "maxConcurrency": concurrency,
+                    "toleratedFailureCount": tolerated,
+                },
+                "nextNode": "done",
+            },
+            "fetch": {
+                "nodeDefinition": _call(
+                    stub,
+                    "fetch",
+                    "line-{{ key }}?ms={{ ms }}&status={{ status }}",
+                    "key",
+                    "ms",
+                    "status",
+                ),
+                "parameters": {
+                    "key": "$._item.key",
+                    "ms": "$._item.ms",
+                    "status": "$._item.status",
+                },
+                "nextNode": "mark",
+            },
+            "mark": {
+                "nodeDefinition": _script(
+                    "mark",
+                    "{'index': index, 'key': body['key'], 'tag': tag}",
+                    "index",
+                    "body",
+                    "tag",
+                ),
+                "parameters": {"index": "$._index", "body": "$.fetch.body", "tag": "$.params.tag"},
+            },
+            "done": {"nodeDefinition": SUCCESS, "parameters": {"found": "$.lines"}},
+            "failed": {"nodeDefinition": FAILURE},
+        },
+    }
+
+
+async def publish(engine: Engine, document: dict[str, Any]) -> None:
+    store = engine.store
+    workflow = store.definitions.node_types.convert_workflow(document)
+    await store.definitions.put(engine.tenant, workflow)
+    published = await store.definitions.publish(engine.tenant, DefinitionKind.WORKFLOW, workflow.id)
+    number = published.definition.version
+    assert isinstance(number, int)
+    await store.definitions.activate(engine.tenant, DefinitionKind.WORKFLOW, workflow.id, number)
+
+
+async def test_parallel_branches_run_side_by_side_and_join(
+    engine: Engine, stub: FanoutStub
+) -> None:
+    delays = {"a": (400, 200), "b": (700, 200), "c": (1000, 200)}
+    await publish(engine, parallel_workflow(stub, delays))
+    ended = await engine.start("par", {}, run_id="par-1")
+    assert ended.workflow_status is RunStatus.COMPLETED, ended
+    # Every branch's request was in flight while every other one was: they overlapped.
+    visits = [stub.visit(b) for b in delays]
+    assert max(v.started for v in visits) < min(v.ended for v in visits)
+    assert stub.most_in_flight == 3
+    # The join: each branch's last output under its name, and every state's own output.
+    assert ended.output == {
+        "a": {"seen": "a", "shaped": True},
+        "b": {"status": 200, "headers": ended.output["b"]["headers"], "body": {"key": "b"}},
+        "c": {"status": 200, "headers": ended.output["c"]["headers"], "body": {"key": "c"}},
+    }
+    context = (await engine.context("par-1")).context.global_
+    assert context["call_a"]["body"] == {"key": "a"}
+    assert context["checks:branches"] == {b: {"status": "COMPLETED"} for b in delays}
+
+
+async def test_fail_fast_cancels_the_sibling_branches(engine: Engine, stub: FanoutStub) -> None:
+    delays = {"a": (100, 200), "b": (200, 400), "c": (30_000, 200)}
+    await publish(engine, parallel_workflow(stub, delays))
+    await engine.begin("par", {}, run_id="par-ff")
+    ended = await engine.result("par-ff")
+    assert ended.workflow_status is RunStatus.FAILED, ended
+    assert ended.current_node == "failed"
+    for _ in range(100):  # the cancel reaches the activity with its next heartbeat
+        if "c" in stub.cancelled:
+            break
+        await asyncio.sleep(0.1)
+    assert stub.cancelled == ["c"]
+    assert "c" not in [v.key for v in stub.visits]
+    context = (await engine.context("par-ff")).context.global_
+    outcomes = context["checks:branches"]
+    assert outcomes["a"] == {"status": "COMPLETED"}
+    assert outcomes["b"]["status"] == "FAILED"
+    assert outcomes["c"] == {"status": "CANCELLED"}
+    assert "branch 'b' failed" in context["checks:error"]["message"]
+    assert "checks" not in context  # no join happened
+
+
+async def test_wait_for_all_reports_each_branch(engine: Engine, stub: FanoutStub) -> None:
+    delays = {"a": (600, 200), "b": (100, 400), "c": (300, 200)}
+    await publish(engine, parallel_workflow(stub, delays, fail_fast=False))
+    await engine.begin("par", {}, run_id="par-all")
+    ended = await engine.result("par-all")
+    assert ended.workflow_status is RunStatus.FAILED
+    assert stub.cancelled == []
+    assert sorted(v.key for v in stub.visits) == ["a", "b", "c"]
+    context = (await engine.context("par-all")).context.global_
+    assert context["checks:branches"]["a"] == {"status": "COMPLETED"}
+    assert context["checks:branches"]["b"]["status"] == "FAILED"
+    assert context["shape_a"] == {"seen": "a", "shaped": True}  # kept for the failure path
+    assert "'call_b'" in context["checks:error"]["message"]
+
+
+def _lines(count: int, failing: set[int]) -> list[dict[str, Any]]:
+    # Later items answer sooner, so completion order differs from input order.
+    return [
+        {"key": str(i), "ms": 20 + (count - i) % 9 * 15, "status": 400 if i in failing else 200}
+        for i in range(count)
+    ]
+
+
+async def test_map_bounds_concurrency_keeps_order_and_tolerates_failures(
+    engine: Engine, stub: FanoutStub
+) -> None:
+    await publish(engine, map_workflow(stub, tolerated=3))
+    failing = {7, 42, 93}
+    ended = await engine.start("each", {"lines": _lines(100, failing), "tag": "t"}, run_id="m-1")
+    assert ended.workflow_status is RunStatus.COMPLETED, ended
+    assert stub.most_in_flight == 10
+    results = ended.output["results"]
+    assert len(results) == 100
+    for index, result in enumerate(results):
+        if index in failing:
+            assert result is None
+        else:
+            assert result == {"index": index, "key": f"line-{index}", "tag": "t"}
+    assert [f["index"] for f in ended.output["failures"]] == sorted(failing)
+    assert all("400" in f["error"] for f in ended.output["failures"])
+    # Out of order on the wire, in order in the output.
+    finished = [int(v.key.removeprefix("line-")) for v in stub.visits]
+    assert finished != sorted(finished)
+
+
+async def test_map_fails_past_its_tolerated_failures(engine: Engine, stub: FanoutStub) -> None:
+    await publish(engine, map_workflow(stub, tolerated=1, concurrency=4))
+    await engine.begin("each", {"lines": _lines(30, {3, 4}), "tag": "t"}, run_id="m-2")
+    ended = await engine.result("m-2")
+    assert ended.workflow_status is RunStatus.FAILED
+    assert ended.current_node == "failed"
+    context = (await engine.context("m-2")).context.global_
+    assert "2 item(s) of 30 failed, 1 tolerated" in context["lines:error"]["message"]
+    assert stub.most_in_flight <= 4
+    # It stopped early: the items after the second failure were never all sent.
+    assert len(stub.visits) < 30
