@@ -15,8 +15,10 @@ import pytest
 
 from drift_models import RunStatus
 from drift_store import DefinitionKind
+from drift_worker.fanout import BATCH_ITEMS
 from tests.e2e.engine import Engine
 from tests.e2e.fanout_stub import FanoutStub
+from tests.e2e.test_histories import replay_and_keep
 
 
 @pytest.fixture
@@ -249,3 +251,63 @@ async def test_map_fails_past_its_tolerated_failures(engine: Engine, stub: Fanou
     assert stub.most_in_flight <= 4
     # It stopped early: the items after the second failure were never all sent.
     assert len(stub.visits) < 30
+
+
+async def _history_lengths(engine: Engine, run_id: str) -> tuple[int, list[int]]:
+    """Events in the run's history, and in each MAP batch child's."""
+    client = engine.client
+    handle = engine.handle(run_id)
+    parent = await handle.fetch_history()
+    children: list[int] = []
+    for event in parent.events:
+        started = event.child_workflow_execution_started_event_attributes
+        if event.HasField("child_workflow_execution_started_event_attributes"):
+            child = client.get_workflow_handle(
+                started.workflow_execution.workflow_id, run_id=started.workflow_execution.run_id
+            )
+            children.append(len((await child.fetch_history()).events))
+    return len(parent.events), children
+
+
+@pytest.mark.slow
+async def test_a_ten_thousand_item_map_completes_in_batches(
+    engine: Engine, stub: FanoutStub, record_property: Any
+) -> None:
+    count = 10_000
+    document = map_workflow(stub, tolerated=0, concurrency=50)
+    await publish(engine, document)
+    lines = [{"key": str(i), "ms": 0, "status": 200} for i in range(count)]
+    await engine.begin("each", {"lines": lines, "tag": "big"}, run_id="m-big")
+    ended = await engine.result("m-big")
+    assert ended.workflow_status is RunStatus.COMPLETED, ended
+    results = ended.output["results"]
+    assert len(results) == count
+    assert all(r == {"index": i, "key": f"line-{i}", "tag": "big"} for i, r in enumerate(results))
+    assert len(stub.visits) == count  # every item ran once
+    assert stub.most_in_flight <= 50
+    parent, children = await _history_lengths(engine, "m-big")
+    assert len(children) == count // BATCH_ITEMS
+    # Every history stays far below Temporal's 51,200-event limit.
+    assert parent < 400
+    assert max(children) < 20 * BATCH_ITEMS
+    record_property("parent_events", parent)
+    record_property("events_per_item", sum(children) / count)
+
+
+async def test_a_batched_map_and_its_batches_replay(engine: Engine, stub: FanoutStub) -> None:
+    count = BATCH_ITEMS + 20
+    await publish(engine, map_workflow(stub, tolerated=0, concurrency=20))
+    lines = [{"key": str(i), "ms": 0, "status": 200} for i in range(count)]
+    await engine.begin("each", {"lines": lines, "tag": "b"}, run_id="m-batched")
+    ended = await engine.result("m-batched")
+    assert ended.workflow_status is RunStatus.COMPLETED, ended
+    assert [r["index"] for r in ended.output["results"]] == list(range(count))
+    history = await engine.handle("m-batched").fetch_history()
+    batches = [
+        e.child_workflow_execution_started_event_attributes.workflow_execution
+        for e in history.events
+        if e.HasField("child_workflow_execution_started_event_attributes")
+    ]
+    assert len(batches) == 2
+    await replay_and_keep(engine, "m-batched", "map-batched-parent")
+    await replay_and_keep(engine, batches[1].workflow_id, "map-batch-child", temporal_id=True)

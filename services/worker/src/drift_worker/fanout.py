@@ -23,7 +23,7 @@ from temporalio.exceptions import ActivityError, ChildWorkflowError, FailureErro
 from temporalio.exceptions import CancelledError as ActivityCancelled
 
 with workflow.unsafe.imports_passed_through():
-    from drift_models import RetryPolicy
+    from drift_models import RetryPolicy, temporal_workflow_id
     from drift_worker.fanout_plan import (
         ACTIVITY_BRANCH,
         ACTIVITY_MAP_SIZE,
@@ -259,6 +259,7 @@ async def _batches(run: FanoutRun, state: str, size: int, tolerated: int) -> Bat
     results: list[Any] = []
     failures: list[ItemFailure] = []
     info = workflow.info()
+    parent = temporal_workflow_id(run.tenant_id, run.run_id)
     for number, start in enumerate(range(0, size, BATCH_ITEMS)):
         batch = BatchInput(
             tenant_id=run.tenant_id,
@@ -275,7 +276,8 @@ async def _batches(run: FanoutRun, state: str, size: int, tolerated: int) -> Bat
             done: BatchResult = await workflow.execute_child_workflow(
                 MAP_BATCH_WORKFLOW,
                 batch,
-                id=f"{info.workflow_id}.{info.run_id[:8]}.{state}.batch{number}",
+                # From the run's own names (as a CHILD's id is): replays give the same.
+                id=f"{parent}.{info.run_id[:8]}.{state}.batch{number}",
                 result_type=BatchResult,
             )
         except ChildWorkflowError as error:
