@@ -49,6 +49,9 @@ async def replay_and_keep(
         (HISTORIES / f"{name}.json").write_text(json.dumps(_without_stack_traces(history)))
 
 
+_replay_and_keep = replay_and_keep  # the name the store-wait tests import
+
+
 def _without_stack_traces(history: WorkflowHistory) -> Any:
     """The history as JSON, with the failures' stack traces (local paths) left out."""
 

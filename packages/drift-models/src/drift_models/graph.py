@@ -120,8 +120,9 @@ class WorkflowGraph:
         for fanout in self.fanout_paths:
             self._add(fanout.owner, fanout.start, EdgeKind.FORK, fanout.where)
             joined = self.workflow.states[fanout.owner].next_node
-            for end in fanout.ends if joined is not None else ():
-                self._add(end, joined, EdgeKind.JOIN, ("states", fanout.owner, "nextNode"))
+            if joined is not None:
+                for end in fanout.ends:
+                    self._add(end, joined, EdgeKind.JOIN, ("states", fanout.owner, "nextNode"))
             for member in fanout.states:
                 self._owners.setdefault(member, []).append(fanout)
 
