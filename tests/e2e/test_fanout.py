@@ -311,3 +311,18 @@ async def test_a_batched_map_and_its_batches_replay(engine: Engine, stub: Fanout
     assert len(batches) == 2
     await replay_and_keep(engine, "m-batched", "map-batched-parent")
     await replay_and_keep(engine, batches[1].workflow_id, "map-batch-child", temporal_id=True)
+
+
+async def test_a_map_over_nothing_or_over_a_non_list(engine: Engine, stub: FanoutStub) -> None:
+    await publish(engine, map_workflow(stub, tolerated=0))
+    empty = await engine.start("each", {"lines": [], "tag": "t"}, run_id="m-empty")
+    assert empty.workflow_status is RunStatus.COMPLETED, empty
+    assert empty.output == {"results": [], "failures": []}
+    await engine.begin("each", {"lines": "not a list", "tag": "t"}, run_id="m-str")
+    ended = await engine.result("m-str")
+    assert ended.workflow_status is RunStatus.FAILED
+    assert ended.current_node == "failed"
+    context = (await engine.context("m-str")).context.global_
+    message = context["lines:error"]["message"]
+    assert "MAP 'lines': $.params.lines is a str, not a list of items" in message
+    assert stub.visits == []
