@@ -81,7 +81,8 @@ class BranchActivities:
     async def branch(self, request: BranchRequest) -> BranchResult:
         """Run a state of a branch (or item) and the pure states after it; write nothing."""
         start_attempt()
-        return await heartbeating(self._branch(request), self._metrics)
+        done = await heartbeating(self._branch(request), self._metrics)
+        return msgspec.structs.replace(done, owner=request.owner, item_index=request.item_index)
 
     async def _branch_context(self, step: StepRequest) -> tuple[WorkflowDefinition, RunContext]:
         workflow = await self._store.workflow(step)

@@ -66,11 +66,15 @@ class BranchResult(_Struct, kw_only=True):
         next_state: the state to run next (an I/O state, or one after a failed pure
             state); ``None`` when the path has ended.
         error: set when the path failed for good (a refused outcome).
+        owner: the fan-out state (for the run's history).
+        item_index: the MAP item's position, if it is one (for the run's history).
     """
 
     outputs: list[tuple[str, Any]] = []
     next_state: str | None = None
     error: str | None = None
+    owner: str | None = None
+    item_index: int | None = None
 
 
 class ItemFailure(_Struct, kw_only=True):
