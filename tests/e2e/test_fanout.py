@@ -326,3 +326,28 @@ async def test_a_map_over_nothing_or_over_a_non_list(engine: Engine, stub: Fanou
     message = context["lines:error"]["message"]
     assert "MAP 'lines': $.params.lines is a str, not a list of items" in message
     assert stub.visits == []
+
+
+async def test_a_map_after_a_parallel_reads_the_joined_outputs(
+    engine: Engine, stub: FanoutStub
+) -> None:
+    # The PARALLEL's outputs are pending when the MAP forks: it writes them first.
+    document = parallel_workflow(stub, {"a": (10, 200), "b": (10, 200)})
+    document["states"]["checks"]["nextNode"] = "again"
+    document["states"]["again"] = {
+        "map": {"items": "$.params.keys", "itemNode": "echo", "maxConcurrency": 2},
+        "nextNode": "done",
+    }
+    document["states"]["echo"] = {
+        "nodeDefinition": _script("echo", "{'key': key, 'seen': seen['seen']}", "key", "seen"),
+        "parameters": {"key": "$._item", "seen": "$.checks.a"},
+    }
+    document["states"]["done"]["parameters"] = {"found": "$.again.results"}
+    document["parameters"] = ["keys"]
+    await publish(engine, document)
+    ended = await engine.start("par", {"keys": ["x", "y", "z"]}, run_id="par-map")
+    assert ended.workflow_status is RunStatus.COMPLETED, ended
+    assert ended.output == [{"key": k, "seen": "a"} for k in ("x", "y", "z")]
+    history = await engine.handle("par-map").fetch_history()
+    markers = [e for e in history.events if e.HasField("marker_recorded_event_attributes")]
+    assert any(b"drift.mark" in e.SerializeToString() for e in markers)

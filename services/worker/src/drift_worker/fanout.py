@@ -23,7 +23,7 @@ from temporalio.exceptions import ActivityError, ChildWorkflowError, FailureErro
 from temporalio.exceptions import CancelledError as ActivityCancelled
 
 with workflow.unsafe.imports_passed_through():
-    from drift_models import RetryPolicy, temporal_workflow_id
+    from drift_models import RetryPolicy, RunStatus, temporal_workflow_id
     from drift_worker.fanout_plan import (
         ACTIVITY_BRANCH,
         ACTIVITY_MAP_SIZE,
@@ -34,7 +34,15 @@ with workflow.unsafe.imports_passed_through():
         BranchResult,
         ItemFailure,
     )
-    from drift_worker.plan import MapPlan, ParallelPlan, Plan, Record, StepRequest
+    from drift_worker.plan import (
+        ACTIVITY_MARK,
+        MapPlan,
+        MarkRequest,
+        ParallelPlan,
+        Plan,
+        Record,
+        StepRequest,
+    )
     from drift_worker.store_wait import until_stored
 
 __all__ = [
@@ -79,7 +87,8 @@ class FanoutRun:
         run_id: the run whose context the paths read.
         plan: the pinned plan.
         revision: the context's revision when the fan-out began (fixed until the join).
-        records: values not written yet, which every path sees.
+        records: values not written yet; a fan-out writes them before it forks (and
+            moves ``revision`` on), so that no path carries them in every request.
     """
 
     tenant_id: str
@@ -117,6 +126,8 @@ async def run_fanout(run: FanoutRun, state: str) -> tuple[str, list[Record]]:
         FanoutFailed: when a branch failed (or more items than tolerated).
     """
     planned = run.plan.states[state]
+    if run.records:
+        await _flush(run, state)
     if planned.parallel is not None:
         joined, following = (
             await _parallel(run, state, planned.parallel),
@@ -129,6 +140,31 @@ async def run_fanout(run: FanoutRun, state: str) -> tuple[str, list[Record]]:
     if following is None:
         raise FanoutFailed(state, f"{state!r} has no nextNode to join at", joined)
     return following, [*run.records, *joined]
+
+
+async def _flush(run: FanoutRun, state: str) -> None:
+    """Write the pending records first, so no path carries them in every request."""
+    request = MarkRequest(
+        tenant_id=run.tenant_id,
+        run_id=run.run_id,
+        status=RunStatus.RUNNING,
+        current_node=state,
+        revision=run.revision,
+        records=run.records,
+    )
+    run.revision = await until_stored(
+        f"writing what {state!r} reads",
+        lambda: workflow.execute_local_activity(
+            ACTIVITY_MARK,
+            request,
+            result_type=int,
+            start_to_close_timeout=_SIZE_TIMEOUT,
+            retry_policy=TemporalRetry(initial_interval=timedelta(milliseconds=200)),
+        ),
+        run_id=run.run_id,
+        describe=failure_message,
+    )
+    run.records = []
 
 
 # ---------------------------------------------------------------------- PARALLEL

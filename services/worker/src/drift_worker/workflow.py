@@ -320,7 +320,9 @@ class DriftRunWorkflow:
         try:
             following: tuple[str, list[Record]] = await self._race(run_fanout(run, state))
         except FanoutFailed as failure:
+            self._revision = run.revision
             raise _Failed(state, failure.message, failure.records) from None
+        self._revision = run.revision
         return following
 
     async def _follow(self, result: StepResult) -> tuple[str, list[Record]] | None:
