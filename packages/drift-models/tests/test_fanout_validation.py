@@ -107,6 +107,8 @@ def test_the_graph_forks_and_joins() -> None:
     assert 'label="fraud"' in dot
     assert 'label="map lines: each item"' in dot
     assert '"checks" -> "f1"' in dot
+    assert '"checks" -> "lines"' not in dot  # reached through the joins, not around them
+    assert '"f2" -> "lines"' in dot
 
 
 def _set(document: dict[str, Any], state: str, **fields: Any) -> dict[str, Any]:

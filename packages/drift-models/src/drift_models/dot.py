@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Final
 
-from drift_models.graph import EdgeKind, WorkflowGraph
+from drift_models.graph import Edge, EdgeKind, WorkflowGraph
 from drift_models.nodes import BranchNode, FailureNode, SuccessNode
 from drift_models.paths import format_path
 from drift_models.runs import RunStatus
@@ -82,7 +82,7 @@ def workflow_dot(
     drawn: set[tuple[str, str, EdgeKind]] = set()
     for edge in graph.edges:
         key = (edge.source, edge.target, edge.kind)
-        if edge.target not in workflow.states or key in drawn:
+        if edge.target not in workflow.states or key in drawn or _joined_by_paths(graph, edge):
             continue
         drawn.add(key)
         attributes = list(_EDGE_STYLE[edge.kind])
@@ -99,6 +99,11 @@ def workflow_dot(
         lines.append(f"  {_quote(edge.source)} -> {_quote(edge.target)}{suffix};")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _joined_by_paths(graph: WorkflowGraph, edge: Edge) -> bool:
+    """A fan-out state's own nextNode: the run gets there through the joins instead."""
+    return edge.kind is EdgeKind.NEXT and graph.workflow.states[edge.source].is_fanout
 
 
 def _cluster_lines(
@@ -140,7 +145,7 @@ def _node_attributes(
     definition = graph.definitions.get(name)
     state = graph.workflow.states[name]
     if state.parallel is not None:
-        kind = "PARALLEL (join)"
+        kind = "PARALLEL"
     elif state.map is not None:
         kind = "MAP"
     else:
