@@ -351,3 +351,24 @@ async def test_a_map_after_a_parallel_reads_the_joined_outputs(
     history = await engine.handle("par-map").fetch_history()
     markers = [e for e in history.events if e.HasField("marker_recorded_event_attributes")]
     assert any(b"drift.mark" in e.SerializeToString() for e in markers)
+
+
+async def test_terminating_a_run_mid_fanout_cancels_its_branches(
+    engine: Engine, stub: FanoutStub
+) -> None:
+    delays = {"a": (30_000, 200), "b": (30_000, 200)}
+    await publish(engine, parallel_workflow(stub, delays))
+    await engine.begin("par", {}, run_id="par-term")
+    for _ in range(100):
+        if stub.in_flight == 2:
+            break
+        await asyncio.sleep(0.05)
+    assert stub.in_flight == 2
+    ended = await engine.terminate("par-term", "enough")
+    assert ended.workflow_status is RunStatus.TERMINATED
+    for _ in range(100):
+        if len(stub.cancelled) == 2:
+            break
+        await asyncio.sleep(0.1)
+    assert sorted(stub.cancelled) == ["a", "b"]
+    assert stub.visits == []
