@@ -194,6 +194,20 @@ CASES: list[tuple[str, Any, str, str, str]] = [
         "the run joins by itself",
     ),
     (
+        "a branch state as the default failure node",
+        lambda d: {**d, "defaultFailureNode": "s1"},
+        "$.defaultFailureNode",
+        "fanout-state-entered",
+        "'s1' belongs to branch 'stock' of 'checks'",
+    ),
+    (
+        "a fan-out after the end",
+        lambda d: {**d, "postWorkflowCompletionNodes": ["lines"]},
+        "$.postWorkflowCompletionNodes[0]",
+        "fanout-post-node",
+        "may not be PARALLEL or MAP",
+    ),
+    (
         "a fan-out without nextNode",
         lambda d: _set(d, "lines", nextNode=None),
         "$.states.lines",

@@ -80,7 +80,33 @@ def check_fanout_state(name: str, state: WorkflowNode) -> Iterator[Problem]:
 
 def check_fanout_paths(graph: WorkflowGraph) -> Iterator[Problem]:
     """Each path's start exists, its states are its own, and it does nothing refused."""
-    states = graph.workflow.states
+    workflow = graph.workflow
+    states = workflow.states
+    for index, name in enumerate(workflow.post_workflow_completion_nodes):
+        if name in states and states[name].is_fanout:
+            yield _error(
+                ("postWorkflowCompletionNodes", index),
+                f"{name!r} fans out; post-completion states run one by one and may not be "
+                "PARALLEL or MAP",
+                "fanout-post-node",
+            )
+    entries = {
+        ("startNode",): workflow.start_node,
+        ("defaultFailureNode",): workflow.default_failure_node,
+        **{
+            ("postWorkflowCompletionNodes", i): name
+            for i, name in enumerate(workflow.post_workflow_completion_nodes)
+        },
+    }
+    for where, name in entries.items():
+        owners = graph.owners(name) if name is not None else []
+        if owners:
+            yield _error(
+                where,
+                f"{name!r} belongs to {owners[0].label}; a run can enter it only through "
+                f"{owners[0].owner!r}",
+                "fanout-state-entered",
+            )
     for path in graph.fanout_paths:
         if path.start not in states:
             yield _error(
