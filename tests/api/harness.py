@@ -17,7 +17,7 @@ import httpx
 from drift_api import hash_api_key
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-EXAMPLE_FOLDERS = ("refund", "account-verification", "appointment")
+EXAMPLE_FOLDERS = ("refund", "account-verification", "appointment", "order-checks")
 PEPPER = "test-pepper"
 BOOTSTRAP_KEY = "bootstrap-key-for-tests"
 

@@ -81,3 +81,25 @@ async def test_history_ends_failed_and_terminated_runs(examples: Api) -> None:
         assert state.status_code == 200, state.text
         assert state.json()["workflowStatus"] == ending
         assert state.headers["X-Drift-State-Source"] == "engine"
+
+
+async def test_history_shows_each_branch_of_a_parallel_state(examples: Api) -> None:
+    api = examples
+    run_id = new_run_id()
+    started = await api.start(
+        "order-checks", {"orderId": "A-100", "accountId": "a1"}, workflowId=run_id
+    )
+    assert started.status_code == 200, started.text
+    assert started.json()["workflowStatus"] == "COMPLETED", started.text
+    answer = await api.get(f"/v3/workflow/{run_id}/history")
+    assert answer.status_code == 200, answer.text
+    entries = answer.json()["entries"]
+    branches = sorted(
+        (e["nodes"], e["outcome"], e["detail"]) for e in entries if e["event"] == "BRANCH"
+    )
+    assert branches == [
+        (["readAccount"], "JOINED", "checks"),
+        (["readOrder", "summarizeOrder"], "JOINED", "checks"),
+    ]
+    steps = [(e["event"], e["nodes"], e["outcome"]) for e in entries if e["event"] == "STEP"]
+    assert steps == [("STEP", ["done"], "END")]

@@ -190,7 +190,7 @@ def test_drift_dev_runs_the_refund_through_the_cli_and_stops_cleanly(tmp_path: P
         banner = dev.banner()
         assert f"API docs:     http://127.0.0.1:{ports['--api-port']}/schema/swagger" in banner
         assert f"Temporal UI:  http://127.0.0.1:{ports['--ui-port']}" in banner
-        assert "examples:     27 written, 27 published, 4 activated, 0 unchanged" in banner
+        assert "examples:     34 written, 34 published, 6 activated, 0 unchanged" in banner
         assert "curl -s -X POST" in banner
         api = f"http://127.0.0.1:{ports['--api-port']}"
         assert f"Console:      {api}/console/sign-in#key=drift-dev-key&tenant=demo" in banner
@@ -251,7 +251,7 @@ def test_drift_dev_runs_the_refund_through_the_cli_and_stops_cleanly(tmp_path: P
     secret = (data / "callback-secret").read_text()
     again = Dev(data, ports)
     with running(again):
-        assert "examples:     0 written, 0 published, 0 activated, 27 unchanged" in again.banner()
+        assert "examples:     0 written, 0 published, 0 activated, 34 unchanged" in again.banner()
         assert (data / "callback-secret").read_text() == secret  # kept across restarts
         status = again.cli("status", "tour-2")
         assert status.returncode == 0, status.stderr

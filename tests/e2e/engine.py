@@ -43,7 +43,7 @@ from drift_models.engine import (
 from drift_store import ContextRecord, Store
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-EXAMPLE_FOLDERS = ("refund", "account-verification", "appointment")
+EXAMPLE_FOLDERS = ("refund", "account-verification", "appointment", "order-checks")
 
 
 async def publish_examples(store: Store, tenant: str, node_types: NodeTypes) -> None:

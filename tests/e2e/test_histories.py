@@ -20,6 +20,7 @@ from temporalio.worker import Replayer
 
 from drift_models import RunStatus
 from drift_worker.converter import DATA_CONVERTER
+from drift_worker.fanout_batch import DriftMapBatchWorkflow
 from drift_worker.sandbox import workflow_runner
 from drift_worker.workflow import DriftRunWorkflow
 from tests.e2e.engine import Engine
@@ -28,19 +29,27 @@ from tests.peers import VALID_CODE
 HISTORIES = Path(__file__).resolve().parents[2] / "services/worker/tests/histories"
 
 
-async def _replay_and_keep(engine: Engine, run_id: str, name: str) -> None:
-    history: WorkflowHistory = await engine.handle(run_id).fetch_history()
+async def replay_and_keep(
+    engine: Engine, run_id: str, name: str, *, temporal_id: bool = False
+) -> None:
+    """Replay a run's history (or, with ``temporal_id``, any workflow's); keep it if asked."""
+    handle = engine.client.get_workflow_handle(run_id) if temporal_id else engine.handle(run_id)
+    history: WorkflowHistory = await handle.fetch_history()
     replayer = Replayer(
-        workflows=[DriftRunWorkflow],
+        workflows=[DriftRunWorkflow, DriftMapBatchWorkflow],
         workflow_runner=workflow_runner(),
         data_converter=DATA_CONVERTER,
     )
     await replayer.replay_workflow(history)
-    if os.environ.get("DRIFT_RECORD_HISTORIES") == "1" and "sqlite" in os.environ.get(
+    # Recorded once: from the embedded store's run of a test parametrized over stores.
+    if os.environ.get("DRIFT_RECORD_HISTORIES") == "1" and "hbase" not in os.environ.get(
         "PYTEST_CURRENT_TEST", ""
     ):
         HISTORIES.mkdir(parents=True, exist_ok=True)
         (HISTORIES / f"{name}.json").write_text(json.dumps(_without_stack_traces(history)))
+
+
+_replay_and_keep = replay_and_keep  # the name the store-wait tests import
 
 
 def _without_stack_traces(history: WorkflowHistory) -> Any:
@@ -59,7 +68,7 @@ def _without_stack_traces(history: WorkflowHistory) -> Any:
 async def test_refund_history_replays(engine: Engine) -> None:
     await engine.start("refund", {"orderId": "A-100", "reason": "x"}, run_id="h-refund")
     await engine.resume("h-refund", {"decision": ["approve"]})
-    await _replay_and_keep(engine, "h-refund", "refund-approved")
+    await replay_and_keep(engine, "h-refund", "refund-approved")
 
 
 async def test_refund_failure_history_replays(engine: Engine) -> None:
@@ -68,7 +77,7 @@ async def test_refund_failure_history_replays(engine: Engine) -> None:
     assert ended.workflow_status is RunStatus.FAILED
     described = await engine.handle("h-refund-failed").describe()
     assert described.status is WorkflowExecutionStatus.FAILED
-    await _replay_and_keep(engine, "h-refund-failed", "refund-failure-node")
+    await replay_and_keep(engine, "h-refund-failed", "refund-failure-node")
 
 
 async def test_verification_history_replays(engine: Engine) -> None:
@@ -76,7 +85,7 @@ async def test_verification_history_replays(engine: Engine) -> None:
     await engine.utility("h-verify", "verifyCode", {"code": "1"})
     await engine.utility("h-verify", "verifyCode", {"code": VALID_CODE})
     await engine.resume("h-verify", {"code": [VALID_CODE], "outcome": ["verified"]})
-    await _replay_and_keep(engine, "h-verify", "account-verification")
+    await replay_and_keep(engine, "h-verify", "account-verification")
 
 
 async def test_appointment_histories_replay(engine: Engine) -> None:
@@ -91,8 +100,8 @@ async def test_appointment_histories_replay(engine: Engine) -> None:
     await asyncio.sleep(1.5)
     await engine.event("h-book", "documentsUploaded", {"files": 1})
     await engine.result("h-book")
-    await _replay_and_keep(engine, "h-book", "appointment")
-    await _replay_and_keep(engine, "h-book.collectPayment.1", "collect-payment-child")
+    await replay_and_keep(engine, "h-book", "appointment")
+    await replay_and_keep(engine, "h-book.collectPayment.1", "collect-payment-child")
 
 
 async def test_terminated_history_replays(engine: Engine) -> None:
@@ -102,4 +111,37 @@ async def test_terminated_history_replays(engine: Engine) -> None:
     assert ended.workflow_status is RunStatus.TERMINATED
     described = await engine.handle("h-term").describe()
     assert described.status is WorkflowExecutionStatus.CANCELED
-    await _replay_and_keep(engine, "h-term", "refund-terminated")
+    await replay_and_keep(engine, "h-term", "refund-terminated")
+
+
+async def test_parallel_history_replays(engine: Engine) -> None:
+    ended = await engine.start(
+        "order-checks", {"orderId": "A-100", "accountId": "a1"}, run_id="h-par"
+    )
+    assert ended.workflow_status is RunStatus.COMPLETED, ended
+    assert ended.output["order"] == {
+        "position": 0,
+        "orderId": "A-100",
+        "total": 80.0,
+        "delivered": True,
+    }
+    assert ended.output["account"]["body"]["id"] == "a1"
+    await replay_and_keep(engine, "h-par", "order-checks-parallel")
+
+
+async def test_map_history_replays(engine: Engine) -> None:
+    orders = ["A-100", "A-200", "NOPE", "A-300", "A-100", "A-200"]
+    ended = await engine.start("order-lines", {"orderIds": orders}, run_id="h-map")
+    assert ended.workflow_status is RunStatus.COMPLETED, ended
+    results = ended.output["results"]
+    assert [r and r["orderId"] for r in results] == [
+        "A-100",
+        "A-200",
+        None,
+        "A-300",
+        "A-100",
+        "A-200",
+    ]
+    assert [r and r["position"] for r in results] == [0, 1, None, 3, 4, 5]
+    assert [f["index"] for f in ended.output["failures"]] == [2]
+    await replay_and_keep(engine, "h-map", "order-lines-map")

@@ -161,7 +161,8 @@ def test_decoded_workflows_equal_hand_built_ones() -> None:
             "$.states.a",
             (
                 "unknown field 'nextnode' (allowed: instanceName, resourceId, resourceVersion, "
-                "nodeDefinition, parameters, nextNode, onError, timeoutSeconds, retry, utility)"
+                "nodeDefinition, parameters, nextNode, onError, timeoutSeconds, retry, utility, "
+                "parallel, map)"
             ),
         ),
         (

@@ -85,7 +85,8 @@ def test_loading_files_reports_every_bad_file(tmp_path: Path) -> None:
             "$.states.a",
             (
                 "unknown field 'nxt' (allowed: instanceName, resourceId, resourceVersion, "
-                "nodeDefinition, parameters, nextNode, onError, timeoutSeconds, retry, utility)"
+                "nodeDefinition, parameters, nextNode, onError, timeoutSeconds, retry, utility, "
+                "parallel, map)"
             ),
         ),
         (

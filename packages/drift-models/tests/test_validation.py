@@ -505,7 +505,9 @@ def test_referenced_branch_with_unknown_target_names_the_definition() -> None:
     ]
 
 
-@pytest.mark.parametrize("example", ["refund", "account-verification", "appointment"])
+@pytest.mark.parametrize(
+    "example", ["refund", "account-verification", "appointment", "order-checks"]
+)
 def test_examples_validate_clean(example: str) -> None:
     files = load_definitions([EXAMPLES / example], NODE_TYPES)
     assert files.problems == []

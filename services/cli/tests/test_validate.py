@@ -20,7 +20,7 @@ def test_the_examples_are_valid() -> None:
     result = drift("validate", str(EXAMPLES))
     assert result.returncode == 0, result.stdout
     assert result.stdout.splitlines()[-1] == (
-        "23 node definitions, 4 workflows: valid (0 errors, 0 warnings)"
+        "28 node definitions, 6 workflows: valid (0 errors, 0 warnings)"
     )
 
 

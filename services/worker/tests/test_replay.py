@@ -31,6 +31,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from drift_worker.converter import DATA_CONVERTER
+from drift_worker.fanout_batch import DriftMapBatchWorkflow
 from drift_worker.sandbox import workflow_runner
 from drift_worker.workflow import DriftRunWorkflow
 
@@ -57,6 +58,10 @@ def test_histories_are_checked_in() -> None:
         "store-wait-mark",
         "refund-failure-node",
         "refund-terminated",
+        "order-checks-parallel",
+        "order-lines-map",
+        "map-batched-parent",
+        "map-batch-child",
         "v1-refund-approved",
         "v1-refund-failure-node",
         "v1-refund-terminated",
@@ -137,7 +142,7 @@ def test_store_waits_of_both_shapes_are_kept() -> None:
 async def test_history_replays(path: Path) -> None:
     history = WorkflowHistory.from_json(f"replay-{path.stem}", DOCUMENTS[path.stem])
     replayer = Replayer(
-        workflows=[DriftRunWorkflow],
+        workflows=[DriftRunWorkflow, DriftMapBatchWorkflow],
         workflow_runner=workflow_runner(),
         data_converter=DATA_CONVERTER,
     )

@@ -22,6 +22,14 @@ from drift_models.engine import (
     UtilityInput,
     temporal_workflow_id,
 )
+from drift_models.fanout import (
+    ITEM_ROOTS,
+    MAP_INDEX,
+    MAP_ITEM,
+    MapSpec,
+    ParallelBranch,
+    ParallelSpec,
+)
 from drift_models.fields import iter_script_fields, iter_target_fields, iter_value_fields
 from drift_models.graph import Edge, EdgeKind, WorkflowGraph
 from drift_models.node_validation import (
@@ -152,7 +160,10 @@ __all__ = [
     "ACTIVE",
     "BUILTIN_NODE_TYPES",
     "DEFAULT_MAX_REDRIVES",
+    "ITEM_ROOTS",
     "LATEST",
+    "MAP_INDEX",
+    "MAP_ITEM",
     "RESERVED_NAMES",
     "SCOPE_GLOBALS",
     "SIGNATURE_HEADER",
@@ -187,6 +198,7 @@ __all__ = [
     "InstructionTemplate",
     "ListValue",
     "LiteralValue",
+    "MapSpec",
     "NodeCatalog",
     "NodeDefinition",
     "NodeResolver",
@@ -195,6 +207,8 @@ __all__ = [
     "NodeTypes",
     "ObjectValue",
     "OptionId",
+    "ParallelBranch",
+    "ParallelSpec",
     "ParameterName",
     "ParameterRef",
     "PathNotFoundError",

@@ -4,7 +4,8 @@ One model of the graph serves validation, the pictures of the API and the CLI, a
 worker. Edges come from ``nextNode``, ``onError``, every
 :data:`~drift_models.nodes.NodeTarget` field of a node's config (branch choices, wait
 timeouts, plugin targets) and, from every state that can fail without an ``onError``,
-the workflow's ``defaultFailureNode``.
+the workflow's ``defaultFailureNode``. A PARALLEL or MAP state *forks* into the first
+state of each of its paths, and each path's last states *join* at its ``nextNode``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from drift_models.fanout_graph import FanoutPath, fanout_paths
 from drift_models.fields import iter_target_fields
 from drift_models.nodes import TERMINAL_NODE_TYPES, NodeDefinition
 from drift_models.paths import Path
@@ -33,6 +35,10 @@ class EdgeKind(enum.StrEnum):
     """The state's ``onError``."""
     FAILURE = "FAILURE"
     """The workflow's ``defaultFailureNode``, taken when a state without ``onError`` fails."""
+    FORK = "FORK"
+    """From a PARALLEL or MAP state to the first state of one of its paths."""
+    JOIN = "JOIN"
+    """From the last state of a branch or MAP body to its fan-out state's ``nextNode``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +99,10 @@ class WorkflowGraph:
                 self._add(
                     name, workflow.default_failure_node, EdgeKind.FAILURE, ("defaultFailureNode",)
                 )
+        self.fanout_paths: list[FanoutPath] = list(fanout_paths(workflow, self.definitions))
+        """Every branch and MAP body, in document order."""
+        self._owners: dict[str, list[FanoutPath]] = {}
+        self._add_fanout_edges()
         self._edges_from: dict[str, list[Edge]] = {}
         for edge in self.edges:
             self._edges_from.setdefault(edge.source, []).append(edge)
@@ -105,6 +115,16 @@ class WorkflowGraph:
         self._main = self.reachable_from([workflow.start_node])
         self._tree: tuple[dict[str, int], dict[str, int]] | None = None
         self._ancestors: dict[str, frozenset[str]] = {}
+
+    def _add_fanout_edges(self) -> None:
+        for fanout in self.fanout_paths:
+            self._add(fanout.owner, fanout.start, EdgeKind.FORK, fanout.where)
+            joined = self.workflow.states[fanout.owner].next_node
+            if joined is not None:
+                for end in fanout.ends:
+                    self._add(end, joined, EdgeKind.JOIN, ("states", fanout.owner, "nextNode"))
+            for member in fanout.states:
+                self._owners.setdefault(member, []).append(fanout)
 
     def _add(self, source: str, target: str, kind: EdgeKind, path: Path) -> None:
         self.edges.append(Edge(source, target, kind, path))
@@ -125,6 +145,10 @@ class WorkflowGraph:
     def predecessors(self, state: str) -> list[str]:
         """The existing states that ``state`` may directly follow."""
         return list(self._predecessors.get(state, ()))
+
+    def owners(self, state: str) -> list[FanoutPath]:
+        """The branches and MAP bodies ``state`` belongs to (one, in a valid workflow)."""
+        return list(self._owners.get(state, ()))
 
     def is_terminal(self, state: str) -> bool:
         """Whether ``state`` uses a SUCCESS or FAILURE node."""

@@ -93,13 +93,16 @@ class RunHistoryEntry(ApiStruct, kw_only=True):
 
     Attributes:
         at: when.
-        event: what: ``STARTED``, ``STEP`` (states ran), ``FAILED`` (an attempt failed),
-            ``RESUMED``, ``UTILITY``, ``TERMINATE``, ``EVENT``, ``TIMER``, ``CHILD``,
-            ``CONTINUED``, ``ENDED`` or ``REDRIVEN`` (the run went on at ``nodes[0]``
-            after its failed attempt ended).
-        nodes: the states that ran, in order (``STEP``, ``UTILITY``).
-        outcome: where a step left the run (``NEXT``, ``VIEW``, ``WAIT``, ``CHILD``, ``END``).
-        detail: more, for people (an error, the next state, an event's name).
+        event: what: ``STARTED``, ``STEP`` (states ran), ``BRANCH`` (states of a PARALLEL
+            branch or MAP item ran), ``FAILED`` (an attempt failed), ``RESUMED``,
+            ``UTILITY``, ``TERMINATE``, ``EVENT``, ``TIMER``, ``CHILD``, ``CONTINUED``,
+            ``ENDED`` or ``REDRIVEN`` (the run went on at ``nodes[0]`` after its failed
+            attempt ended).
+        nodes: the states that ran, in order (``STEP``, ``BRANCH``, ``UTILITY``).
+        outcome: where a step left the run (``NEXT``, ``VIEW``, ``WAIT``, ``CHILD``, ``END``);
+            for ``BRANCH``: ``NEXT``, ``JOINED`` (its path ended) or ``FAILED``.
+        detail: more, for people (an error, the next state, an event's name; for
+            ``BRANCH`` the fan-out state, with ``[index]`` for a MAP item).
         attempt: which attempt of the run it belongs to (0: the first; n: after the
             n-th redrive).
         superseded: it belongs to a failed attempt that a redrive continued.

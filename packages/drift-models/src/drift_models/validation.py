@@ -11,6 +11,13 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
+from drift_models.fanout import ITEM_ROOTS
+from drift_models.fanout_validation import (
+    check_fanout_paths,
+    check_fanout_read,
+    check_fanout_state,
+    check_item_read,
+)
 from drift_models.graph import EdgeKind, WorkflowGraph
 from drift_models.node_validation import ScriptChecker, validate_node_definition
 from drift_models.nodes import BranchNode, ChildNode, InstructionNode, NodeDefinition
@@ -31,6 +38,9 @@ NodeResolver = Callable[[str, VersionRef], NodeDefinition | None]
 
 VIEW_RESPONSE = ":viewResponse"
 _CONTEXT_ROOTS = frozenset({"_enum_store", "threadContext"})
+# FAILURE edges come from defaultFailureNode (checked once); fan-out paths are checked
+# by fanout_validation, joins by the fan-out state's nextNode.
+_CHECKED_ELSEWHERE = frozenset({EdgeKind.FAILURE, EdgeKind.FORK, EdgeKind.JOIN})
 
 
 class NodeCatalog:
@@ -111,6 +121,7 @@ def validate_workflow(
     problems.extend(_check_states(workflow, definitions, check_script))
     problems.extend(_check_references(graph))
     problems.extend(_check_flow(graph))
+    problems.extend(check_fanout_paths(graph))
     problems.extend(_check_parameters(graph))
     return problems
 
@@ -156,7 +167,9 @@ def _check_states(
                 "make them equal or leave instanceName out",
                 "instance-name-mismatch",
             )
-        if state.resource_id is not None and state.node_definition is not None:
+        if state.is_fanout:
+            yield from check_fanout_state(name, state)
+        elif state.resource_id is not None and state.node_definition is not None:
             yield _error(
                 where,
                 "a state uses either resourceId or an inline nodeDefinition, not both",
@@ -216,7 +229,7 @@ def _check_references(graph: WorkflowGraph) -> Iterator[Problem]:
                 "post-node-terminal",
             )
     for edge in graph.edges:
-        if edge.target in states or edge.kind is EdgeKind.FAILURE:
+        if edge.target in states or edge.kind in _CHECKED_ELSEWHERE:
             continue
         if edge.kind is EdgeKind.TARGET:
             state = states[edge.source]
@@ -301,10 +314,10 @@ def _check_endings(graph: WorkflowGraph, *, has_terminals: bool) -> Iterator[Pro
     ending = graph.reaching_terminal()
     for name in sorted(graph.main_path, key=graph.states.index):
         state = graph.workflow.states[name]
-        if graph.definitions.get(name) is None or graph.is_terminal(name):
+        if (graph.definitions.get(name) is None and not state.is_fanout) or graph.is_terminal(name):
             continue
         targets = [e for e in graph.edges_from(name) if e.kind is EdgeKind.TARGET]
-        if state.next_node is None and not targets:
+        if state.next_node is None and not targets and not graph.owners(name):
             yield _error(
                 ("states", name),
                 f"{name!r} has no nextNode and is not a terminal, so a run would stop there "
@@ -357,6 +370,14 @@ def _check_parameters(graph: WorkflowGraph) -> Iterator[Problem]:
             yield from _check_reference(
                 graph, name, (*where, parameter), value, on_main_path=name in main
             )
+        if state.map is not None:
+            yield from _check_reference(
+                graph,
+                name,
+                ("states", name, "map", "items"),
+                state.map.items,
+                on_main_path=name in main,
+            )
 
 
 def _check_reference(
@@ -370,6 +391,9 @@ def _check_reference(
         )
         return
     if ref is None or ref.root in _CONTEXT_ROOTS:
+        return
+    if ref.root in ITEM_ROOTS:
+        yield from check_item_read(graph, ref.text, ref.root, name, path)
         return
     if ref.root == "params":
         yield from _check_params_read(graph.workflow, ref, path)
@@ -395,7 +419,7 @@ def _check_reference(
             "parameter-not-a-view",
         )
     elif on_main_path:
-        yield from _check_order(graph, ref.text, node, name, path)
+        yield from check_fanout_read(graph, ref.text, node, name, path, check_order=_check_order)
 
 
 def _check_params_read(

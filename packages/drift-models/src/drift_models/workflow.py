@@ -10,6 +10,7 @@ from typing import Annotated, Any, Final
 import msgspec
 
 from drift_models._base import DslStruct
+from drift_models.fanout import ITEM_ROOTS, MapSpec, ParallelSpec
 from drift_models.nodes.base import (
     DefinitionId,
     InstanceName,
@@ -28,7 +29,9 @@ __all__ = [
     "parameter_ref",
 ]
 
-RESERVED_NAMES: Final = frozenset({"params", "threadContext", "_global", "_enum_store"})
+RESERVED_NAMES: Final = frozenset(
+    {"params", "threadContext", "_global", "_enum_store", *ITEM_ROOTS}
+)
 """Names a state may not take: they are top-level keys of the run's context."""
 
 
@@ -37,7 +40,9 @@ class WorkflowNode(DslStruct, frozen=True, kw_only=True):
 
     The node is named either by reference (``resource_id`` + ``resource_version``) or
     inline (``node_definition``), never both. An inline definition is pinned with the
-    workflow version; a reference is resolved to a number when a run starts.
+    workflow version; a reference is resolved to a number when a run starts. A fan-out
+    state names no node: it has ``parallel`` or ``map`` instead (see
+    :mod:`drift_models.fanout`).
 
     Attributes:
         instance_name: the state's name; when given it must equal its key in ``states``.
@@ -51,6 +56,8 @@ class WorkflowNode(DslStruct, frozen=True, kw_only=True):
         retry: overrides the node definition's retry policy for this state.
         utility: marks a state that is meant to be run only as a disconnected utility
             call; validation then does not warn that no run reaches it.
+        parallel: makes this a PARALLEL state: its branches run side by side.
+        map: makes this a MAP state: its body runs once per item of a list.
     """
 
     instance_name: InstanceName | None = None
@@ -63,6 +70,13 @@ class WorkflowNode(DslStruct, frozen=True, kw_only=True):
     timeout_seconds: Annotated[float, msgspec.Meta(gt=0, le=31_536_000)] | None = None
     retry: RetryPolicy | None = None
     utility: bool = False
+    parallel: ParallelSpec | None = None
+    map: MapSpec | None = None
+
+    @property
+    def is_fanout(self) -> bool:
+        """Whether this is a PARALLEL or MAP state (it names no node definition)."""
+        return self.parallel is not None or self.map is not None
 
     def __eq__(self, other: object) -> bool:
         # Decoding yields the registry's subclass (see NodeTypes); equal content is equal.

@@ -226,6 +226,8 @@ def _activity(at: dt.datetime, kind: str, result: Any) -> RunHistoryEntry | None
             outcome=result.get("outcome"),
             detail=result.get("error") or f"at {result.get('state')}",
         )
+    if kind == "drift.branch":
+        return _branch(at, result)
     if kind == "drift.utility":
         return RunHistoryEntry(
             at=at, event="UTILITY", nodes=[str(result.get("node"))], outcome=result.get("status")
@@ -237,6 +239,21 @@ def _activity(at: dt.datetime, kind: str, result: Any) -> RunHistoryEntry | None
             at=at, event="PINNED", detail=f"{plan.get('workflow_id')} v{version}"
         )
     return None
+
+
+def _branch(at: dt.datetime, result: dict[str, Any]) -> RunHistoryEntry:
+    """A part of a PARALLEL branch or MAP item: which fan-out, which item, what ran."""
+    owner = result.get("owner")
+    index = result.get("item_index")
+    where = f"{owner}[{index}]" if index is not None else str(owner)
+    if result.get("error"):
+        outcome, detail = "FAILED", f"{where}: {result['error']}"
+    elif result.get("next_state"):
+        outcome, detail = "NEXT", f"{where} at {result['next_state']}"
+    else:
+        outcome, detail = "JOINED", where
+    nodes = [str(pair[0]) for pair in result.get("outputs") or [] if pair]
+    return RunHistoryEntry(at=at, event="BRANCH", nodes=nodes, outcome=outcome, detail=detail)
 
 
 def _first(payloads: Payloads) -> Any:

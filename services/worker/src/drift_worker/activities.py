@@ -50,9 +50,11 @@ from drift_store import (
 from drift_worker.engine_store import EngineStore, definition_error
 from drift_worker.enum_store import EnumStore
 from drift_worker.events import RunEvents
+from drift_worker.fanout_activities import BranchActivities
+from drift_worker.fanout_plan import fanout_planned_state
 from drift_worker.heartbeat import heartbeating
 from drift_worker.metrics import Metrics
-from drift_worker.outcomes import status_after, step_outcome
+from drift_worker.outcomes import node_failure, status_after, step_outcome
 from drift_worker.plan import (
     ACTIVITY_BEGIN,
     ACTIVITY_MARK,
@@ -79,14 +81,7 @@ CHAIN_LIMIT: Final = 64
 """Pure states one step runs at most (a pure loop still yields to the workflow)."""
 
 
-def _node_failure(error: NodeError) -> ApplicationError:
-    kind = "RetryableNodeError" if error.retryable else "PermanentNodeError"
-    return ApplicationError(
-        error.message, error.details, type=kind, non_retryable=not error.retryable
-    )
-
-
-class EngineActivities:
+class EngineActivities(BranchActivities):
     """The engine's activities, bound to one worker's store, nodes and settings.
 
     Args:
@@ -126,7 +121,7 @@ class EngineActivities:
 
     def all(self) -> list[Any]:
         """Every activity, for ``Worker(activities=...)``."""
-        return [self.begin, self.step, self.mark, self.utility]
+        return [self.begin, self.step, self.mark, self.utility, self.branch, self.map_size]
 
     # ------------------------------------------------------------------ begin
 
@@ -212,6 +207,8 @@ class EngineActivities:
         self, tenant: str, workflow: WorkflowDefinition, name: str
     ) -> PlannedState:
         state = workflow.states[name]
+        if state.is_fanout:
+            return fanout_planned_state(state)
         pinned: int | None = None
         if state.node_definition is not None:
             definition = state.node_definition
@@ -312,6 +309,8 @@ class EngineActivities:
         """
         name = request.state
         while True:
+            if executed and workflow.states[name].is_fanout:
+                return StepResult(revision=0, outcome=Outcome.NEXT, state=name)
             definition = await self._store.definition(request, workflow, name)
             node_type = self._node_type(name, definition)
             first = not executed
@@ -330,7 +329,7 @@ class EngineActivities:
                 )
             except NodeError as error:
                 if first:
-                    raise _node_failure(error) from None
+                    raise node_failure(error) from None
                 # A later state failed: keep what ran, and let the workflow run the failing
                 # state on its own, with its own retry policy and failure routing.
                 return StepResult(revision=0, outcome=Outcome.NEXT, state=name)
@@ -451,7 +450,7 @@ class EngineActivities:
             )
         except NodeError as error:
             if error.retryable:
-                raise _node_failure(error) from None
+                raise node_failure(error) from None
             return UtilityResponse(
                 node=step.state, status=NodeStatus.FAILED, error_message=error.message
             )

@@ -6,11 +6,21 @@ run; otherwise the chain goes on to the state that follows.
 
 from __future__ import annotations
 
+from temporalio.exceptions import ApplicationError
+
 from drift_models import InstructionNode, NodeDefinition, RunStatus, WorkflowDefinition
-from drift_nodes import NodeResult, WaitForDuration, WaitForEvent, WaitUntil
+from drift_nodes import NodeError, NodeResult, WaitForDuration, WaitForEvent, WaitUntil
 from drift_worker.plan import ChildSpec, EndSpec, Outcome, StepResult, WaitSpec
 
-__all__ = ["status_after", "step_outcome"]
+__all__ = ["node_failure", "status_after", "step_outcome"]
+
+
+def node_failure(error: NodeError) -> ApplicationError:
+    """The activity failure of a node's error: retryable or not, as the node says."""
+    kind = "RetryableNodeError" if error.retryable else "PermanentNodeError"
+    return ApplicationError(
+        error.message, error.details, type=kind, non_retryable=not error.retryable
+    )
 
 
 def step_outcome(

@@ -30,8 +30,10 @@ __all__ = [
     "CarryOver",
     "ChildSpec",
     "EndSpec",
+    "MapPlan",
     "MarkRequest",
     "Outcome",
+    "ParallelPlan",
     "Plan",
     "PlannedState",
     "Record",
@@ -61,6 +63,47 @@ class _Struct(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_def
     """Base of the engine's internal messages."""
 
 
+class ParallelPlan(_Struct, kw_only=True):
+    """A PARALLEL state, pinned.
+
+    Attributes:
+        branches: branch name → its first state, in the definition's order.
+        fail_fast: cancel the other branches when one fails.
+        next_node: where the run goes after the join.
+    """
+
+    branches: dict[str, str]
+    fail_fast: bool = True
+    next_node: str | None = None
+
+
+class MapPlan(_Struct, kw_only=True):
+    """A MAP state, pinned.
+
+    Attributes:
+        item_node: the body's first state.
+        max_concurrency: items in flight at most.
+        tolerated_count: the ``toleratedFailureCount``, if set.
+        tolerated_percentage: the ``toleratedFailurePercentage``, if set.
+        next_node: where the run goes after the join.
+    """
+
+    item_node: str
+    next_node: str | None = None
+    max_concurrency: int = 10
+    tolerated_count: int | None = None
+    tolerated_percentage: float | None = None
+
+    def tolerated(self, items: int) -> int:
+        """How many failed items, out of ``items``, the state tolerates."""
+        bounds = []
+        if self.tolerated_count is not None:
+            bounds.append(self.tolerated_count)
+        if self.tolerated_percentage is not None:
+            bounds.append(int(items * self.tolerated_percentage / 100))
+        return min(bounds) if bounds else 0
+
+
 class PlannedState(_Struct, kw_only=True):
     """What the workflow needs to know about one state.
 
@@ -72,6 +115,8 @@ class PlannedState(_Struct, kw_only=True):
         node_version: the pinned version of a referenced node definition (``None`` for
             an inline definition, which is pinned with the workflow).
         on_error: where a failure of this state goes, if it says.
+        parallel: for a PARALLEL state, its branches.
+        map: for a MAP state, its body and bounds.
     """
 
     node_type: str
@@ -80,6 +125,8 @@ class PlannedState(_Struct, kw_only=True):
     retry: RetryPolicy
     node_version: int | None = None
     on_error: str | None = None
+    parallel: ParallelPlan | None = None
+    map: MapPlan | None = None
 
 
 class Plan(_Struct, kw_only=True):

@@ -41,6 +41,7 @@ from drift_worker.callbacks import CallbackSender
 from drift_worker.converter import DATA_CONVERTER, data_converter
 from drift_worker.enum_store import EnumStore
 from drift_worker.events import RunEvents
+from drift_worker.fanout_batch import DriftMapBatchWorkflow
 from drift_worker.metrics import Metrics
 from drift_worker.redrive_steps import RedriveSteps
 from drift_worker.sandbox import workflow_runner
@@ -173,7 +174,7 @@ async def running_worker(
         worker = Worker(
             temporal,
             task_queue=settings.task_queue,
-            workflows=[DriftRunWorkflow],
+            workflows=[DriftRunWorkflow, DriftMapBatchWorkflow],
             activities=[*activities.all(), *redrive.all(), callbacks.send],
             workflow_runner=workflow_runner(),
             interceptors=[TracingInterceptor()],

@@ -71,6 +71,7 @@ with workflow.unsafe.imports_passed_through():
     from drift_models.redrive import RUN_FAILED
     from drift_models.visibility import run_attributes
     from drift_nodes.resume import validate_resume
+    from drift_worker.fanout import FanoutFailed, FanoutRun, fans_out, run_fanout
     from drift_worker.plan import (
         ACTIVITY_BEGIN,
         ACTIVITY_CALLBACK,
@@ -122,10 +123,11 @@ class _Terminated(Exception):  # noqa: N818 - a control-flow signal, not an erro
 class _Failed(Exception):  # noqa: N818 - a control-flow signal, not an error
     """A state failed for good; the run loop routes the failure."""
 
-    def __init__(self, state: str, message: str) -> None:
+    def __init__(self, state: str, message: str, records: list[Record] | None = None) -> None:
         super().__init__(message)
         self.state = state
         self.message = message
+        self.records = records or []
 
 
 def _retry(policy: RetryPolicy, *, non_retryable: list[str] | None = None) -> TemporalRetry:
@@ -381,9 +383,13 @@ class DriftRunWorkflow:
                 await self._continue_as_new(state, records)
             self._current = state
             try:
-                result = await self._race(self._step(state, records, restartable=True))
-                records = []
-                following = await self._follow(result)
+                following: tuple[str, list[Record]] | None
+                if fans_out(plan, state):
+                    following = await self._fan_out(state, records)
+                else:
+                    result = await self._race(self._step(state, records, restartable=True))
+                    records = []
+                    following = await self._follow(result)
             except _Failed as failure:
                 if self._point is None:
                     self._point = await self._redrive_point(failure, records)
@@ -399,7 +405,7 @@ class DriftRunWorkflow:
                     return
                 # Values not yet written (an answer, a child's result) are kept.
                 error = Record(key=f"{failure.state}:error", value={"message": failure.message})
-                records = [*records, error]
+                records = [*records, *failure.records, error]
                 state = target
                 continue
             except StoreWaitTooLong:
@@ -407,6 +413,23 @@ class DriftRunWorkflow:
             if following is None:
                 return
             state, records = following
+
+    async def _fan_out(self, state: str, records: list[Record]) -> tuple[str, list[Record]]:
+        """Run a PARALLEL or MAP state (see ``fanout``); the join's records come along."""
+        run = FanoutRun(
+            tenant_id=self._input.tenant_id,
+            run_id=self._input.run_id,
+            plan=self._require_plan(),
+            revision=self._revision,
+            records=records,
+        )
+        try:
+            following: tuple[str, list[Record]] = await self._race(run_fanout(run, state))
+        except FanoutFailed as failure:
+            self._revision = run.revision
+            raise _Failed(state, failure.message, failure.records) from None
+        self._revision = run.revision
+        return following
 
     async def _follow(self, result: StepResult) -> tuple[str, list[Record]] | None:
         """Act on a step's outcome.

@@ -1,0 +1,163 @@
+"""The activities of fan-out states: run a part of a branch or item, count a MAP's items.
+
+A branch step reads the context the run had when the fan-out began (its revision is
+fixed until the join), adds the pending records and the path's outputs so far, runs a
+state and the pure states after it, and answers their outputs. It never writes the
+store: branches running side by side would otherwise race for the same document. The
+run writes every output once, with the step after the join.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from drift_models import (
+    MAP_INDEX,
+    MAP_ITEM,
+    NodeDefinition,
+    PathNotFoundError,
+    RunContext,
+    WorkflowDefinition,
+    parameter_ref,
+)
+from drift_nodes import NodeError, NodeResult
+from drift_worker.engine_store import EngineStore
+from drift_worker.fanout_plan import ACTIVITY_BRANCH, ACTIVITY_MAP_SIZE, BranchRequest, BranchResult
+from drift_worker.heartbeat import heartbeating
+from drift_worker.metrics import Metrics
+from drift_worker.outcomes import node_failure
+from drift_worker.plan import StepRequest
+from drift_worker.store_guard import StoreOutages, start_attempt
+
+__all__ = ["BranchActivities"]
+
+_CHAIN_LIMIT = 64
+_REFUSED = "shows a view, waits, starts a child run or ends the run"
+
+
+def _permanent(message: str) -> ApplicationError:
+    return ApplicationError(message, type="PermanentNodeError", non_retryable=True)
+
+
+class BranchActivities:
+    """The fan-out activities; :class:`~drift_worker.activities.EngineActivities` has them.
+
+    The attributes and the two methods below are the engine's own (declared here so
+    this part reads on its own).
+    """
+
+    _store: EngineStore
+    _metrics: Metrics
+    outages: StoreOutages
+
+    def _node_type(self, name: str, definition: NodeDefinition) -> Any:
+        raise NotImplementedError
+
+    async def _execute(
+        self,
+        request: StepRequest,
+        *,
+        workflow: WorkflowDefinition,
+        name: str,
+        definition: NodeDefinition,
+        node_type: Any,
+        context: RunContext,
+        overrides: dict[str, Any] | None = None,
+    ) -> NodeResult:
+        raise NotImplementedError
+
+    @activity.defn(name=ACTIVITY_MAP_SIZE)
+    async def map_size(self, request: BranchRequest) -> int:
+        """How many items the list of MAP state ``request.owner`` has."""
+        start_attempt()
+        workflow, context = await self._branch_context(request.step)
+        return len(_items(workflow, request.owner, context))
+
+    @activity.defn(name=ACTIVITY_BRANCH)
+    async def branch(self, request: BranchRequest) -> BranchResult:
+        """Run a state of a branch (or item) and the pure states after it; write nothing."""
+        start_attempt()
+        done = await heartbeating(self._branch(request), self._metrics)
+        return msgspec.structs.replace(done, owner=request.owner, item_index=request.item_index)
+
+    async def _branch_context(self, step: StepRequest) -> tuple[WorkflowDefinition, RunContext]:
+        workflow = await self._store.workflow(step)
+        record = await self._store.context(step.tenant_id, step.run_id, step.revision)
+        self.outages.succeeded(step.tenant_id, step.run_id)
+        # A copy: the cached document is shared by every branch running on this worker.
+        shared = record.context
+        context = RunContext(global_=dict(shared.global_), enum_store=shared.enum_store)
+        for item in step.records:
+            context.global_[item.key] = item.value
+        return workflow, context
+
+    async def _branch(self, request: BranchRequest) -> BranchResult:
+        step = request.step
+        workflow, context = await self._branch_context(step)
+        if request.item_index is not None:
+            items = _items(workflow, request.owner, context)
+            if request.item_index >= len(items):
+                msg = f"MAP {request.owner!r} has no item {request.item_index} any more"
+                raise _permanent(msg)
+            context.global_[MAP_ITEM] = items[request.item_index]
+            context.global_[MAP_INDEX] = request.item_index
+        outputs: list[tuple[str, Any]] = []
+        name = step.state
+        while True:
+            definition = await self._store.definition(step, workflow, name)
+            node_type = self._node_type(name, definition)
+            if outputs and (not node_type.pure or len(outputs) >= _CHAIN_LIMIT):
+                return BranchResult(outputs=outputs, next_state=name)
+            try:
+                result = await self._execute(
+                    msgspec.structs.replace(step, state=name),
+                    workflow=workflow,
+                    name=name,
+                    definition=definition,
+                    node_type=node_type,
+                    context=context,
+                )
+            except NodeError as error:
+                if not outputs:
+                    raise node_failure(error) from None
+                # Run the failing state on its own, with its own retry policy.
+                return BranchResult(outputs=outputs, next_state=name)
+            outputs.append((name, result.output))
+            context.set_output(name, result.output)
+            if (
+                result.is_terminal
+                or result.wait is not None
+                or result.child is not None
+                or result.view is not None
+            ):
+                msg = f"{name!r} {_REFUSED}, which a branch or MAP item cannot do"
+                return BranchResult(outputs=outputs, error=msg)
+            following = result.next_node or workflow.states[name].next_node
+            if following is None:
+                return BranchResult(outputs=outputs)
+            name = following
+
+
+def _items(workflow: WorkflowDefinition, owner: str, context: RunContext) -> list[Any]:
+    spec = workflow.states[owner].map
+    if spec is None:
+        msg = f"{owner!r} is not a MAP state"
+        raise _permanent(msg)
+    ref = parameter_ref(spec.items)
+    if ref is None:  # pragma: no cover - the DSL requires a $.-path
+        msg = f"MAP {owner!r}: items {spec.items!r} is not a $.-path"
+        raise _permanent(msg)
+    try:
+        items = context.lookup(ref.path)
+    except PathNotFoundError as error:
+        msg = f"MAP {owner!r}: {spec.items} cannot be read: {error.reason}"
+        raise _permanent(msg) from None
+    if not isinstance(items, list):
+        kind = type(items).__name__
+        msg = f"MAP {owner!r}: {spec.items} is a {kind}, not a list of items"
+        raise _permanent(msg)
+    return items
