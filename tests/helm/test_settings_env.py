@@ -136,6 +136,7 @@ def _expected_api() -> ApiSettings:
         overload_retry_after_seconds=2,
         late_answer_seconds=1.5,
         max_body_bytes=8388608,
+        max_redrives=3,
         auth=False,
         bootstrap_api_key="bootstrap-key-value",
         api_keys=[API_KEY_ENTRY, "globex:k2:" + "cd" * 32],

@@ -94,6 +94,7 @@ EVERYTHING: Final[dict[str, Any]] = {
             "overloadRetryAfterSeconds": 2,
             "lateAnswerSeconds": 1.5,
             "maxBodyBytes": 8388608,
+            "maxRedrives": 3,
             "auth": False,
             "apiKeyCacheSeconds": 30,
             "corsOrigins": ["https://console.example.com", "https://admin.example.com"],
