@@ -6,7 +6,9 @@ API's checks (drift-nodes' script compiler included), as ``drift dev`` seeds.
 
 from __future__ import annotations
 
+import io
 import json
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,6 +16,7 @@ import pytest
 
 from drift_api import ApiSettings
 from drift_cli.client import ApiClient, Connection
+from drift_cli.commands import ApplyOptions, apply
 from drift_cli.rest_target import RestApplyTarget
 from drift_models import NodeDefinition, NodeTypes, WorkflowDefinition
 from drift_models.apply import ApplyRefusedError, ApplyTarget, apply_definitions, in_apply_order
@@ -141,3 +144,23 @@ async def test_a_node_definition_the_api_would_not_save_is_refused_by_both_alike
     assert str(by_rest) == str(by_store)
     assert await rest.read("node", broken.id, "SNAPSHOT") is None
     assert await local.read("node", broken.id, "SNAPSHOT") is None
+
+
+async def test_drift_apply_prints_the_problems_and_exits_1_for_a_draft_with_errors(
+    rest: RestApplyTarget, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "broken"
+    shutil.copytree(EXAMPLES / "refund", folder)
+    raw = json.loads((folder / "workflows" / "refund.json").read_text())
+    raw["states"][raw["startNode"]]["resourceId"] = "no-such-node"
+    (folder / "workflows" / "refund.json").write_text(json.dumps(raw))
+    out = io.StringIO()
+
+    code = await apply(rest.api, [folder], NODE_TYPES, ApplyOptions(activate=True), out)
+
+    assert code == 1
+    stderr = capsys.readouterr().err
+    assert "drift apply: workflow 'refund' cannot be published: fix its errors first" in stderr
+    assert "no-such-node" in stderr
+    assert "created workflow refund" in out.getvalue()
+    assert "published workflow refund" not in out.getvalue()
