@@ -15,13 +15,15 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
+import msgspec
 import pytest
 from litestar import Litestar
 from temporalio.client import Client
 
 from drift_api import ApiSettings, connect_temporal, create_app
+from drift_api.main import serving
 from drift_nodes import HttpSettings, NodeSettings
-from drift_worker.devserver import DevServer
+from drift_worker.devserver import DevServer, free_port
 from drift_worker.runtime import RunningWorker
 from tests.api.harness import (
     BOOTSTRAP_KEY,
@@ -113,3 +115,30 @@ def api(http: httpx.AsyncClient, tenant: str) -> Api:
 async def examples(api: Api) -> Api:
     await publish_examples(api)
     return api
+
+
+@pytest.fixture
+async def served(
+    worker: RunningWorker, settings: ApiSettings, store_url: str
+) -> AsyncIterator[ApiSettings]:
+    """The API served for real (granian on loopback ports) over the worker's store."""
+    del worker  # runs the examples in the background
+    real = msgspec.structs.replace(
+        settings,
+        store_url=store_url,
+        host="127.0.0.1",
+        app_port=free_port(),
+        admin_port=free_port(),
+        metrics_port=free_port(),
+        # A start that waits longer answers 202; the fuzzer allows 10 s per response.
+        sync_timeout_seconds=5,
+    )
+    async with serving(real):
+        async with httpx.AsyncClient() as probe:
+            for _ in range(100):
+                try:
+                    await probe.get(f"http://127.0.0.1:{real.admin_port}/healthz")
+                    break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.05)
+        yield real

@@ -22,9 +22,6 @@ from hypothesis import strategies as st
 from drift_api import ApiSettings
 from drift_nodes.testing import SHAPES, WRAPPERS, huge_cases, nest
 from tests.api.harness import Api, tenant_key
-from tests.api.test_server import served
-
-__all__ = ["served"]  # the fixture: granian serving the API on loopback ports
 
 BODY_LIMIT = 4 * 1024 * 1024
 ISSUE_CHAIN = "1+" * 100_000 + "1"  # 200 KB: killed the API in the compile check

@@ -6,46 +6,15 @@ import asyncio
 import os
 import re
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
-import msgspec
-import pytest
 
 from drift_api import ApiSettings
-from drift_api.main import serving
-from drift_worker.devserver import DevServer, free_port
-from drift_worker.runtime import RunningWorker
+from drift_worker.devserver import DevServer
 from tests.api.harness import Api, publish_examples, tenant_key
 
 FUZZ_EXAMPLES = int(os.environ.get("DRIFT_FUZZ_EXAMPLES", "15"))
-
-
-@pytest.fixture
-async def served(
-    worker: RunningWorker, settings: ApiSettings, store_url: str
-) -> AsyncIterator[ApiSettings]:
-    del worker  # runs the examples in the background
-    real = msgspec.structs.replace(
-        settings,
-        store_url=store_url,
-        host="127.0.0.1",
-        app_port=free_port(),
-        admin_port=free_port(),
-        metrics_port=free_port(),
-        # A start that waits longer answers 202; the fuzzer allows 10 s per response.
-        sync_timeout_seconds=5,
-    )
-    async with serving(real):
-        async with httpx.AsyncClient() as probe:
-            for _ in range(100):
-                try:
-                    await probe.get(f"http://127.0.0.1:{real.admin_port}/healthz")
-                    break
-                except httpx.TransportError:
-                    await asyncio.sleep(0.05)
-        yield real
 
 
 async def test_probes_metrics_and_a_run_over_real_http(

@@ -16,7 +16,6 @@ from temporalio.client import (
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
 from drift_api.run_attributes import close_cancelled, start_attributes, start_memo
-from drift_cli.seed import seed_definitions
 from drift_models import (
     EventSignal,
     NodeTypes,
@@ -31,6 +30,7 @@ from drift_models import (
     load_definitions,
     temporal_workflow_id,
 )
+from drift_models.apply import apply_definitions, in_apply_order
 from drift_models.engine import (
     QUERY_STATE,
     SIGNAL_EVENT,
@@ -40,7 +40,9 @@ from drift_models.engine import (
     UPDATE_UTILITY,
     WORKFLOW_NAME,
 )
+from drift_nodes import check_script
 from drift_store import ContextRecord, Store
+from drift_store.apply_target import StoreApplyTarget
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 EXAMPLE_FOLDERS = ("refund", "account-verification", "appointment", "order-checks")
@@ -50,7 +52,8 @@ async def publish_examples(store: Store, tenant: str, node_types: NodeTypes) -> 
     """Put, publish and (for workflows) activate every example definition."""
     files = load_definitions([EXAMPLES / name for name in EXAMPLE_FOLDERS], node_types)
     assert files.problems == [], files.problems
-    await seed_definitions(store.definitions, tenant, files)
+    target = StoreApplyTarget(store.definitions, tenant, check_script=check_script)
+    await apply_definitions(target, in_apply_order(files))
 
 
 @dataclass

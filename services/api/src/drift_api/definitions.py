@@ -9,35 +9,30 @@ request and builds a workflow's graph for its picture.
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any, Final, cast
+from typing import Final, cast
 
 import msgspec
 
 from drift_api.problems import ApiError
 from drift_models import (
     NodeDefinition,
-    NodeResolver,
     NodeTypes,
     Pointer,
     Problem,
     ScriptChecker,
-    VersionRef,
     WorkflowDefinition,
     WorkflowGraph,
     has_errors,
     resolve_states,
-    validate_node_definition,
-    validate_workflow,
 )
 from drift_store import (
     Definition,
     DefinitionCache,
     DefinitionKind,
-    DefinitionNotFoundError,
     DefinitionStore,
     StoredDefinition,
 )
+from drift_store.definition_checks import definition_problems, node_resolver
 
 __all__ = ["DefinitionService"]
 
@@ -79,36 +74,10 @@ class DefinitionService:
         return self.node_types.decode_workflow(body)
 
     async def problems(self, tenant: str, definition: Definition) -> list[Problem]:
-        """Every problem of ``definition``, errors and warnings.
-
-        The checks run on a worker thread: compiling the scripts of a large document
-        takes up to about a second, which must not stall the event loop's other requests.
-        """
-        if isinstance(definition, NodeDefinition):
-            return await asyncio.to_thread(
-                validate_node_definition, definition, check_script=self._check_script
-            )
-        resolver = await self._resolver(tenant, definition)
-        return await asyncio.to_thread(
-            validate_workflow, definition, resolver, check_script=self._check_script
+        """Every problem of ``definition``, errors and warnings (nodes read through the cache)."""
+        return await definition_problems(
+            self.cache, tenant, definition, check_script=self._check_script
         )
-
-    async def _resolver(self, tenant: str, workflow: WorkflowDefinition) -> NodeResolver:
-        found: dict[tuple[str, Any], NodeDefinition | None] = {}
-        for _, resource_id, version in workflow.node_references():
-            if (resource_id, version) in found:
-                continue
-            try:
-                stored = await self.cache.get_node(tenant, resource_id, version)
-            except DefinitionNotFoundError:
-                found[resource_id, version] = None
-            else:
-                found[resource_id, version] = stored.definition
-
-        def resolve(node_id: str, version: VersionRef) -> NodeDefinition | None:
-            return found.get((node_id, version))
-
-        return resolve
 
     # -- writes ----------------------------------------------------------------------
 
@@ -175,7 +144,7 @@ class DefinitionService:
 
         A reference that resolves to nothing is left as it is.
         """
-        resolver = await self._resolver(tenant, workflow)
+        resolver = await node_resolver(self.cache, tenant, workflow)
         states = dict(workflow.states)
         for name, state in workflow.states.items():
             if state.resource_id is None or state.node_definition is not None:
@@ -187,7 +156,7 @@ class DefinitionService:
 
     async def graph(self, tenant: str, workflow: WorkflowDefinition) -> WorkflowGraph:
         """The workflow's graph, with the node definitions its states use."""
-        resolver = await self._resolver(tenant, workflow)
+        resolver = await node_resolver(self.cache, tenant, workflow)
         return WorkflowGraph(workflow, resolve_states(workflow, resolver))
 
     async def workflow(

@@ -15,10 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-import msgspec
-
 from drift_cli.client import ApiClient, ApiFailure
-from drift_models import NodeDefinition, NodeTypes, WorkflowDefinition, load_definitions
+from drift_cli.rest_target import KIND_PATHS, RestApplyTarget, version_of
+from drift_models import NodeTypes, load_definitions
+from drift_models.apply import (
+    ApplyChange,
+    ApplyRefusedError,
+    apply_definitions,
+    in_apply_order,
+)
 
 __all__ = [
     "ApplyOptions",
@@ -36,7 +41,6 @@ __all__ = [
 
 EXIT_OK = 0
 EXIT_FAILED = 1
-_KIND_PATHS = {"node": "/nodeDefinition", "workflow": "/workflowDefinition"}
 
 
 def _emit(out: TextIO, value: Any) -> None:
@@ -60,10 +64,6 @@ class ApplyOptions:
     changes: list[str] = field(default_factory=list)
 
 
-def _normalised(document: NodeDefinition | WorkflowDefinition) -> bytes:
-    return msgspec.json.encode(msgspec.structs.replace(document, version="SNAPSHOT"))
-
-
 async def apply(
     api: ApiClient,
     paths: Sequence[Path],
@@ -73,113 +73,40 @@ async def apply(
     *,
     as_json: bool = False,
 ) -> int:
-    """Write (and optionally publish and activate) what the files hold; show what changed."""
+    """Write (and optionally publish and activate) what the files hold; show what changed.
+
+    A definition the API would refuse (a draft with errors) stops the apply with its
+    problems on stderr and exit code 1; what came before it stays applied.
+    """
     files = load_definitions(paths, node_types)
     if files.problems:
         for problem in files.problems:
             sys.stderr.write(f"{problem}\n")
         return EXIT_FAILED
-    plan: list[tuple[str, NodeDefinition | WorkflowDefinition]] = [
-        ("node", n) for _, n in files.nodes
-    ]
-    plan.extend(("workflow", w) for _, w in files.workflows)
-    for kind, document in plan:
-        await _apply_one(
-            api,
-            kind=kind,
-            document=document,
-            node_types=node_types,
-            options=options,
-            out=out,
-            quiet=as_json,
+
+    def note(change: ApplyChange) -> None:
+        options.changes.append(str(change))
+        if not as_json:
+            out.write(f"{change}\n")
+
+    try:
+        await apply_definitions(
+            RestApplyTarget(api, node_types),
+            in_apply_order(files),
+            publish=options.publish,
+            activate=options.activate,
+            on_change=note,
         )
+    except ApplyRefusedError as refusal:
+        sys.stderr.write(f"drift apply: {refusal.describe()}\n")
+        if as_json:
+            _emit(out, {"changes": options.changes, "refused": refusal.definition_id})
+        return EXIT_FAILED
     if as_json:
         _emit(out, {"changes": options.changes})
     elif not options.changes:
         out.write("nothing to change\n")
     return EXIT_OK
-
-
-async def _apply_one(
-    api: ApiClient,
-    *,
-    kind: str,
-    document: NodeDefinition | WorkflowDefinition,
-    node_types: NodeTypes,
-    options: ApplyOptions,
-    out: TextIO,
-    quiet: bool,
-) -> None:
-    base = _KIND_PATHS[kind]
-    body = msgspec.to_builtins(msgspec.structs.replace(document, version="SNAPSHOT"))
-
-    def note(change: str) -> None:
-        options.changes.append(change)
-        if not quiet:
-            out.write(change + "\n")
-
-    stored = await _fetch(api, f"{base}/{document.id}", "SNAPSHOT", node_types, kind)
-    if stored is None:
-        await api.call("POST", base, body=body)
-        note(f"created {kind} {document.id}")
-    elif stored != _normalised(document):
-        await api.call("PUT", f"{base}/{document.id}", body=body)
-        note(f"updated {kind} {document.id}")
-    if not (options.publish or options.activate):
-        return
-    latest = await _fetch(api, f"{base}/{document.id}", "LATEST", node_types, kind)
-    number: int | None = None
-    if latest is None or latest != _normalised(document):
-        _, published = await api.call("POST", f"{base}/{document.id}/publish")
-        number = _version_of(published)
-        note(f"published {kind} {document.id} v{number}")
-    if options.activate and kind == "workflow":
-        if number is None:
-            _, current = await api.call(
-                "GET", f"{base}/{document.id}", params={"version": "LATEST"}
-            )
-            number = _version_of(current)
-        _, pointers = await api.call("GET", f"{base}/{document.id}/versions")
-        if _active_of(pointers) != number:
-            await api.call("POST", f"{base}/{document.id}/activate", body={"version": number})
-            note(f"activated workflow {document.id} v{number}")
-
-
-async def _fetch(
-    api: ApiClient, path: str, version: str, node_types: NodeTypes, kind: str
-) -> bytes | None:
-    try:
-        _, body = await api.call("GET", path, params={"version": version})
-    except ApiFailure as failure:
-        if failure.status == 404:  # noqa: PLR2004 - not there yet
-            return None
-        raise
-    document = body.get("definition", body) if isinstance(body, dict) else body
-    raw = json.dumps(document).encode()
-    decoded = node_types.decode_workflow(raw) if kind == "workflow" else node_types.decode_node(raw)
-    return _normalised(decoded)
-
-
-def _version_of(body: Any) -> int:
-    if isinstance(body, dict):
-        if isinstance(body.get("version"), int):
-            return int(body["version"])
-        inner = body.get("definition")
-        if isinstance(inner, dict) and isinstance(inner.get("version"), int):
-            return int(inner["version"])
-    msg = f"the API answered no version number: {body!r}"
-    raise ApiFailure(500, msg)
-
-
-def _active_of(history: Any) -> int | None:
-    if isinstance(history, dict) and isinstance(history.get("active"), int):
-        return int(history["active"])
-    items = history.get("versions", history) if isinstance(history, dict) else history
-    if isinstance(items, list):
-        for item in items:
-            if isinstance(item, dict) and item.get("isActive"):
-                return int(item["version"])
-    return None
 
 
 # ---------------------------------------------------------------------- definitions
@@ -189,11 +116,11 @@ async def publish(
     api: ApiClient, kind: str, definition_id: str, out: TextIO, *, as_json: bool
 ) -> int:
     """Publish a draft as its next version."""
-    _, body = await api.call("POST", f"{_KIND_PATHS[kind]}/{definition_id}/publish")
+    _, body = await api.call("POST", f"{KIND_PATHS[kind]}/{definition_id}/publish")
     if as_json:
         _emit(out, body)
     else:
-        out.write(f"published {kind} {definition_id} v{_version_of(body)}\n")
+        out.write(f"published {kind} {definition_id} v{version_of(body)}\n")
     return EXIT_OK
 
 

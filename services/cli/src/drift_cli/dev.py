@@ -39,11 +39,12 @@ from drift_cli.existing_temporal import (
     check_reachable,
     existing_temporal,
 )
-from drift_cli.seed import seed_definitions
 from drift_cli.supervisor import Child, RestartPolicy, Supervisor, describe_exit, log_tail
 from drift_models import load_definitions
-from drift_nodes import discover_nodes
+from drift_models.apply import ApplyRefusedError, apply_definitions, in_apply_order
+from drift_nodes import check_script, discover_nodes
 from drift_store import open_store
+from drift_store.apply_target import StoreApplyTarget
 from drift_worker.devserver import DevServer, DevServerError, port_is_free
 
 __all__ = ["DevError", "DevOptions", "run_dev"]
@@ -370,7 +371,12 @@ async def _load_examples(options: DevOptions, store_url: str) -> str:
         msg = f"the examples cannot be read: {first} ({len(files.problems)} problems)"
         raise DevError(msg)
     async with open_store(store_url, node_types=registry.node_types) as store:
-        report = await seed_definitions(store.definitions, options.tenant, files)
+        target = StoreApplyTarget(store.definitions, options.tenant, check_script=check_script)
+        try:
+            report = await apply_definitions(target, in_apply_order(files))
+        except ApplyRefusedError as refusal:
+            msg = f"the examples cannot be published: {refusal.describe()}"
+            raise DevError(msg) from None
     return report.summary()
 
 
