@@ -19,6 +19,8 @@ from drift_models.versions import VersionRef
 from drift_models.views import ViewResponse
 
 __all__ = [
+    "CLAIM_ENCODING",
+    "CLAIM_KEY",
     "QUERY_STATE",
     "SIGNAL_EVENT",
     "UPDATE_RESUME",
@@ -49,6 +51,10 @@ SIGNAL_EVENT: Final = "drift.event"
 """Signal: an event a WAIT node may be waiting for."""
 QUERY_STATE: Final = "drift.state"
 """Query: the run's current state, without waiting."""
+CLAIM_ENCODING: Final = "binary/drift-claim"
+"""The ``encoding`` metadata of a payload that stands for a blob (the claim check)."""
+CLAIM_KEY: Final = "drift-blob"
+"""The metadata entry of such a payload that names the blob (its SHA-256, hex)."""
 
 
 def temporal_workflow_id(tenant_id: str, run_id: str) -> str:

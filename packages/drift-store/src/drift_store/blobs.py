@@ -25,6 +25,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Final, Protocol, TypeVar
 
+from drift_models.engine import CLAIM_ENCODING, CLAIM_KEY
 from drift_store.errors import (
     BackendUnavailableError,
     InvalidKeyError,
@@ -45,10 +46,6 @@ __all__ = [
 ]
 
 BLOB_TABLE: Final = "BlobHB"
-CLAIM_ENCODING: Final = "binary/drift-claim"
-"""The ``encoding`` metadata of a payload that stands for a blob."""
-CLAIM_KEY: Final = "drift-blob"
-"""The metadata entry of such a payload that names the blob (its SHA-256, hex)."""
 DEFAULT_CLAIM_THRESHOLD: Final = 128 * 1024
 """Payloads above this many bytes are checked in (Temporal warns from 512 KiB)."""
 

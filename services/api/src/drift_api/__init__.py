@@ -1,9 +1,10 @@
 """The Drift REST service: definitions, runs, sync and async modes.
 
 :func:`create_app` builds the Litestar application from a store, a Temporal client and
-:class:`ApiSettings`; :func:`connect_temporal` connects the client the way the API
-needs it; the ``drift-api`` command (:mod:`drift_api.main`) serves the app, the admin
-probes and the metrics.
+:class:`ApiSettings`; :func:`connect_temporal` (the engine contract's, from
+:mod:`drift_models.temporal`) connects the client the way the API needs it; the
+``drift-api`` command (:mod:`drift_api.main`) serves the app, the admin probes and the
+metrics.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from drift_api.admin import create_admin_app, create_metrics_app
 from drift_api.app import create_app
 from drift_api.auth import ApiKeys, Caller, hash_api_key, new_api_key
 from drift_api.settings import ApiSettings
-from drift_api.temporal import DATA_CONVERTER, connect_temporal
+from drift_models.temporal import DATA_CONVERTER, connect_temporal
 
 #: The installed distribution's version: pyproject.toml is its one source.
 __version__ = importlib.metadata.version("drift-api")

@@ -13,10 +13,8 @@ health is probed in the background (so a probe never waits on a dependency), sho
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Final
 
 from litestar import Litestar, Response, get
@@ -26,6 +24,8 @@ from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 from temporalio.client import Client
 
 from drift_api.bodies import HealthBody
+from drift_models import health
+from drift_models.health import UP
 from drift_store import Store, connect_redis
 
 if TYPE_CHECKING:
@@ -33,13 +33,10 @@ if TYPE_CHECKING:
 
 __all__ = ["DependencyMonitor", "create_admin_app", "create_metrics_app", "dependency_probes"]
 
-_LOG = logging.getLogger(__name__)
 _PROBE_TIMEOUT: Final = 2.0
 _PROBE_INTERVAL: Final = 5.0
 _PROBE_TENANT: Final = "drift-readiness"
-UP: Final = "ok"
-
-Probe = Callable[[], Awaitable[object]]
+Probe = health.DependencyProbe
 """A dependency check: returns when the dependency answered, raises otherwise."""
 
 DEPENDENCY_UP: Final = Gauge(
@@ -49,8 +46,12 @@ DEPENDENCY_UP: Final = Gauge(
 )
 
 
-class DependencyMonitor:
-    """Probes each dependency every few seconds and keeps the latest answers.
+def _report(dependency: str, state: str) -> None:
+    DEPENDENCY_UP.labels(dependency=dependency).set(1 if state == UP else 0)
+
+
+class DependencyMonitor(health.DependencyMonitor):
+    """:class:`drift_models.health.DependencyMonitor`, reporting to ``drift_api_dependency_up``.
 
     Args:
         probes: a probe per dependency name.
@@ -65,54 +66,12 @@ class DependencyMonitor:
         interval_seconds: float = _PROBE_INTERVAL,
         timeout_seconds: float = _PROBE_TIMEOUT,
     ) -> None:
-        self._probes = dict(probes)
-        self._interval = interval_seconds
-        self._timeout = timeout_seconds
-        self.states: dict[str, str] = dict.fromkeys(self._probes, "unknown: not probed yet")
-
-    async def probe_all(self) -> dict[str, str]:
-        """Run one round of probes; update :attr:`states` and the gauge."""
-        names = list(self._probes)
-        answers = await asyncio.gather(*(self._probe(name) for name in names))
-        for name, state in zip(names, answers, strict=True):
-            if state != self.states.get(name):
-                _LOG.log(
-                    logging.INFO if state == UP else logging.WARNING,
-                    "dependency %s: %s",
-                    name,
-                    state,
-                )
-            self.states[name] = state
-            DEPENDENCY_UP.labels(dependency=name).set(1 if state == UP else 0)
-        return dict(self.states)
-
-    async def _probe(self, name: str) -> str:
-        try:
-            async with asyncio.timeout(self._timeout):
-                await self._probes[name]()
-        except TimeoutError:
-            return f"down: no answer within {self._timeout:g} s"
-        except Exception as error:  # noqa: BLE001 - any failure means the dependency is down
-            return f"down: {type(error).__name__}: {error}"[:300]
-        return UP
-
-    async def run(self) -> None:
-        """Probe forever, one round every ``interval_seconds``."""
-        while True:
-            await asyncio.sleep(self._interval)
-            await self.probe_all()
-
-    @contextlib.asynccontextmanager
-    async def running(self) -> AsyncIterator[None]:
-        """Probe once (so readiness answers with real states), then keep probing."""
-        await self.probe_all()
-        task = asyncio.create_task(self.run())
-        try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        super().__init__(
+            probes,
+            interval_seconds=interval_seconds,
+            timeout_seconds=timeout_seconds,
+            report=_report,
+        )
 
 
 def dependency_probes(

@@ -41,7 +41,7 @@ from drift_api.run_list_routes import RunListController
 from drift_api.run_routes import RunController
 from drift_api.runs import RunGateway
 from drift_api.settings import ApiSettings
-from drift_api.temporal import with_claim_check
+from drift_models.temporal import with_claim_check
 from drift_nodes import NodeSettings, OutboundGuard, check_script
 from drift_store import (
     ClaimCheck,
@@ -93,7 +93,7 @@ def create_app(
     Args:
         store: definitions and run contexts (its node types decode request bodies).
         client: a Temporal client connected with
-            :data:`drift_api.temporal.DATA_CONVERTER` (see :func:`connect_temporal`); the
+            :data:`drift_models.temporal.DATA_CONVERTER` (see :func:`connect_temporal`); the
             app uses the same connection with the claim check over the store's blobs.
         settings: the API's settings.
         cache: the definition cache to read through; by default one is made over the

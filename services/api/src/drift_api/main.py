@@ -31,9 +31,9 @@ from drift_api.admin import create_admin_app, create_metrics_app
 from drift_api.app import create_app
 from drift_api.auth import hash_api_key, new_api_key
 from drift_api.settings import ApiSettings
-from drift_api.temporal import connect_temporal
 from drift_api.tracing import install_tracer_provider
 from drift_models.settings import SettingsError, load_settings
+from drift_models.temporal import connect_temporal
 from drift_nodes import NodeSettings, discover_nodes
 from drift_store import open_store, redis_address
 

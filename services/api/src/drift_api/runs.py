@@ -81,7 +81,7 @@ class RunGateway:
     """Drives one tenant's runs at a time through Temporal.
 
     Args:
-        client: the Temporal client (with :data:`drift_api.temporal.DATA_CONVERTER`).
+        client: the Temporal client (with :data:`drift_models.temporal.DATA_CONVERTER`).
         task_queue: where runs are scheduled.
         definitions: checks a workflow version before a run of it starts.
         contexts: the stored contexts, read when Temporal cannot answer.

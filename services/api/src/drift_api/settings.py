@@ -11,28 +11,23 @@ from typing import Annotated
 
 import msgspec
 
+from drift_models.engine_settings import EngineSettings, Port
+
 __all__ = ["ApiSettings"]
 
-Port = Annotated[int, msgspec.Meta(ge=0, le=65535)]
 
-
-class ApiSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+class ApiSettings(EngineSettings, kw_only=True, forbid_unknown_fields=True):
     """How the API connects and behaves.
 
+    Where Temporal, the store and Redis are, the listening address, the metrics port
+    and the log level are :class:`~drift_models.engine_settings.EngineSettings`' fields.
+    The API's Redis serves the definition cache's invalidation only; its
+    ``redis_sentinels`` are declared for the chart and not wired yet. ``host`` is where
+    its three servers listen.
+
     Attributes:
-        temporal_address: the Temporal frontend, ``host:port``.
-        temporal_namespace: the Temporal namespace.
-        task_queue: the task queue runs are started on (the workers' queue).
-        store_url: ``sqlite:///path``, ``sqlite://:memory:`` or ``hbase://host:port``.
-        redis_url: a plain Redis for the definition cache's invalidation, if any.
-        redis_sentinels: Sentinel addresses (``host:port``), instead of ``redis_url``
-            (declared for the chart; not wired yet).
-        redis_master: the Sentinel master's name.
-        redis_password: the Redis password, if any.
-        host: the address the three servers listen on.
         app_port: the REST API.
         admin_port: liveness and readiness (``/healthz``, ``/readyz``).
-        metrics_port: Prometheus metrics (``/metrics``); 0 turns the server off.
         sync_timeout_seconds: how long a sync call waits for the next stable point
             before it answers ``202`` with the run's current state.
         query_timeout_seconds: how long reading a run waits for Temporal's answer
@@ -60,21 +55,10 @@ class ApiSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
             tracer provider sends them).
         request_metrics: Prometheus counters and histograms of every request.
         default_page_size: items per page of a listing when the caller names none.
-        log_level: the Python log level.
     """
 
-    temporal_address: str = "127.0.0.1:7233"
-    temporal_namespace: str = "default"
-    task_queue: str = "drift"
-    store_url: str = "sqlite:///.drift/drift.db"
-    redis_url: str | None = None
-    redis_sentinels: list[str] = []
-    redis_master: str = "mymaster"
-    redis_password: str | None = None
-    host: str = "0.0.0.0"  # noqa: S104 - a service in a container listens on every address
     app_port: Port = 8000
     admin_port: Port = 8001
-    metrics_port: Port = 9090
     sync_timeout_seconds: Annotated[float, msgspec.Meta(gt=0, le=3600)] = 10.0
     query_timeout_seconds: Annotated[float, msgspec.Meta(gt=0, le=600)] = 5.0
     max_sync_waits: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 100
@@ -91,4 +75,3 @@ class ApiSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     tracing: bool = True
     request_metrics: bool = True
     default_page_size: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 50
-    log_level: str = "INFO"

@@ -17,21 +17,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
 
-__all__ = ["AdminServer", "DependencyProbe", "ReadinessCheck"]
+from drift_models import health
+from drift_models.health import UP
 
-_LOG = logging.getLogger(__name__)
-_UP = "ok"
+__all__ = ["AdminServer", "DependencyProbe", "ReadinessCheck"]
 
 ReadinessCheck = Callable[[], str | None]
 """Whether the process can do its work: ``None`` when it can, else why not."""
 
-DependencyProbe = Callable[[], Awaitable[object]]
+DependencyProbe = health.DependencyProbe
 """A dependency check: returns when the dependency answered, raises otherwise."""
 
 
@@ -62,21 +61,27 @@ class AdminServer:
         self._admin_port = admin_port
         self._metrics_port = metrics_port
         self._registry = registry
-        self._timeout = timeout_seconds
-        self._interval = interval_seconds
         self._readiness: list[ReadinessCheck] = []
         self._liveness: list[ReadinessCheck] = []
-        self._probes: dict[str, DependencyProbe] = {}
         self._runners: list[web.AppRunner] = []
-        self._monitor: asyncio.Task[None] | None = None
-        self._gauge = Gauge(
+        self._probing: asyncio.Task[None] | None = None
+        gauge = Gauge(
             "drift_worker_dependency_up",
             "1 when the dependency answered the worker's last probe, 0 when it did not.",
             ["dependency"],
             registry=registry,
         )
-        self.states: dict[str, str] = {}
+        self._monitor = health.DependencyMonitor(
+            interval_seconds=interval_seconds,
+            timeout_seconds=timeout_seconds,
+            report=lambda name, state: gauge.labels(dependency=name).set(int(state == UP)),
+        )
         self.started = False
+
+    @property
+    def states(self) -> dict[str, str]:
+        """The latest state of each dependency (``ok`` or ``down: …``)."""
+        return self._monitor.states
 
     def add_readiness(self, check: ReadinessCheck) -> None:
         """Add a condition of readiness (checked on every ``/readyz``, so it must be cheap)."""
@@ -88,20 +93,11 @@ class AdminServer:
 
     def add_dependency(self, name: str, probe: DependencyProbe) -> None:
         """Add a dependency whose health is probed and reported (never failing readiness)."""
-        self._probes[name] = probe
-        self.states[name] = "unknown: not probed yet"
+        self._monitor.add(name, probe)
 
     async def probe_dependencies(self) -> dict[str, str]:
         """Probe every dependency once; update :attr:`states` and the gauge."""
-        names = list(self._probes)
-        answers = await asyncio.gather(*(self._probe(name) for name in names))
-        for name, state in zip(names, answers, strict=True):
-            if state != self.states.get(name):
-                level = logging.INFO if state == _UP else logging.WARNING
-                _LOG.log(level, "dependency %s: %s", name, state)
-            self.states[name] = state
-            self._gauge.labels(dependency=name).set(1 if state == _UP else 0)
-        return dict(self.states)
+        return await self._monitor.probe_all()
 
     async def start(self) -> None:
         """Probe the dependencies once, bind the ports, start serving and probing."""
@@ -114,33 +110,18 @@ class AdminServer:
             metrics = web.Application()
             metrics.router.add_get("/metrics", self._metrics)
             await self._serve(metrics, self._metrics_port)
-        self._monitor = asyncio.create_task(self._keep_probing())
+        self._probing = asyncio.create_task(self._monitor.run())
 
     async def stop(self) -> None:
         """Stop probing and serving."""
-        if self._monitor is not None:
-            self._monitor.cancel()
+        if self._probing is not None:
+            self._probing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._monitor
-            self._monitor = None
+                await self._probing
+            self._probing = None
         for runner in self._runners:
             await runner.cleanup()
         self._runners.clear()
-
-    async def _probe(self, name: str) -> str:
-        try:
-            async with asyncio.timeout(self._timeout):
-                await self._probes[name]()
-        except TimeoutError:
-            return f"down: no answer within {self._timeout:g} s"
-        except Exception as error:  # noqa: BLE001 - any failure means the dependency is down
-            return f"down: {type(error).__name__}: {error}"[:300]
-        return _UP
-
-    async def _keep_probing(self) -> None:
-        while True:
-            await asyncio.sleep(self._interval)
-            await self.probe_dependencies()
 
     async def _serve(self, app: web.Application, port: int) -> None:
         runner = web.AppRunner(app, access_log=None)
@@ -164,7 +145,7 @@ class AdminServer:
             if reason is not None:
                 body = {"status": "not ready", "reason": reason, "checks": checks}
                 return web.json_response(body, status=503)
-        healthy = all(state == _UP for state in checks.values())
+        healthy = all(state == UP for state in checks.values())
         return web.json_response({"status": "ready" if healthy else "degraded", "checks": checks})
 
     async def _metrics(self, _: web.Request) -> web.Response:

@@ -19,6 +19,8 @@ from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.worker import Worker
 
 from drift_models import SIGNATURE_HEADER
+from drift_models.temporal import connect_temporal as connect_engine
+from drift_models.temporal import with_claim_check
 from drift_nodes import (
     NodeRegistry,
     NodeResources,
@@ -38,7 +40,6 @@ from drift_store import (
 )
 from drift_worker.activities import EngineActivities
 from drift_worker.callbacks import CallbackSender
-from drift_worker.converter import DATA_CONVERTER, data_converter
 from drift_worker.enum_store import EnumStore
 from drift_worker.events import RunEvents
 from drift_worker.fanout_batch import DriftMapBatchWorkflow
@@ -81,12 +82,11 @@ class RunningWorker:
 
 
 async def connect_temporal(settings: WorkerSettings) -> Client:
-    """A Temporal client with Drift's data converter."""
-    return await Client.connect(
-        settings.temporal_address,
-        namespace=settings.temporal_namespace,
-        data_converter=DATA_CONVERTER,
-    )
+    """A Temporal client with Drift's data converter.
+
+    The client carries no tracing interceptor: the worker's ``Worker`` carries it.
+    """
+    return await connect_engine(settings, tracing=False)
 
 
 def _blobs_of(store: Store) -> BlobStore | None:
@@ -107,9 +107,7 @@ def _with_claim_check(client: Client, store: Store) -> Client:
     except TypeError:
         _LOG.warning("the store %s keeps no blobs: big payloads ride in Temporal", store)
         return client
-    config = client.config()
-    config["data_converter"] = data_converter(ClaimCheck(blobs, patient=True))
-    return Client(**config)
+    return with_claim_check(client, ClaimCheck(blobs, patient=True))
 
 
 @contextlib.asynccontextmanager
