@@ -97,8 +97,13 @@ class _Sandbox:
             msg = "the script sandbox did not answer in time and was stopped"
             raise SandboxDiedError(msg, timed_out=True) from None
         except (asyncio.IncompleteReadError, ConnectionError, BrokenPipeError):
-            self.kill()
+            # Its pipe closed: it is dying. Wait for its status before any kill, since
+            # Popen.send_signal polls (reaps) a dead child first and asyncio's watcher
+            # then reports an unknown child as exit status 255.
             code = await self._exit_code()
+            if code is None:
+                self.kill()
+                code = await self._exit_code()
             msg = f"the script sandbox process died (exit status {code})"
             raise SandboxDiedError(msg, exit_status=code) from None
 
