@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,6 +133,16 @@ class Engine:
         return await self.handle(run_id).execute_update(  # type: ignore[no-any-return]
             UPDATE_STATE, result_type=WorkflowResponse
         )
+
+    async def history_event(self, run_id: str, attributes: str, seconds: float = 60.0) -> None:
+        """Return once the run's history holds an event with ``attributes`` (for example
+        ``timer_fired_event_attributes``): a long poll of the history, not a sleep."""
+        async with asyncio.timeout(seconds):
+            async for event in self.handle(run_id).fetch_history_events(wait_new_event=True):
+                if event.HasField(attributes):
+                    return
+        msg = f"run {run_id} closed without a {attributes} event"
+        raise AssertionError(msg)
 
     async def event(self, run_id: str, name: str, payload: Any) -> None:
         await self.handle(run_id).signal(SIGNAL_EVENT, EventSignal(name=name, payload=payload))

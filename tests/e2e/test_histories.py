@@ -8,7 +8,6 @@ replays them on every run: a change that would break running instances fails the
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 import os
@@ -97,7 +96,7 @@ async def test_appointment_histories_replay(engine: Engine) -> None:
         "remindAt": moment.isoformat(),
     }
     await engine.start("appointment", params, run_id="h-book")
-    await asyncio.sleep(1.5)
+    await engine.history_event("h-book", "timer_fired_event_attributes")  # the reminder is due
     await engine.event("h-book", "documentsUploaded", {"files": 1})
     await engine.result("h-book")
     await replay_and_keep(engine, "h-book", "appointment")
