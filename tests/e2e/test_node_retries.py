@@ -64,14 +64,22 @@ async def flaky() -> AsyncIterator[FlakyService]:
     await running.stop()
 
 
-def _calling(url: str, workflow_id: str, retry: dict[str, Any]) -> dict[str, Any]:
-    """A workflow of one HTTP call: OK with the answer's hit number, or GAVE_UP."""
+def _calling(
+    url: str, workflow_id: str, retry: dict[str, Any] | None, **config: Any
+) -> dict[str, Any]:
+    """A workflow of one HTTP call: OK with the answer's hit number, or GAVE_UP.
+
+    ``retry=None`` leaves the node on the HTTP type's default policy.
+    """
+    node = _node("HTTP", "call", {"url": url, **config})
+    if retry is not None:
+        node["retry"] = retry
     return {
         "id": workflow_id,
         "startNode": "call",
         "states": {
             "call": {
-                "nodeDefinition": {**_node("HTTP", "call", {"url": url}), "retry": retry},
+                "nodeDefinition": node,
                 "nextNode": "done",
                 "onError": "gave-up",
             },
@@ -138,3 +146,38 @@ async def test_a_single_attempt_policy_is_never_retried(
     final = await engine.start("flaky-once", {}, run_id="retry-once")
     assert final.disposition == "GAVE_UP"
     assert flaky.hits == 1
+
+
+async def test_the_http_default_policy_makes_four_attempts(
+    engine: Engine, flaky: FlakyService
+) -> None:
+    flaky.answers = [503, 503, 503, 503, 503]
+    await _publish(engine, _calling(flaky.url, "flaky-default", None))
+    final = await engine.start("flaky-default", {}, run_id="retry-default")
+    assert final.disposition == "GAVE_UP"
+    assert flaky.hits == 4  # HttpNodeType.default_retry: 4 attempts in all
+
+
+@pytest.mark.parametrize(
+    ("retryable", "answers", "disposition", "hits"),
+    [
+        ([], [503], "GAVE_UP", 1),  # nothing is retryable: a 503 is final
+        ([404], [404], "OK", 2),  # a 404 named retryable is tried again
+        (["4xx"], [409, 418], "OK", 3),
+    ],
+)
+async def test_retryable_statuses_decide_what_is_tried_again(
+    engine: Engine,
+    flaky: FlakyService,
+    *,
+    retryable: list[Any],
+    answers: list[int],
+    disposition: str,
+    hits: int,
+) -> None:
+    flaky.answers = list(answers)
+    document = _calling(flaky.url, "flaky-statuses", FAST_THREE, retryableStatuses=retryable)
+    await _publish(engine, document)
+    final = await engine.start("flaky-statuses", {}, run_id="retry-statuses")
+    assert final.disposition == disposition
+    assert flaky.hits == hits
