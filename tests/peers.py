@@ -21,14 +21,24 @@ Services = DemoServices
 
 @dataclass
 class CallbackReceiver:
-    """A local HTTP server that records callbacks and checks their signatures."""
+    """A local HTTP server that records callbacks and checks their signatures.
+
+    ``answers`` scripts the receiver: each request takes the next status from it (and
+    is not recorded as received unless that status is 2xx); once it is empty, requests
+    are accepted with 204. ``attempts`` lists the sequence header of every request that
+    came in, refused or not. While ``gate`` is set and not open, requests wait for it.
+    """
 
     secret: str = CALLBACK_SECRET
     received: list[dict[str, Any]] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)
+    answers: list[int] = field(default_factory=list)
+    attempts: list[str | None] = field(default_factory=list)
+    gate: asyncio.Event | None = None
     runner: web.AppRunner | None = None
     port: int = 0
     _arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    _knocked: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def url(self) -> str:
@@ -36,11 +46,18 @@ class CallbackReceiver:
 
     async def handle(self, request: web.Request) -> web.Response:
         body = await request.read()
+        self.attempts.append(request.headers.get("X-Drift-Sequence"))
+        self._knocked.set()
+        if self.gate is not None:
+            await self.gate.wait()
         try:
             verify_callback(self.secret, body, request.headers.get("X-Drift-Signature"))
         except SignatureError as error:
             self.rejected.append(str(error))
             return web.Response(status=401)
+        status = self.answers.pop(0) if self.answers else 204
+        if not 200 <= status < 300:
+            return web.Response(status=status)
         self.received.append(
             {
                 "body": await request.json(),
@@ -49,7 +66,14 @@ class CallbackReceiver:
             }
         )
         self._arrived.set()
-        return web.Response(status=204)
+        return web.Response(status=status)
+
+    async def wait_for_attempts(self, count: int, seconds: float = 20.0) -> None:
+        """Return once ``count`` requests have come in (answered or still waiting)."""
+        async with asyncio.timeout(seconds):
+            while len(self.attempts) < count:
+                self._knocked.clear()
+                await self._knocked.wait()
 
     async def wait_for(self, run_id: str, status: str, seconds: float = 20.0) -> dict[str, Any]:
         async with asyncio.timeout(seconds):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import (
     Client,
     WithStartWorkflowOperation,
@@ -135,6 +137,18 @@ class Engine:
         return await self.handle(run_id).execute_update(  # type: ignore[no-any-return]
             UPDATE_STATE, result_type=WorkflowResponse
         )
+
+    async def history_event(
+        self, run_id: str, kind: EventType.ValueType, seconds: float = 60.0
+    ) -> None:
+        """Return once the run's history holds an event of ``kind`` (for example
+        ``EventType.EVENT_TYPE_TIMER_FIRED``): a long poll of the history, not a sleep."""
+        async with asyncio.timeout(seconds):
+            async for event in self.handle(run_id).fetch_history_events(wait_new_event=True):
+                if event.event_type == kind:
+                    return
+        msg = f"run {run_id} closed without a {EventType.Name(kind)} event"
+        raise AssertionError(msg)
 
     async def event(self, run_id: str, name: str, payload: Any) -> None:
         await self.handle(run_id).signal(SIGNAL_EVENT, EventSignal(name=name, payload=payload))

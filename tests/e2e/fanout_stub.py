@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -36,6 +37,7 @@ class FanoutStub:
     cancelled: list[str] = field(default_factory=list)
     _runner: web.AppRunner | None = None
     _port: int = 0
+    _changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def url(self) -> str:
@@ -47,6 +49,14 @@ class FanoutStub:
         assert len(found) == 1, (key, found)
         return found[0]
 
+    async def until(self, check: Callable[[], bool], seconds: float = 20.0) -> None:
+        """Return once ``check()`` holds; it is tried again whenever a request starts,
+        ends or is cancelled (a wait on the stub's events, not a poll)."""
+        async with asyncio.timeout(seconds):
+            while not check():
+                self._changed.clear()
+                await self._changed.wait()
+
     async def _work(self, request: web.Request) -> web.Response:
         key = request.match_info["key"]
         delay = int(request.query.get("ms", "0")) / 1000
@@ -54,6 +64,7 @@ class FanoutStub:
         started = time.monotonic()
         self.in_flight += 1
         self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        self._changed.set()
         try:
             await asyncio.sleep(delay)
         except asyncio.CancelledError:
@@ -61,7 +72,9 @@ class FanoutStub:
             raise
         finally:
             self.in_flight -= 1
+            self._changed.set()
         self.visits.append(Visit(key, started, time.monotonic()))
+        self._changed.set()
         return web.json_response({"key": key}, status=status)
 
     async def start(self) -> None:

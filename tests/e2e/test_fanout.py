@@ -6,7 +6,6 @@ many were in flight at once), never on wall-clock thresholds.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -180,10 +179,7 @@ async def test_fail_fast_cancels_the_sibling_branches(engine: Engine, stub: Fano
     ended = await engine.result("par-ff")
     assert ended.workflow_status is RunStatus.FAILED, ended
     assert ended.current_node == "failed"
-    for _ in range(100):  # the cancel reaches the activity with its next heartbeat
-        if "c" in stub.cancelled:
-            break
-        await asyncio.sleep(0.1)
+    await stub.until(lambda: "c" in stub.cancelled)  # the cancel comes with a heartbeat
     assert stub.cancelled == ["c"]
     assert "c" not in [v.key for v in stub.visits]
     context = (await engine.context("par-ff")).context.global_
@@ -359,16 +355,9 @@ async def test_terminating_a_run_mid_fanout_cancels_its_branches(
     delays = {"a": (30_000, 200), "b": (30_000, 200)}
     await publish(engine, parallel_workflow(stub, delays))
     await engine.begin("par", {}, run_id="par-term")
-    for _ in range(100):
-        if stub.in_flight == 2:
-            break
-        await asyncio.sleep(0.05)
-    assert stub.in_flight == 2
+    await stub.until(lambda: stub.in_flight == 2)
     ended = await engine.terminate("par-term", "enough")
     assert ended.workflow_status is RunStatus.TERMINATED
-    for _ in range(100):
-        if len(stub.cancelled) == 2:
-            break
-        await asyncio.sleep(0.1)
+    await stub.until(lambda: len(stub.cancelled) == 2)
     assert sorted(stub.cancelled) == ["a", "b"]
     assert stub.visits == []

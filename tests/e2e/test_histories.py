@@ -8,13 +8,13 @@ replays them on every run: a change that would break running instances fails the
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 import os
 from pathlib import Path
 from typing import Any
 
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowExecutionStatus, WorkflowHistory
 from temporalio.worker import Replayer
 
@@ -97,7 +97,7 @@ async def test_appointment_histories_replay(engine: Engine) -> None:
         "remindAt": moment.isoformat(),
     }
     await engine.start("appointment", params, run_id="h-book")
-    await asyncio.sleep(1.5)
+    await engine.history_event("h-book", EventType.EVENT_TYPE_TIMER_FIRED)  # the reminder is due
     await engine.event("h-book", "documentsUploaded", {"files": 1})
     await engine.result("h-book")
     await replay_and_keep(engine, "h-book", "appointment")

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from temporalio.api.enums.v1 import EventType
 
 from drift_models import RunStatus, WorkflowResponse
 from drift_models.engine import QUERY_STATE
@@ -136,7 +137,8 @@ async def test_a_store_outage_delays_runs_and_fails_none(
     during = [f"o-during-{i}" for i in range(3)]
     for run_id in before:
         await engine.begin("chain", {}, run_id=run_id)
-    await asyncio.sleep(0.3)  # the runs are stepping when the store goes
+    for run_id in before:  # the runs are stepping when the store goes
+        await engine.history_event(run_id, EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
 
     if kind == "sqlite":
         outage = _sqlite_locked(Path(store_url.removeprefix("sqlite:///").split("?")[0]))

@@ -67,7 +67,11 @@ async def test_runs_that_waited_for_the_sqlite_store_anywhere_replay(
         waiting = await engine.start("refund", refund, run_id=run_id)
         assert waiting.workflow_status is RunStatus.WAITING
     await engine.begin("evented", {}, run_id="w-event")
-    await asyncio.sleep(0.5)  # w-event waits for its event
+    expecting = await engine.state("w-event")  # the first stable point: waiting for its event
+    assert (expecting.workflow_status, expecting.current_node) == (
+        RunStatus.SCHEDULER_WAITING,
+        "expect",
+    )
 
     path = Path(store_url.removeprefix("sqlite:///").split("?")[0])
     async with _sqlite_locked(path):
