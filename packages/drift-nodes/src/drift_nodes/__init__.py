@@ -4,7 +4,8 @@ A node type is one small class (:class:`NodeType`) that pairs a DSL definition t
 with an async ``execute`` method; packages offer node types through the ``drift.nodes``
 entry point group and :func:`discover_nodes` finds them — the built-ins the same way.
 The worker resolves a state's parameters (:func:`resolve_parameters`), builds a
-:class:`NodeCall` and gets back a :class:`NodeResult`. Scripts run in the
+:class:`NodeCall`, gets back a :class:`NodeResult` and asks :func:`transition` what comes
+next. Scripts run in the
 :class:`ScriptEngine` with a time limit and a memory bound; HTTP calls pass the
 :class:`OutboundGuard`.
 """
@@ -56,6 +57,16 @@ from drift_nodes.results import (
 from drift_nodes.resume import validate_resume
 from drift_nodes.scripting import ScriptEngine
 from drift_nodes.settings import HttpSettings, NodeSettings, ScriptSettings
+from drift_nodes.transitions import (
+    Child,
+    End,
+    Failed,
+    Next,
+    Transition,
+    ViewShown,
+    Wait,
+    transition,
+)
 
 #: The installed distribution's version: pyproject.toml is its one source.
 __version__ = importlib.metadata.version("drift-nodes")
@@ -64,8 +75,12 @@ __all__ = [
     "AUTH_ENTRY_POINT_GROUP",
     "NODES_ENTRY_POINT_GROUP",
     "AuthDiscoveryError",
+    "Child",
     "ChildStart",
+    "End",
+    "Failed",
     "HttpSettings",
+    "Next",
     "NodeCall",
     "NodeConfig",
     "NodeDiscoveryError",
@@ -89,7 +104,10 @@ __all__ = [
     "ScriptTimeoutError",
     "TokenProvider",
     "TokenRequest",
+    "Transition",
     "ValueRenderError",
+    "ViewShown",
+    "Wait",
     "WaitFor",
     "WaitForDuration",
     "WaitForEvent",
@@ -100,5 +118,6 @@ __all__ = [
     "discover_nodes",
     "render_value",
     "resolve_parameters",
+    "transition",
     "validate_resume",
 ]

@@ -6,13 +6,28 @@ run; otherwise the chain goes on to the state that follows.
 
 from __future__ import annotations
 
+from typing import assert_never
+
 from temporalio.exceptions import ApplicationError
 
 from drift_models import InstructionNode, NodeDefinition, RunStatus, WorkflowDefinition
-from drift_nodes import NodeError, NodeResult, WaitForDuration, WaitForEvent, WaitUntil
+from drift_nodes import (
+    Child,
+    End,
+    Failed,
+    Next,
+    NodeError,
+    NodeResult,
+    Transition,
+    ViewShown,
+    Wait,
+    WaitForDuration,
+    WaitForEvent,
+    WaitUntil,
+)
 from drift_worker.plan import ChildSpec, EndSpec, Outcome, StepResult, WaitSpec
 
-__all__ = ["node_failure", "status_after", "step_outcome"]
+__all__ = ["node_failure", "status_after", "step_outcome", "step_outcome_of"]
 
 
 def node_failure(error: NodeError) -> ApplicationError:
@@ -66,6 +81,58 @@ def step_outcome(
         )
         return StepResult(revision=0, outcome=Outcome.CHILD, state=name, child=child), None
     return None, following
+
+
+def step_outcome_of(decided: Transition) -> tuple[StepResult | None, str | None]:
+    """A transition as the step's chain reads it: an outcome that stops it, or the next state.
+
+    ``Next`` goes on in the chain (``None`` outcome); every other transition stops it
+    with the outcome the workflow acts on.
+    """
+    if isinstance(decided, Next):
+        return None, decided.state
+    name = decided.state
+    if isinstance(decided, Failed):
+        return StepResult(revision=0, outcome=Outcome.FAILED, state=name, error=decided.error), None
+    if isinstance(decided, End):
+        end = EndSpec(
+            status=decided.status,
+            disposition=decided.disposition,
+            error_message=decided.error_message,
+            output=decided.output,
+        )
+        return StepResult(
+            revision=0, outcome=Outcome.END, state=name, end=end, view=decided.view
+        ), None
+    if isinstance(decided, ViewShown):
+        return StepResult(
+            revision=0,
+            outcome=Outcome.VIEW,
+            state=name,
+            view=decided.view,
+            rules=decided.rules,
+            next_node=decided.next_node,
+        ), None
+    if isinstance(decided, Wait):
+        wait = WaitSpec(
+            duration_seconds=decided.duration_seconds,
+            until=decided.until,
+            event=decided.event,
+            timeout_seconds=decided.timeout_seconds,
+            timeout_node=decided.timeout_node,
+            next_node=decided.next_node,
+        )
+        return StepResult(revision=0, outcome=Outcome.WAIT, state=name, wait=wait), None
+    if isinstance(decided, Child):
+        child = ChildSpec(
+            workflow_definition_id=decided.workflow_id,
+            version=decided.version,
+            params=dict(decided.params),
+            wait=decided.wait,
+            next_node=decided.next_node,
+        )
+        return StepResult(revision=0, outcome=Outcome.CHILD, state=name, child=child), None
+    assert_never(decided)
 
 
 def status_after(outcome: StepResult) -> RunStatus:
