@@ -1,11 +1,13 @@
 """The transition function decides what the step activity decided, on generated workflows.
 
-``drift_nodes.transition`` is the one decider of what comes after a node ran. These
-property tests draw workflows, a state of theirs, a node definition and a node result,
-and check that the step activity's reading of the transition (``step_outcome_of``) is the
-outcome the activity's own decider gives (``step_outcome``, and its chain's rule that a
-state with nowhere to go fails the step): the same stop, the same fields, the same next
-state.
+``drift_nodes.transition`` is the one decider of what comes after a node ran; the step
+activity reads it through ``step_outcome_of``. These property tests draw workflows, a
+state of theirs, a node definition and a node result, and check that reading against the
+activity's decider as it was before it was wired to ``transition`` (``step_outcome`` and
+its chain's rule that a state with nowhere to go fails the step, kept below verbatim as
+the oracle): the same stop, the same fields, the same next state. The oracle goes once
+the workflow's ``_follow`` reads transitions too and the engine's end-to-end tests cover
+the same ground.
 """
 
 from __future__ import annotations
@@ -15,11 +17,27 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
-from drift_models import RunStatus, View, WorkflowDefinition, WorkflowNode
+from drift_models import (
+    InstructionNode,
+    NodeDefinition,
+    RunStatus,
+    View,
+    WorkflowDefinition,
+    WorkflowNode,
+)
 from drift_models.testing import instances, json_values
-from drift_nodes import ChildStart, NodeResult, WaitFor, discover_nodes, transition
-from drift_worker.outcomes import step_outcome, step_outcome_of
-from drift_worker.plan import Outcome, StepResult
+from drift_nodes import (
+    ChildStart,
+    NodeResult,
+    WaitFor,
+    WaitForDuration,
+    WaitForEvent,
+    WaitUntil,
+    discover_nodes,
+    transition,
+)
+from drift_worker.outcomes import step_outcome_of
+from drift_worker.plan import ChildSpec, EndSpec, Outcome, StepResult, WaitSpec
 
 NODE_TYPES = discover_nodes().node_types
 STATE_NAMES = ("lookup", "route", "confirm", "done", "elsewhere")
@@ -73,13 +91,76 @@ def test_the_transition_is_the_activitys_decision(
 
 def _activity_decision(
     workflow: WorkflowDefinition, state: str, definition: Any, result: NodeResult
-) -> tuple[StepResult | None, str | None]:
-    """The activity's decider as its chain reads it: with nowhere to go, the step fails."""
-    outcome, following = step_outcome(workflow, state, definition, result)
-    if outcome is None and following is None:
+) -> StepResult | str:
+    """The activity's decision as its chain read it: with nowhere to go, the step failed."""
+    outcome, following = _step_outcome_before(workflow, state, definition, result)
+    if outcome is not None:
+        return outcome
+    if following is None:
         error = f"{state!r} has no nextNode, so the run cannot go on"
-        return StepResult(revision=0, outcome=Outcome.FAILED, state=state, error=error), None
-    return outcome, following
+        return StepResult(revision=0, outcome=Outcome.FAILED, state=state, error=error)
+    return following
+
+
+def _step_outcome_before(
+    workflow: WorkflowDefinition,
+    name: str,
+    definition: NodeDefinition,
+    result: NodeResult,
+) -> tuple[StepResult | None, str | None]:
+    """The activity's decider as it was before it asked ``transition`` (kept verbatim)."""
+    state = workflow.states[name]
+    following = result.next_node or state.next_node
+    if result.is_terminal:
+        end = EndSpec(
+            status=result.status or RunStatus.COMPLETED,
+            disposition=result.disposition,
+            error_message=result.error_message,
+            output=result.output,
+        )
+        return StepResult(
+            revision=0, outcome=Outcome.END, state=name, end=end, view=result.view
+        ), None
+    if result.status is RunStatus.WAITING:
+        rules = definition.config.rules if isinstance(definition, InstructionNode) else None
+        return StepResult(
+            revision=0,
+            outcome=Outcome.VIEW,
+            state=name,
+            view=result.view,
+            rules=rules,
+            next_node=state.next_node,
+        ), None
+    if result.wait is not None:
+        return StepResult(
+            revision=0, outcome=Outcome.WAIT, state=name, wait=_wait_spec_before(result, following)
+        ), None
+    if result.child is not None:
+        child = ChildSpec(
+            workflow_definition_id=result.child.workflow_id,
+            version=result.child.workflow_version,
+            params=dict(result.child.parameters),
+            wait=result.child.mode == "SYNC",
+            next_node=state.next_node,
+        )
+        return StepResult(revision=0, outcome=Outcome.CHILD, state=name, child=child), None
+    return None, following
+
+
+def _wait_spec_before(result: NodeResult, following: str | None) -> WaitSpec:
+    wait = result.wait
+    if isinstance(wait, WaitForDuration):
+        return WaitSpec(duration_seconds=wait.seconds, next_node=following)
+    if isinstance(wait, WaitUntil):
+        return WaitSpec(until=wait.moment, next_node=following)
+    if isinstance(wait, WaitForEvent):
+        return WaitSpec(
+            event=wait.name,
+            timeout_seconds=wait.timeout_seconds,
+            timeout_node=wait.timeout_node,
+            next_node=following,
+        )
+    return WaitSpec(next_node=following)
 
 
 @PROPERTY_SETTINGS
@@ -89,9 +170,8 @@ def test_a_transition_names_the_state_that_ran_unless_it_moves_on(
 ) -> None:
     workflow, state, definition, result = drawn
     decided = transition(workflow, state, definition, result)
-    outcome, following = step_outcome_of(decided)
-    if outcome is None:
-        assert following in {result.next_node, workflow.states[state].next_node} - {None}
+    outcome = step_outcome_of(decided)
+    if isinstance(outcome, str):
+        assert outcome in {result.next_node, workflow.states[state].next_node} - {None}
     else:
-        assert following is None
         assert outcome.state == state
