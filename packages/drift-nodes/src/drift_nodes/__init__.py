@@ -5,9 +5,9 @@ with an async ``execute`` method; packages offer node types through the ``drift.
 entry point group and :func:`discover_nodes` finds them — the built-ins the same way.
 The worker resolves a state's parameters (:func:`resolve_parameters`), builds a
 :class:`NodeCall`, gets back a :class:`NodeResult` and asks :func:`transition` what comes
-next. Scripts run in the
-:class:`ScriptEngine` with a time limit and a memory bound; HTTP calls pass the
-:class:`OutboundGuard`.
+next; :class:`ScenarioRunner` runs a workflow's scenario files the same way, without
+Temporal or network. Scripts run in the :class:`ScriptEngine` with a time limit and a
+memory bound; HTTP calls pass the :class:`OutboundGuard`.
 """
 
 from __future__ import annotations
@@ -55,6 +55,16 @@ from drift_nodes.results import (
     WaitUntil,
 )
 from drift_nodes.resume import validate_resume
+from drift_nodes.scenario_files import (
+    ChildMock,
+    Expectation,
+    MockedError,
+    NodeMock,
+    Scenario,
+    ScenarioFile,
+    decode_scenario_file,
+)
+from drift_nodes.scenarios import Mismatch, ScenarioReport, ScenarioRunner
 from drift_nodes.scripting import ScriptEngine
 from drift_nodes.settings import HttpSettings, NodeSettings, ScriptSettings
 from drift_nodes.transitions import (
@@ -76,15 +86,20 @@ __all__ = [
     "NODES_ENTRY_POINT_GROUP",
     "AuthDiscoveryError",
     "Child",
+    "ChildMock",
     "ChildStart",
     "End",
+    "Expectation",
     "Failed",
     "HttpSettings",
+    "Mismatch",
+    "MockedError",
     "Next",
     "NodeCall",
     "NodeConfig",
     "NodeDiscoveryError",
     "NodeError",
+    "NodeMock",
     "NodeRegistry",
     "NodeResources",
     "NodeResult",
@@ -96,6 +111,10 @@ __all__ = [
     "PermanentNodeError",
     "ResponseTooLargeError",
     "RetryableNodeError",
+    "Scenario",
+    "ScenarioFile",
+    "ScenarioReport",
+    "ScenarioRunner",
     "ScriptCrashError",
     "ScriptEngine",
     "ScriptError",
@@ -114,6 +133,7 @@ __all__ = [
     "WaitUntil",
     "__version__",
     "check_script",
+    "decode_scenario_file",
     "discover_auth_providers",
     "discover_nodes",
     "render_value",

@@ -1,0 +1,77 @@
+"""Scenarios of the refund example, run through the real nodes and ``transition``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from drift_models import DocumentError, NodeCatalog, RunStatus, load_definitions
+from drift_nodes import NodeResources, discover_nodes
+from drift_nodes.scenario_files import Expectation, Scenario, decode_scenario_file
+from drift_nodes.scenarios import ScenarioRunner
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+SCENARIOS = Path(__file__).parent / "scenarios" / "refund.scenarios.json"
+REGISTRY = discover_nodes()
+FILES = load_definitions([EXAMPLES], REGISTRY.node_types)
+CATALOG = NodeCatalog([node for _, node in FILES.nodes], drafts_stand_in=True)
+WORKFLOWS = {workflow.id: workflow for _, workflow in FILES.workflows}
+REFUND = decode_scenario_file(SCENARIOS.read_bytes())
+
+
+def _runner(resources: NodeResources) -> ScenarioRunner:
+    return ScenarioRunner(
+        registry=REGISTRY, resolve=CATALOG, resources=resources, workflows=WORKFLOWS
+    )
+
+
+@pytest.mark.parametrize("scenario", REFUND.scenarios, ids=lambda s: s.name)
+async def test_the_refund_scenarios_pass(scenario: Scenario, resources: NodeResources) -> None:
+    report = await _runner(resources).run(WORKFLOWS[REFUND.workflow], scenario)
+    assert report.passed, report.render()
+    assert report.path == scenario.expect.path
+
+
+async def test_a_scenario_expecting_the_wrong_branch_fails_and_says_where(
+    resources: NodeResources,
+) -> None:
+    approved = REFUND.scenarios[0]
+    wrong = msgspec.structs.replace(
+        approved,
+        expect=Expectation(disposition="DECLINED", context={"$.computeRefund.eligible": False}),
+    )
+    report = await _runner(resources).run(WORKFLOWS["refund"], wrong)
+    assert not report.passed
+    assert [m.what for m in report.mismatches] == ["disposition", "$.computeRefund.eligible"]
+    text = report.render()
+    assert "at state 'refunded', status COMPLETED" in text
+    assert 'disposition: expected "DECLINED"\n    actual   "REFUNDED"' in text
+
+
+async def test_an_io_node_without_a_mock_stops_the_scenario(resources: NodeResources) -> None:
+    unmocked = msgspec.structs.replace(REFUND.scenarios[0], mocks={})
+    report = await _runner(resources).run(WORKFLOWS["refund"], unmocked)
+    assert report.stopped
+    assert report.path == ["lookupOrder"]
+    assert report.error == (
+        "state 'lookupOrder' runs a HTTP node, which does I/O: give it an answer under 'mocks'"
+    )
+
+
+async def test_an_answer_the_view_would_refuse_stops_the_scenario(
+    resources: NodeResources,
+) -> None:
+    refused = msgspec.structs.replace(REFUND.scenarios[0], answers={"confirmRefund": [{}]})
+    report = await _runner(resources).run(WORKFLOWS["refund"], refused)
+    assert report.stopped
+    assert report.status is RunStatus.RUNNING
+    assert report.error is not None
+    assert report.error.startswith("the answer to 'confirmRefund' would be refused: ")
+
+
+def test_a_scenario_file_with_an_unknown_field_is_refused_with_its_path() -> None:
+    with pytest.raises(DocumentError) as caught:
+        decode_scenario_file(b'{"workflow": "w", "scenarios": [{"name": "n", "mock": {}}]}')
+    assert "$.scenarios[0]" in str(caught.value)
