@@ -75,3 +75,80 @@ def test_a_scenario_file_with_an_unknown_field_is_refused_with_its_path() -> Non
     with pytest.raises(DocumentError) as caught:
         decode_scenario_file(b'{"workflow": "w", "scenarios": [{"name": "n", "mock": {}}]}')
     assert "$.scenarios[0]" in str(caught.value)
+
+
+APPOINTMENT = {
+    "patientId": "p7",
+    "slot": "2026-12-01T09:30",
+    "fee": 25,
+    "remindAt": "2026-11-30T09:00:00+00:00",
+}
+
+
+async def test_a_timer_is_skipped_an_event_delivered_and_a_sync_child_run(
+    resources: NodeResources,
+) -> None:
+    scenario = Scenario(
+        name="booked",
+        params=APPOINTMENT,
+        events={"documentsUploaded": [{"documents": 2}]},
+        expect=Expectation(
+            path=[
+                "prepareBooking",
+                "waitForReminder",
+                "awaitDocuments",
+                "collectPayment",
+                "routePayment",
+                "booked",
+            ],
+            status=RunStatus.COMPLETED,
+            disposition="BOOKED",
+            output={"status": "PAID", "amount": 25, "receiptId": "R-BK-p7-20261201T0930"},
+            context={
+                "$.waitForReminder.waitedUntil": "2026-11-30T09:00:00+00:00",
+                "$.awaitDocuments": {"documents": 2},
+            },
+        ),
+    )
+    report = await _runner(resources).run(WORKFLOWS["appointment"], scenario)
+    assert report.passed, report.render()
+
+
+async def test_an_event_that_never_comes_takes_the_timeout_node(resources: NodeResources) -> None:
+    scenario = Scenario(name="no documents", params=APPOINTMENT)
+    report = await _runner(resources).run(WORKFLOWS["appointment"], scenario)
+    assert report.path[-2:] == ["awaitDocuments", "documentsMissing"]
+    assert report.status is RunStatus.FAILED
+    assert report.disposition == "DOCUMENTS_MISSING"
+    assert report.context.output("awaitDocuments") == {
+        "event": "documentsUploaded",
+        "timedOut": True,
+    }
+
+
+async def test_a_failed_child_routes_the_parent_to_its_failure_node(
+    resources: NodeResources,
+) -> None:
+    scenario = decode_scenario_file(
+        msgspec.json.encode(
+            {
+                "workflow": "appointment",
+                "scenarios": [
+                    {
+                        "name": "payment refused",
+                        "params": APPOINTMENT,
+                        "events": {"documentsUploaded": [{}]},
+                        "children": {
+                            "collect-payment": {"status": "FAILED", "errorMessage": "card refused"}
+                        },
+                    }
+                ],
+            }
+        )
+    ).scenarios[0]
+    report = await _runner(resources).run(WORKFLOWS["appointment"], scenario)
+    assert report.path[-2:] == ["collectPayment", "bookingFailed"]
+    assert report.status is RunStatus.FAILED
+    assert report.context.global_["collectPayment:error"] == {
+        "message": "child run of 'collect-payment' ended FAILED: card refused"
+    }
