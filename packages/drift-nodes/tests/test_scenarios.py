@@ -13,7 +13,7 @@ from drift_nodes.scenario_files import Expectation, Scenario, decode_scenario_fi
 from drift_nodes.scenarios import ScenarioRunner
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
-SCENARIOS = Path(__file__).parent / "scenarios" / "refund.scenarios.json"
+SCENARIOS = EXAMPLES / "refund" / "scenarios" / "refund.scenarios.json"
 REGISTRY = discover_nodes()
 FILES = load_definitions([EXAMPLES], REGISTRY.node_types)
 CATALOG = NodeCatalog([node for _, node in FILES.nodes], drafts_stand_in=True)

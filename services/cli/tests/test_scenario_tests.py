@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+REFUND = [str(EXAMPLES / "refund" / "nodes"), str(EXAMPLES / "refund" / "workflows")]
+"""The refund example's definitions without its own scenario files."""
 ORDER = {"id": "o-1", "status": "DELIVERED", "total": 80.0, "currency": "EUR"}
 
 
@@ -46,7 +48,7 @@ def _write(folder: Path, *scenarios: dict[str, Any]) -> Path:
 
 def test_passing_scenarios_exit_zero(tmp_path: Path) -> None:
     scenarios = _write(tmp_path, _scenario("REFUNDED"))
-    result = drift("test", str(EXAMPLES / "refund"), str(scenarios))
+    result = drift("test", *REFUND, str(scenarios))
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.splitlines()[-1] == "1 scenarios: 1 passed, 0 failed"
 
@@ -55,7 +57,7 @@ def test_a_scenario_expecting_the_wrong_branch_fails_with_state_expected_and_act
     tmp_path: Path,
 ) -> None:
     scenarios = _write(tmp_path, _scenario("REFUNDED"), _scenario("DECLINED"))
-    result = drift("test", str(EXAMPLES / "refund"), str(scenarios))
+    result = drift("test", *REFUND, str(scenarios))
     assert result.returncode == 1
     assert f"{scenarios}: scenario 'approved, expecting DECLINED': FAILED" in result.stdout
     assert "at state 'refunded', status COMPLETED" in result.stdout
@@ -65,7 +67,7 @@ def test_a_scenario_expecting_the_wrong_branch_fails_with_state_expected_and_act
 
 def test_k_selects_scenarios_by_name(tmp_path: Path) -> None:
     scenarios = _write(tmp_path, _scenario("REFUNDED"), _scenario("DECLINED"))
-    result = drift("test", str(EXAMPLES / "refund"), str(scenarios), "-k", "REFUNDED")
+    result = drift("test", *REFUND, str(scenarios), "-k", "REFUNDED")
     assert result.returncode == 0, result.stdout
     assert result.stdout.splitlines()[-1] == "1 scenarios: 1 passed, 0 failed"
 
@@ -73,7 +75,7 @@ def test_k_selects_scenarios_by_name(tmp_path: Path) -> None:
 def test_a_broken_scenario_file_is_reported_with_its_path(tmp_path: Path) -> None:
     file = tmp_path / "bad.scenarios.json"
     file.write_text(json.dumps({"workflow": "refund", "scenarios": [{"name": "n", "answer": {}}]}))
-    result = drift("test", str(EXAMPLES / "refund"), str(file))
+    result = drift("test", *REFUND, str(file))
     assert result.returncode == 1
     assert result.stdout.startswith(f"{file}: $.scenarios[0]")
 
@@ -81,6 +83,12 @@ def test_a_broken_scenario_file_is_reported_with_its_path(tmp_path: Path) -> Non
 def test_a_scenario_file_for_an_unknown_workflow_is_reported(tmp_path: Path) -> None:
     file = tmp_path / "other.scenarios.json"
     file.write_text(json.dumps({"workflow": "nope", "scenarios": []}))
-    result = drift("test", str(EXAMPLES / "refund"), str(file))
+    result = drift("test", *REFUND, str(file))
     assert result.returncode == 1
     assert f"{file}: $.workflow: no workflow 'nope' among the definitions" in result.stdout
+
+
+def test_the_examples_scenarios_pass() -> None:
+    result = drift("test", str(EXAMPLES))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1] == "6 scenarios: 6 passed, 0 failed"

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
 
-from drift_models import DocumentError, NodeCatalog, load_definitions
+from drift_models import SCENARIO_FILE_SUFFIX, DocumentError, NodeCatalog, load_definitions
 from drift_nodes import (
     NodeResources,
     NodeSettings,
@@ -23,10 +22,7 @@ from drift_nodes import (
     discover_nodes,
 )
 
-__all__ = ["SCENARIO_SUFFIX", "ScenarioRun", "run_scenario_files"]
-
-SCENARIO_SUFFIX: Final = ".scenarios.json"
-"""How a scenario file's name ends."""
+__all__ = ["ScenarioRun", "run_scenario_files"]
 
 
 @dataclass(slots=True)
@@ -60,7 +56,7 @@ def _split(paths: list[Path]) -> tuple[list[Path], list[Path], list[str]]:
             missing.append(f"{path}: no such file or folder")
             continue
         for file in found:
-            (scenarios if file.name.endswith(SCENARIO_SUFFIX) else definitions).append(file)
+            (scenarios if file.name.endswith(SCENARIO_FILE_SUFFIX) else definitions).append(file)
     return definitions, scenarios, missing
 
 
@@ -89,7 +85,7 @@ async def run_scenario_files(paths: list[Path], *, keyword: str | None = None) -
             continue
         loaded.append((file, scenarios))
     if not loaded and not outcome.problems:
-        outcome.problems.append(f"no {SCENARIO_SUFFIX} files under the paths given")
+        outcome.problems.append(f"no {SCENARIO_FILE_SUFFIX} files under the paths given")
     async with NodeResources(NodeSettings()) as resources:
         runner = ScenarioRunner(
             registry=registry, resolve=catalog, resources=resources, workflows=workflows
