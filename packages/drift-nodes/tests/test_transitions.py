@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import msgspec
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -31,6 +32,7 @@ from drift_nodes import (
     WaitForEvent,
     WaitUntil,
     discover_nodes,
+    failure_target,
     transition,
 )
 
@@ -134,3 +136,18 @@ def test_every_result_gets_exactly_one_transition_about_its_state(
         assert decided.state in {result.next_node, WORKFLOW.states[state].next_node}
     else:
         assert decided.state == state
+
+
+@pytest.mark.parametrize(
+    ("state", "on_error", "default", "target"),
+    [
+        ("pay", "retryPay", "failed", "retryPay"),
+        ("pay", None, "failed", "failed"),
+        ("pay", None, None, None),
+        ("failed", "elsewhere", "failed", None),
+    ],
+)
+def test_a_failure_goes_to_on_error_then_the_default_but_never_loops_on_the_default(
+    state: str, on_error: str | None, default: str | None, target: str | None
+) -> None:
+    assert failure_target(state, on_error=on_error, default_failure_node=default) == target

@@ -75,6 +75,7 @@ from drift_nodes.transitions import (
     Transition,
     ViewShown,
     Wait,
+    failure_target,
     transition,
 )
 
@@ -136,6 +137,7 @@ __all__ = [
     "decode_scenario_file",
     "discover_auth_providers",
     "discover_nodes",
+    "failure_target",
     "render_value",
     "resolve_parameters",
     "transition",

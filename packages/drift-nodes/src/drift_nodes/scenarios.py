@@ -43,6 +43,7 @@ from drift_nodes.transitions import (
     Next,
     ViewShown,
     Wait,
+    failure_target,
     transition,
 )
 
@@ -187,12 +188,12 @@ class ScenarioRunner:
                 continue
             failing = report.path[-1]
             failures += 1
-            target = workflow.states[failing].on_error or workflow.default_failure_node
-            if (
-                target is None
-                or failing == workflow.default_failure_node
-                or failures > MAX_FAILURE_ROUTES
-            ):
+            target = failure_target(
+                failing,
+                on_error=workflow.states[failing].on_error,
+                default_failure_node=workflow.default_failure_node,
+            )
+            if target is None or failures > MAX_FAILURE_ROUTES:
                 report.status = RunStatus.FAILED
                 report.error = message
                 return

@@ -8,9 +8,9 @@ worker's step activity, a scenario runner and property tests all ask it the same
 and get the same answer.
 
 What it does *not* decide: whether the next state runs in the same step (a pure chain,
-its length, a fan-out state: the worker's business), and where a node's *error* goes
-(``onError``, then ``defaultFailureNode``: the workflow's failure routing). A node that
-raised has no result to read.
+its length, a fan-out state: the worker's business). Where a failure goes — a node that
+raised after its retries has no result to read, and a ``Failed`` transition — is
+:func:`failure_target`'s answer.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ __all__ = [
     "Transition",
     "ViewShown",
     "Wait",
+    "failure_target",
     "transition",
 ]
 
@@ -205,6 +206,24 @@ def transition(
     if following is None:
         return Failed(state=state, error=f"{state!r} has no nextNode, so the run cannot go on")
     return Next(state=following)
+
+
+def failure_target(
+    state: str, *, on_error: str | None, default_failure_node: str | None
+) -> str | None:
+    """Where the run goes when ``state`` failed; ``None`` when the run fails there.
+
+    The state's ``onError`` wins, else the workflow's ``defaultFailureNode``; the default
+    failure node failing itself ends the run (it would only fail again).
+
+    Args:
+        state: the state that failed.
+        on_error: the state's ``onError``.
+        default_failure_node: the workflow's ``defaultFailureNode``.
+    """
+    if state == default_failure_node:
+        return None
+    return on_error or default_failure_node
 
 
 def _wait(state: str, result: NodeResult, following: str | None) -> Wait:
