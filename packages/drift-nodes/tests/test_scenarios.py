@@ -9,7 +9,7 @@ import pytest
 
 from drift_models import DocumentError, NodeCatalog, RunStatus, load_definitions
 from drift_nodes import NodeResources, discover_nodes
-from drift_nodes.scenario_files import Expectation, Scenario, decode_scenario_file
+from drift_nodes.scenario_files import Expectation, NodeMock, Scenario, decode_scenario_file
 from drift_nodes.scenarios import ScenarioRunner
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
@@ -152,3 +152,25 @@ async def test_a_failed_child_routes_the_parent_to_its_failure_node(
     assert report.context.global_["collectPayment:error"] == {
         "message": "child run of 'collect-payment' ended FAILED: card refused"
     }
+
+
+async def test_a_mocked_branch_chooses_the_next_state(resources: NodeResources) -> None:
+    approved = REFUND.scenarios[0]
+    mocks = {**approved.mocks, "routeDecision": [NodeMock(next_node="declined")]}
+    report = await _runner(resources).run(
+        WORKFLOWS["refund"], msgspec.structs.replace(approved, mocks=mocks, expect=Expectation())
+    )
+    assert report.path[-2:] == ["routeDecision", "declined"]
+    assert report.disposition == "DECLINED"
+
+
+async def test_a_run_that_never_ends_stops_at_the_bound(resources: NodeResources) -> None:
+    approved = REFUND.scenarios[0]
+    mocks = {**approved.mocks, "routeRefund": [NodeMock(next_node="lookupOrder")]}
+    runner = ScenarioRunner(
+        registry=REGISTRY, resolve=CATALOG, resources=resources, workflows=WORKFLOWS, max_states=7
+    )
+    report = await runner.run(WORKFLOWS["refund"], msgspec.structs.replace(approved, mocks=mocks))
+    assert report.stopped
+    assert report.error == "the run did not end within 7 states"
+    assert report.path == ["lookupOrder", "computeRefund", "routeRefund"] * 2 + ["lookupOrder"]

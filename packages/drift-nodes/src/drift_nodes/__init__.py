@@ -64,7 +64,8 @@ from drift_nodes.scenario_files import (
     ScenarioFile,
     decode_scenario_file,
 )
-from drift_nodes.scenarios import Mismatch, ScenarioReport, ScenarioRunner
+from drift_nodes.scenario_reports import Mismatch, ScenarioReport, expectation_mismatches
+from drift_nodes.scenarios import ScenarioRunner
 from drift_nodes.scripting import ScriptEngine
 from drift_nodes.settings import HttpSettings, NodeSettings, ScriptSettings
 from drift_nodes.transitions import (
@@ -137,6 +138,7 @@ __all__ = [
     "decode_scenario_file",
     "discover_auth_providers",
     "discover_nodes",
+    "expectation_mismatches",
     "failure_target",
     "render_value",
     "resolve_parameters",

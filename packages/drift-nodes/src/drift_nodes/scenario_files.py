@@ -46,10 +46,14 @@ class NodeMock(_ScenarioStruct, kw_only=True, frozen=True):
 
     Attributes:
         output: the node's output (when it does not fail).
+        next_node: the state it chooses, as a BRANCH does (else the state's ``nextNode``).
+        disposition: the disposition it sets.
         error: the node's failure, if it fails.
     """
 
     output: Any = None
+    next_node: str | None = None
+    disposition: str | None = None
     error: MockedError | None = None
 
 

@@ -14,18 +14,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-import msgspec
-
 from drift_models import (
     NodeDefinition,
     NodeResolver,
-    PathNotFoundError,
-    PathSyntaxError,
+    ResumeRules,
     RunContext,
     RunStatus,
     ViewResponse,
     WorkflowDefinition,
-    parse_path,
     resolve_states,
 )
 from drift_nodes.api import NodeCall
@@ -36,6 +32,7 @@ from drift_nodes.resources import NodeResources
 from drift_nodes.results import NodeResult
 from drift_nodes.resume import validate_resume
 from drift_nodes.scenario_files import Scenario
+from drift_nodes.scenario_reports import ScenarioReport, expectation_mismatches
 from drift_nodes.transitions import (
     Child,
     End,
@@ -47,72 +44,10 @@ from drift_nodes.transitions import (
     transition,
 )
 
-__all__ = ["Mismatch", "ScenarioReport", "ScenarioRunner"]
+__all__ = ["ScenarioRunner"]
 
 MAX_FAILURE_ROUTES: Final = 1000
 """Failures routed at most in one run, as in the workflow."""
-
-
-@dataclass(frozen=True, slots=True)
-class Mismatch:
-    """One thing the run did otherwise than the scenario expects.
-
-    Attributes:
-        what: ``path``, ``status``, ``disposition``, ``output`` or a context ``$.`` path.
-        expected: what the scenario expects.
-        actual: what the run did.
-    """
-
-    what: str
-    expected: Any
-    actual: Any
-
-    def line(self) -> str:
-        """``what: expected … / actual …``, for a person."""
-        return f"{self.what}: expected {_show(self.expected)}\n    actual   {_show(self.actual)}"
-
-
-@dataclass(slots=True)
-class ScenarioReport:
-    """What a scenario's run did, and how that differs from what it expects.
-
-    Attributes:
-        scenario: the scenario's name.
-        path: the states run, in order.
-        status: the run's status at the end.
-        disposition: the run's disposition.
-        output: the run's output.
-        context: the run's context at the end.
-        error: why the run failed, or why the scenario could not go on.
-        stopped: the scenario itself could not go on (a missing mock or answer).
-        mismatches: what differs from the expectation.
-    """
-
-    scenario: str
-    context: RunContext
-    path: list[str] = field(default_factory=list)
-    status: RunStatus = RunStatus.RUNNING
-    disposition: str | None = None
-    output: Any = None
-    error: str | None = None
-    stopped: bool = False
-    mismatches: list[Mismatch] = field(default_factory=list)
-
-    @property
-    def passed(self) -> bool:
-        """Whether the run did what the scenario expects."""
-        return not self.stopped and not self.mismatches
-
-    def render(self) -> str:
-        """The report for a person: the state reached, each mismatch, and any error."""
-        last = self.path[-1] if self.path else None
-        lines = [f"scenario {self.scenario!r}: {'passed' if self.passed else 'FAILED'}"]
-        if not self.passed:
-            lines.append(f"  at state {last!r}, status {self.status.value}")
-            if self.error is not None:
-                lines.append(f"  {'stopped' if self.stopped else 'error'}: {self.error}")
-            lines.extend(f"  {mismatch.line()}" for mismatch in self.mismatches)
-        return "\n".join(lines)
 
 
 class _StoppedError(Exception):
@@ -148,7 +83,7 @@ class ScenarioRunner:
     async def run(self, workflow: WorkflowDefinition, scenario: Scenario) -> ScenarioReport:
         """Run ``scenario`` of ``workflow`` to its end and compare it with its expectation."""
         report = await self._run(workflow, scenario, scenario.params)
-        report.mismatches = _compare(scenario, report)
+        report.mismatches = expectation_mismatches(scenario.expect, report)
         return report
 
     async def _run(
@@ -251,7 +186,9 @@ class ScenarioRunner:
             mock = mocks[min(run.visits[state], len(mocks)) - 1]
             if mock.error is not None:
                 raise NodeError(mock.error.message)
-            return NodeResult(output=mock.output)
+            return NodeResult(
+                output=mock.output, next_node=mock.next_node, disposition=mock.disposition
+            )
         node_type = self._registry.for_definition(definition)
         if not node_type.pure:
             msg = (
@@ -331,8 +268,9 @@ def _answered(run: _Run, decided: ViewShown) -> bool:
     if visit > len(answers):
         return False
     response = ViewResponse(selected_options=answers[visit - 1])
-    if decided.rules is not None:
-        problems = validate_resume(decided.rules, decided.view, response)
+    if decided.view is not None:
+        # As the workflow checks a resume: the view's rules, else the defaults.
+        problems = validate_resume(decided.rules or ResumeRules(), decided.view, response)
         if problems:
             refused = "; ".join(f"{p.path}: {p.message}" for p in problems)
             msg = f"the answer to {state!r} would be refused: {refused}"
@@ -361,47 +299,3 @@ def _waited(decided: Wait, events: dict[str, list[Any]], context: RunContext) ->
         return decided.next_node
     context.set_output(decided.state, {"event": decided.event, "timedOut": True})
     return decided.timeout_node or decided.next_node
-
-
-def _compare(scenario: Scenario, report: ScenarioReport) -> list[Mismatch]:
-    expect = scenario.expect
-    found: list[Mismatch] = []
-    if expect.path is not None and expect.path != report.path:
-        found.append(Mismatch("path", expect.path, report.path))
-    if expect.status is not None and expect.status is not report.status:
-        found.append(Mismatch("status", expect.status.value, report.status.value))
-    if expect.disposition is not None and expect.disposition != report.disposition:
-        found.append(Mismatch("disposition", expect.disposition, report.disposition))
-    if expect.output is not msgspec.UNSET and not _matches(expect.output, report.output):
-        found.append(Mismatch("output", expect.output, report.output))
-    for text, expected in expect.context.items():
-        try:
-            actual = report.context.lookup(parse_path(text))
-        except (PathNotFoundError, PathSyntaxError) as error:
-            found.append(Mismatch(text, expected, f"<cannot be read: {error}>"))
-            continue
-        if not _matches(expected, actual):
-            found.append(Mismatch(text, expected, actual))
-    return found
-
-
-def _matches(expected: Any, actual: Any) -> bool:
-    """Whether ``actual`` has what ``expected`` says: objects by the keys given."""
-    if isinstance(expected, dict):
-        return isinstance(actual, dict) and all(
-            key in actual and _matches(value, actual[key]) for key, value in expected.items()
-        )
-    if isinstance(expected, list):
-        return (
-            isinstance(actual, list)
-            and len(expected) == len(actual)
-            and all(_matches(e, a) for e, a in zip(expected, actual, strict=True))
-        )
-    return bool(expected == actual)
-
-
-def _show(value: Any) -> str:
-    try:
-        return msgspec.json.encode(value).decode()
-    except (TypeError, msgspec.EncodeError):
-        return repr(value)
