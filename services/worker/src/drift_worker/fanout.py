@@ -19,11 +19,11 @@ from typing import Any, Final
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy as TemporalRetry
-from temporalio.exceptions import ActivityError, ChildWorkflowError, FailureError
 from temporalio.exceptions import CancelledError as ActivityCancelled
+from temporalio.exceptions import ChildWorkflowError, FailureError
 
 with workflow.unsafe.imports_passed_through():
-    from drift_models import RetryPolicy, RunStatus, temporal_workflow_id
+    from drift_models import RunStatus, temporal_workflow_id
     from drift_worker.fanout_plan import (
         ACTIVITY_BRANCH,
         ACTIVITY_MAP_SIZE,
@@ -43,15 +43,14 @@ with workflow.unsafe.imports_passed_through():
         Record,
         StepRequest,
     )
+    from drift_worker.retries import failure_message, retry_options
     from drift_worker.store_wait import until_stored
 
 __all__ = [
     "BATCH_ITEMS",
     "FanoutFailed",
     "FanoutRun",
-    "failure_message",
     "fans_out",
-    "retry_options",
     "run_fanout",
     "run_items",
 ]
@@ -389,27 +388,3 @@ async def _cancel(tasks: Sequence[asyncio.Future[Any]]) -> list[asyncio.Future[A
     if pending:
         await asyncio.gather(*pending, return_exceptions=True)
     return pending
-
-
-# ---------------------------------------------------------------------- helpers
-
-
-def retry_options(policy: RetryPolicy, *, non_retryable: list[str]) -> TemporalRetry:
-    """Temporal's retry policy for a node's."""
-    return TemporalRetry(
-        initial_interval=timedelta(seconds=policy.initial_interval_seconds),
-        backoff_coefficient=policy.backoff_coefficient,
-        maximum_interval=(
-            timedelta(seconds=policy.maximum_interval_seconds)
-            if policy.maximum_interval_seconds
-            else None
-        ),
-        maximum_attempts=policy.maximum_attempts,
-        non_retryable_error_types=non_retryable,
-    )
-
-
-def failure_message(error: BaseException) -> str:
-    """The message of the error behind an activity or child failure."""
-    cause = error.__cause__ if isinstance(error, ActivityError | ChildWorkflowError) else error
-    return str(cause or error) or type(error).__name__

@@ -34,7 +34,6 @@ from typing import Any, TypeVar, cast
 from temporalio import workflow
 from temporalio.common import RetryPolicy as TemporalRetry
 from temporalio.exceptions import (
-    ActivityError,
     ApplicationError,
     ChildWorkflowError,
     FailureError,
@@ -49,7 +48,6 @@ with workflow.unsafe.imports_passed_through():
         RedrivePoint,
         ResumeInput,
         ResumeRules,
-        RetryPolicy,
         RunInput,
         RunStatus,
         TerminateInput,
@@ -98,6 +96,7 @@ with workflow.unsafe.imports_passed_through():
         RestoreRequest,
         SnapshotRequest,
     )
+    from drift_worker.retries import failure_message, retry_options
     from drift_worker.search_attributes import changed, shown_by, start_attributes
     from drift_worker.store_wait import StoreWaitTooLong, until_stored
 
@@ -128,30 +127,6 @@ class _Failed(Exception):  # noqa: N818 - a control-flow signal, not an error
         self.state = state
         self.message = message
         self.records = records or []
-
-
-def _retry(policy: RetryPolicy, *, non_retryable: list[str] | None = None) -> TemporalRetry:
-    return TemporalRetry(
-        initial_interval=timedelta(seconds=policy.initial_interval_seconds),
-        backoff_coefficient=policy.backoff_coefficient,
-        maximum_interval=(
-            timedelta(seconds=policy.maximum_interval_seconds)
-            if policy.maximum_interval_seconds
-            else None
-        ),
-        maximum_attempts=policy.maximum_attempts,
-        non_retryable_error_types=non_retryable,
-    )
-
-
-def _failure_message(error: BaseException) -> str:
-    """The message of the error behind an activity or child failure.
-
-    A failed local activity raises its ApplicationError itself; a failed activity or
-    child raises a wrapper whose cause is that error.
-    """
-    cause = error.__cause__ if isinstance(error, ActivityError | ChildWorkflowError) else error
-    return str(cause or error) or type(error).__name__
 
 
 @workflow.defn(name=WORKFLOW_NAME)
@@ -300,7 +275,7 @@ class DriftRunWorkflow:
                 ),
             )
         except FailureError as error:
-            self._end(RunStatus.FAILED, error=f"the run could not start: {_failure_message(error)}")
+            self._end(RunStatus.FAILED, error=f"the run could not start: {failure_message(error)}")
             return None
         self._plan = begun.plan
         self._revision = begun.revision
@@ -330,7 +305,7 @@ class DriftRunWorkflow:
         except FailureError as error:
             # Nothing was changed: the run stays the failed attempt, still redrivable.
             self._point = point
-            self._end(RunStatus.FAILED, error=_failure_message(error))
+            self._end(RunStatus.FAILED, error=failure_message(error))
             return None
         return point.state
 
@@ -355,7 +330,7 @@ class DriftRunWorkflow:
                 ),
             )
         except FailureError as error:
-            workflow.logger.warning("no redrive point: %s", _failure_message(error))
+            workflow.logger.warning("no redrive point: %s", failure_message(error))
             return None
         if not isinstance(key, str):
             return None
@@ -487,7 +462,7 @@ class DriftRunWorkflow:
             after_end=after_end,
         )
         timeout = timedelta(seconds=planned.timeout_seconds)
-        retry = _retry(planned.retry, non_retryable=["PermanentNodeError"])
+        retry = retry_options(planned.retry, non_retryable=["PermanentNodeError"])
 
         async def attempt() -> StepResult:
             done: StepResult
@@ -514,7 +489,7 @@ class DriftRunWorkflow:
         try:
             result = await self._until_stored(f"state {state!r}", attempt, restartable=restartable)
         except FailureError as error:
-            raise _Failed(state, _failure_message(error)) from error
+            raise _Failed(state, failure_message(error)) from error
         return result
 
     async def _mark(self, status: RunStatus, records: list[Record] | None = None) -> None:
@@ -549,7 +524,7 @@ class DriftRunWorkflow:
             what,
             attempt,
             run_id=self._input.run_id,
-            describe=_failure_message,
+            describe=failure_message,
             history_too_long=self._should_continue_as_new if restartable else None,
         )
 
@@ -647,7 +622,7 @@ class DriftRunWorkflow:
                 outcome: WorkflowResponse = await self._race(handle)
             except ChildWorkflowError as error:
                 raise _Failed(
-                    state, f"child run {child_run_id} failed: {_failure_message(error)}"
+                    state, f"child run {child_run_id} failed: {failure_message(error)}"
                 ) from error
             if outcome.workflow_status is not RunStatus.COMPLETED:
                 detail = outcome.error_message or outcome.workflow_status.value
@@ -888,7 +863,7 @@ class DriftRunWorkflow:
         options: dict[str, Any] = {
             "result_type": UtilityResponse,
             "start_to_close_timeout": timeout,
-            "retry_policy": _retry(planned.retry, non_retryable=["PermanentNodeError"]),
+            "retry_policy": retry_options(planned.retry, non_retryable=["PermanentNodeError"]),
         }
 
         async def attempt() -> UtilityResponse:
@@ -909,7 +884,7 @@ class DriftRunWorkflow:
             answer = await self._until_stored(f"utility call of {call.node!r}", attempt)
         except FailureError as error:
             return UtilityResponse(
-                node=call.node, status=NodeStatus.FAILED, error_message=_failure_message(error)
+                node=call.node, status=NodeStatus.FAILED, error_message=failure_message(error)
             )
         return answer
 
