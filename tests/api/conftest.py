@@ -15,21 +15,20 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
-import msgspec
 import pytest
 from litestar import Litestar
 from temporalio.client import Client
 
 from drift_api import ApiSettings, connect_temporal, create_app
-from drift_api.main import serving
 from drift_nodes import HttpSettings, NodeSettings
-from drift_worker.devserver import DevServer, free_port
+from drift_worker.devserver import DevServer
 from drift_worker.runtime import RunningWorker
 from tests.api.harness import (
     BOOTSTRAP_KEY,
     PEPPER,
     Api,
     publish_examples,
+    served_for_real,
     tenant_key,
 )
 
@@ -123,22 +122,6 @@ async def served(
 ) -> AsyncIterator[ApiSettings]:
     """The API served for real (granian on loopback ports) over the worker's store."""
     del worker  # runs the examples in the background
-    real = msgspec.structs.replace(
-        settings,
-        store_url=store_url,
-        host="127.0.0.1",
-        app_port=free_port(),
-        admin_port=free_port(),
-        metrics_port=free_port(),
-        # A start that waits longer answers 202; the fuzzer allows 10 s per response.
-        sync_timeout_seconds=5,
-    )
-    async with serving(real):
-        async with httpx.AsyncClient() as probe:
-            for _ in range(100):
-                try:
-                    await probe.get(f"http://127.0.0.1:{real.admin_port}/healthz")
-                    break
-                except httpx.TransportError:
-                    await asyncio.sleep(0.05)
+    # A start that waits longer answers 202; the fuzzer allows 10 s per response.
+    async with served_for_real(settings, store_url, sync_timeout_seconds=5) as real:
         yield real

@@ -7,14 +7,20 @@ that records what the worker POSTs and checks each signature.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
+import msgspec
 
-from drift_api import hash_api_key
+from drift_api import ApiSettings, hash_api_key
+from drift_api.main import serving
+from drift_worker.devserver import free_port
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 EXAMPLE_FOLDERS = ("refund", "account-verification", "appointment", "order-checks")
@@ -106,3 +112,30 @@ async def publish_examples(api: Api) -> None:
 
 def new_run_id() -> str:
     return f"run-{uuid.uuid4().hex[:12]}"
+
+
+@contextlib.asynccontextmanager
+async def served_for_real(
+    settings: ApiSettings, store_url: str, **changes: Any
+) -> AsyncIterator[ApiSettings]:
+    """The API served by granian on free loopback ports over ``store_url``, once it answers.
+
+    ``changes`` are further settings (e.g. ``metrics_port=0``, a shorter sync timeout).
+    """
+    fields: dict[str, Any] = {
+        "store_url": store_url,
+        "host": "127.0.0.1",
+        "app_port": free_port(),
+        "admin_port": free_port(),
+        "metrics_port": free_port(),
+    }
+    real = msgspec.structs.replace(settings, **(fields | changes))
+    async with serving(real):
+        async with httpx.AsyncClient() as probe:
+            for _ in range(200):
+                try:
+                    await probe.get(f"http://127.0.0.1:{real.admin_port}/healthz")
+                    break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.05)
+        yield real

@@ -16,7 +16,6 @@ The screenshots in docs/console/ are these tests' own: regenerate them with
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import shutil
@@ -24,18 +23,16 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
-import msgspec
 import pytest
 from playwright.async_api import Browser, Page, Route, async_playwright, expect
 
 from drift_api import ApiSettings
-from drift_api.main import serving
 from drift_models import RunStatus
 from drift_worker.devserver import free_port
 from drift_worker.runtime import RunningWorker
 from tests.api.charging import CHARGE_ATTEMPTS, Backend, charge_workflow, publish_workflow
 from tests.api.console_a11y import tab_to, unnamed_on
-from tests.api.harness import Api, new_run_id, publish_examples, tenant_key
+from tests.api.harness import Api, new_run_id, publish_examples, served_for_real, tenant_key
 
 STATUS_WORDS = {status.value for status in RunStatus}
 
@@ -56,22 +53,7 @@ async def base_url(
     worker: RunningWorker, settings: ApiSettings, store_url: str
 ) -> AsyncIterator[str]:
     del worker  # runs the examples in the background
-    real = msgspec.structs.replace(
-        settings,
-        store_url=store_url,
-        host="127.0.0.1",
-        app_port=free_port(),
-        admin_port=free_port(),
-        metrics_port=0,
-    )
-    async with serving(real):
-        async with httpx.AsyncClient() as probe:
-            for _ in range(200):
-                try:
-                    await probe.get(f"http://127.0.0.1:{real.admin_port}/healthz")
-                    break
-                except httpx.TransportError:
-                    await asyncio.sleep(0.05)
+    async with served_for_real(settings, store_url, metrics_port=0) as real:
         yield f"http://127.0.0.1:{real.app_port}"
 
 

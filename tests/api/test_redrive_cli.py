@@ -7,16 +7,13 @@ import json
 from collections.abc import AsyncIterator
 
 import httpx
-import msgspec
 import pytest
 
 from drift_api import ApiSettings
-from drift_api.main import serving
 from drift_cli.main import main
-from drift_worker.devserver import free_port
 from drift_worker.runtime import RunningWorker
 from tests.api.charging import Backend, charge_workflow, publish_workflow
-from tests.api.harness import Api, new_run_id, tenant_key
+from tests.api.harness import Api, new_run_id, served_for_real, tenant_key
 
 
 @pytest.fixture
@@ -32,22 +29,7 @@ async def served(
     worker: RunningWorker, settings: ApiSettings, store_url: str
 ) -> AsyncIterator[ApiSettings]:
     del worker  # runs the runs in the background
-    real = msgspec.structs.replace(
-        settings,
-        store_url=store_url,
-        host="127.0.0.1",
-        app_port=free_port(),
-        admin_port=free_port(),
-        metrics_port=free_port(),
-    )
-    async with serving(real):
-        async with httpx.AsyncClient() as probe:
-            for _ in range(100):
-                try:
-                    await probe.get(f"http://127.0.0.1:{real.admin_port}/healthz")
-                    break
-                except httpx.TransportError:
-                    await asyncio.sleep(0.05)
+    async with served_for_real(settings, store_url) as real:
         yield real
 
 
