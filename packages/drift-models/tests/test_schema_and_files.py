@@ -11,6 +11,7 @@ import msgspec
 import pytest
 
 from drift_models import (
+    SCENARIO_FILE_SUFFIX,
     NodeTypes,
     PathNotFoundError,
     RunContext,
@@ -52,7 +53,9 @@ def _validator(name: str) -> jsonschema.Draft202012Validator:
 def test_examples_match_the_json_schema() -> None:
     nodes = _validator("node-definition.schema.json")
     workflows = _validator("workflow-definition.schema.json")
-    files = sorted(EXAMPLES.rglob("*.json"))
+    files = sorted(
+        file for file in EXAMPLES.rglob("*.json") if not file.name.endswith(SCENARIO_FILE_SUFFIX)
+    )
     assert len(files) > 20
     for file in files:
         document = json.loads(file.read_text())
@@ -154,3 +157,19 @@ def test_version_references_parse(text: str, expected: object) -> None:
 def test_bad_version_references_are_refused(text: str) -> None:
     with pytest.raises(ValueError, match="is not a number"):
         parse_version_ref(text)
+
+
+def test_a_folders_scenario_files_are_passed_over_but_a_named_one_is_read(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "done.json").write_text(json.dumps({"type": "SUCCESS", "id": "d", "name": "D"}))
+    scenarios = tmp_path / "scenarios" / f"done{SCENARIO_FILE_SUFFIX}"
+    scenarios.parent.mkdir()
+    scenarios.write_text(json.dumps({"workflow": "w", "scenarios": []}))
+    from_folder = load_definitions([tmp_path], NodeTypes())
+    assert [file.name for file, _ in from_folder.nodes] == ["done.json"]
+    assert from_folder.problems == []
+    named = load_definitions([scenarios], NodeTypes())
+    assert [str(problem) for problem in named.problems] == [
+        f"{scenarios}: $: not a definition: a workflow has 'states', a node definition has 'type'"
+    ]

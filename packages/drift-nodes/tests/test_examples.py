@@ -1,8 +1,9 @@
 """The three example workflows, executed node by node as the worker will (without Temporal).
 
 A small interpreter resolves each state's parameters, executes its node, records the
-output and follows ``next_node``/``nextNode``; views are answered, timers fire at once,
-events arrive, and SYNC children run through the same interpreter.
+output and asks ``transition`` where to go, as the worker's step does; views are
+answered, timers fire at once, events arrive, and SYNC children run through the same
+interpreter.
 """
 
 from __future__ import annotations
@@ -24,13 +25,17 @@ from drift_models import (
     validate_workflow,
 )
 from drift_nodes import (
+    Child,
+    End,
+    Failed,
     NodeResources,
     NodeResult,
-    WaitForEvent,
-    WaitUntil,
+    ViewShown,
+    Wait,
     check_script,
     discover_nodes,
     resolve_parameters,
+    transition,
     validate_resume,
 )
 from drift_nodes.testing import LocalHttpServer, make_call
@@ -65,20 +70,28 @@ async def run_workflow(
         call = make_call(resources, parameters=parameters, context=context, instance=state)
         result = await REGISTRY.for_definition(node).execute(node, call)
         context.set_output(state, result.output)
-        if result.is_terminal:
+        decided = transition(workflow, state, node, result)
+        if isinstance(decided, End):
             return result, context, path
-        if result.view is not None:
+        following: str | None
+        if isinstance(decided, ViewShown):
             response = ViewResponse(selected_options=(answers or {})[state])
             assert validate_resume(node, result.view, response) == []  # type: ignore[arg-type]
             context.set_view_response(state, response)
-        if isinstance(result.wait, WaitForEvent):
-            context.set_output(state, {"documents": 2})  # the event's payload
-        assert not isinstance(result.wait, WaitUntil) or result.wait.moment.tzinfo is not None
-        if result.child is not None:
-            child = WORKFLOWS[result.child.workflow_id]
-            outcome, _, _ = await run_workflow(child, result.child.parameters, resources)
+            following = decided.next_node
+        elif isinstance(decided, Wait):
+            if decided.event is not None:
+                context.set_output(state, {"documents": 2})  # the event's payload
+            assert decided.until is None or decided.until.tzinfo is not None
+            following = decided.next_node
+        elif isinstance(decided, Child):
+            child = WORKFLOWS[decided.workflow_id]
+            outcome, _, _ = await run_workflow(child, decided.params, resources)
             context.set_output(state, outcome.output)
-        following = result.next_node or spec.next_node
+            following = decided.next_node
+        else:
+            assert not isinstance(decided, Failed), decided.error
+            following = decided.state
         assert following is not None, f"{state} leads nowhere"
         state = following
 

@@ -12,7 +12,12 @@ import importlib.metadata
 
 from drift_models.context import RunContext, view_response_key
 from drift_models.decoding import DocumentError, convert_strict, decode_strict
-from drift_models.documents import DefinitionFiles, FileProblem, load_definitions
+from drift_models.documents import (
+    SCENARIO_FILE_SUFFIX,
+    DefinitionFiles,
+    FileProblem,
+    load_definitions,
+)
 from drift_models.dot import workflow_dot
 from drift_models.engine import (
     EventSignal,
@@ -165,6 +170,7 @@ __all__ = [
     "MAP_INDEX",
     "MAP_ITEM",
     "RESERVED_NAMES",
+    "SCENARIO_FILE_SUFFIX",
     "SCOPE_GLOBALS",
     "SIGNATURE_HEADER",
     "SNAPSHOT",

@@ -4,6 +4,8 @@ Authors keep definitions in git, one JSON document per file. A document with
 ``states`` is a workflow definition; one with ``type`` is a node definition. The CLI,
 ``drift dev`` and the tests read files through :func:`load_definitions`, which never
 stops at the first bad file: every problem comes back with its file and JSON path.
+Scenario files (``*.scenarios.json``, run by ``drift test``) may sit among them in a
+folder: they are not definitions and are passed over.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Final
 
 import msgspec
 
@@ -20,7 +23,10 @@ from drift_models.problems import Problem
 from drift_models.registry import NodeTypes
 from drift_models.workflow import WorkflowDefinition
 
-__all__ = ["DefinitionFiles", "FileProblem", "load_definitions"]
+__all__ = ["SCENARIO_FILE_SUFFIX", "DefinitionFiles", "FileProblem", "load_definitions"]
+
+SCENARIO_FILE_SUFFIX: Final = ".scenarios.json"
+"""How the name of a scenario file ends; folders are read without them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +63,9 @@ class DefinitionFiles:
 def load_definitions(paths: Iterable[Path], node_types: NodeTypes) -> DefinitionFiles:
     """Read every ``*.json`` file in ``paths`` (files, or folders searched recursively).
 
-    Files are read in sorted order so results are stable.
+    Files are read in sorted order so results are stable. A folder's scenario files
+    (``*.scenarios.json``) are not read; a scenario file named on its own is (and is
+    reported as not a definition).
     """
     result = DefinitionFiles()
     for file in _json_files(paths, result):
@@ -69,7 +77,13 @@ def _json_files(paths: Iterable[Path], result: DefinitionFiles) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*.json") if p.is_file()))
+            files.extend(
+                sorted(
+                    p
+                    for p in path.rglob("*.json")
+                    if p.is_file() and not p.name.endswith(SCENARIO_FILE_SUFFIX)
+                )
+            )
         elif path.is_file():
             files.append(path)
         else:

@@ -4,9 +4,10 @@ A node type is one small class (:class:`NodeType`) that pairs a DSL definition t
 with an async ``execute`` method; packages offer node types through the ``drift.nodes``
 entry point group and :func:`discover_nodes` finds them — the built-ins the same way.
 The worker resolves a state's parameters (:func:`resolve_parameters`), builds a
-:class:`NodeCall` and gets back a :class:`NodeResult`. Scripts run in the
-:class:`ScriptEngine` with a time limit and a memory bound; HTTP calls pass the
-:class:`OutboundGuard`.
+:class:`NodeCall`, gets back a :class:`NodeResult` and asks :func:`transition` what comes
+next; :class:`ScenarioRunner` runs a workflow's scenario files the same way, without
+Temporal or network. Scripts run in the :class:`ScriptEngine` with a time limit and a
+memory bound; HTTP calls pass the :class:`OutboundGuard`.
 """
 
 from __future__ import annotations
@@ -54,8 +55,30 @@ from drift_nodes.results import (
     WaitUntil,
 )
 from drift_nodes.resume import validate_resume
+from drift_nodes.scenario_files import (
+    ChildMock,
+    Expectation,
+    MockedError,
+    NodeMock,
+    Scenario,
+    ScenarioFile,
+    decode_scenario_file,
+)
+from drift_nodes.scenario_reports import Mismatch, ScenarioReport, expectation_mismatches
+from drift_nodes.scenarios import ScenarioRunner
 from drift_nodes.scripting import ScriptEngine
 from drift_nodes.settings import HttpSettings, NodeSettings, ScriptSettings
+from drift_nodes.transitions import (
+    Child,
+    End,
+    Failed,
+    Next,
+    Transition,
+    ViewShown,
+    Wait,
+    failure_target,
+    transition,
+)
 
 #: The installed distribution's version: pyproject.toml is its one source.
 __version__ = importlib.metadata.version("drift-nodes")
@@ -64,12 +87,21 @@ __all__ = [
     "AUTH_ENTRY_POINT_GROUP",
     "NODES_ENTRY_POINT_GROUP",
     "AuthDiscoveryError",
+    "Child",
+    "ChildMock",
     "ChildStart",
+    "End",
+    "Expectation",
+    "Failed",
     "HttpSettings",
+    "Mismatch",
+    "MockedError",
+    "Next",
     "NodeCall",
     "NodeConfig",
     "NodeDiscoveryError",
     "NodeError",
+    "NodeMock",
     "NodeRegistry",
     "NodeResources",
     "NodeResult",
@@ -81,6 +113,10 @@ __all__ = [
     "PermanentNodeError",
     "ResponseTooLargeError",
     "RetryableNodeError",
+    "Scenario",
+    "ScenarioFile",
+    "ScenarioReport",
+    "ScenarioRunner",
     "ScriptCrashError",
     "ScriptEngine",
     "ScriptError",
@@ -89,16 +125,23 @@ __all__ = [
     "ScriptTimeoutError",
     "TokenProvider",
     "TokenRequest",
+    "Transition",
     "ValueRenderError",
+    "ViewShown",
+    "Wait",
     "WaitFor",
     "WaitForDuration",
     "WaitForEvent",
     "WaitUntil",
     "__version__",
     "check_script",
+    "decode_scenario_file",
     "discover_auth_providers",
     "discover_nodes",
+    "expectation_mismatches",
+    "failure_target",
     "render_value",
     "resolve_parameters",
+    "transition",
     "validate_resume",
 ]

@@ -82,6 +82,15 @@ def build_parser() -> argparse.ArgumentParser:
         "paths", nargs="+", type=Path, help="files or folders of JSON definitions"
     )
     validate.add_argument("--json", action="store_true", help="print the findings as JSON")
+    scenario_test = commands.add_parser(
+        "test", help="run workflows' scenario files locally (no server, no network)"
+    )
+    scenario_test.add_argument(
+        "paths", nargs="+", type=Path, help="files or folders of definitions and *.scenarios.json"
+    )
+    scenario_test.add_argument(
+        "-k", dest="keyword", help="only the scenarios whose name contains this"
+    )
     return parser
 
 
@@ -161,6 +170,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "validate":
         return _validate(args.paths, as_json=args.json)
+    if args.command == "test":
+        return _test(args.paths, keyword=args.keyword)
     if args.command in _REMOTE:
         return _run_remote(args)
     if args.command == "dev":
@@ -312,6 +323,23 @@ def _validate(paths: list[Path], *, as_json: bool) -> int:
             f"({len(errors)} errors, {len(findings) - len(errors)} warnings)\n"
         )
     return EXIT_FAILED if errors else EXIT_OK
+
+
+def _test(paths: list[Path], *, keyword: str | None) -> int:
+    from drift_cli.scenario_tests import run_scenario_files  # noqa: PLC0415 - nodes are heavy
+
+    outcome = asyncio.run(run_scenario_files(paths, keyword=keyword))
+    for problem in outcome.problems:
+        sys.stdout.write(problem + "\n")
+    for file, report in outcome.reports:
+        if not report.passed:
+            sys.stdout.write(f"{file}: {report.render()}\n")
+    failed = sum(1 for _, report in outcome.reports if not report.passed)
+    sys.stdout.write(
+        f"{len(outcome.reports)} scenarios: {len(outcome.reports) - failed} passed, "
+        f"{failed} failed\n"
+    )
+    return EXIT_OK if outcome.passed else EXIT_FAILED
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ from drift_nodes import (
     NodeResources,
     NodeResult,
     resolve_parameters,
+    transition,
 )
 from drift_store import (
     AlreadyExistsError,
@@ -54,7 +55,7 @@ from drift_worker.fanout_activities import BranchActivities
 from drift_worker.fanout_plan import fanout_planned_state
 from drift_worker.heartbeat import heartbeating
 from drift_worker.metrics import Metrics
-from drift_worker.outcomes import node_failure, status_after, step_outcome
+from drift_worker.outcomes import node_failure, status_after, step_outcome_of
 from drift_worker.plan import (
     ACTIVITY_BEGIN,
     ACTIVITY_MARK,
@@ -337,17 +338,10 @@ class EngineActivities(BranchActivities):
             context.set_output(name, result.output)
             if result.disposition is not None:
                 dispositions.append(result.disposition)
-            outcome, following = step_outcome(workflow, name, definition, result)
-            if outcome is not None:
-                return outcome
-            if following is None:
-                return StepResult(
-                    revision=0,
-                    outcome=Outcome.FAILED,
-                    state=name,
-                    error=f"{name!r} has no nextNode, so the run cannot go on",
-                )
-            name = following
+            decided = step_outcome_of(transition(workflow, name, definition, result))
+            if isinstance(decided, StepResult):
+                return decided
+            name = decided
 
     async def _execute(
         self,

@@ -1,18 +1,21 @@
 """What a step answers: its outcome, and the run's status that goes with it.
 
-The outcome comes from the node that stopped the chain: an end, a view, a wait, a child
-run; otherwise the chain goes on to the state that follows.
+What comes after a node ran is decided by :func:`drift_nodes.transition`; here that
+decision becomes the step's outcome: an end, a view, a wait, a child run, a failure, or
+(``Next``) the state the chain goes on with.
 """
 
 from __future__ import annotations
 
+from typing import assert_never
+
 from temporalio.exceptions import ApplicationError
 
-from drift_models import InstructionNode, NodeDefinition, RunStatus, WorkflowDefinition
-from drift_nodes import NodeError, NodeResult, WaitForDuration, WaitForEvent, WaitUntil
+from drift_models import RunStatus
+from drift_nodes import Child, End, Failed, Next, NodeError, Transition, ViewShown, Wait
 from drift_worker.plan import ChildSpec, EndSpec, Outcome, StepResult, WaitSpec
 
-__all__ = ["node_failure", "status_after", "step_outcome"]
+__all__ = ["node_failure", "status_after", "step_outcome_of"]
 
 
 def node_failure(error: NodeError) -> ApplicationError:
@@ -23,49 +26,54 @@ def node_failure(error: NodeError) -> ApplicationError:
     )
 
 
-def step_outcome(
-    workflow: WorkflowDefinition,
-    name: str,
-    definition: NodeDefinition,
-    result: NodeResult,
-) -> tuple[StepResult | None, str | None]:
-    """The step's outcome when ``name`` stops the chain, else the state that follows."""
-    state = workflow.states[name]
-    following = result.next_node or state.next_node
-    if result.is_terminal:
+def step_outcome_of(decided: Transition) -> StepResult | str:
+    """A transition as the step's chain reads it: the outcome that stops it, or the next state.
+
+    ``Next`` goes on in the chain (its state's name); every other transition stops it
+    with the outcome the workflow acts on.
+    """
+    if isinstance(decided, Next):
+        return decided.state
+    name = decided.state
+    if isinstance(decided, Failed):
+        return StepResult(revision=0, outcome=Outcome.FAILED, state=name, error=decided.error)
+    if isinstance(decided, End):
         end = EndSpec(
-            status=result.status or RunStatus.COMPLETED,
-            disposition=result.disposition,
-            error_message=result.error_message,
-            output=result.output,
+            status=decided.status,
+            disposition=decided.disposition,
+            error_message=decided.error_message,
+            output=decided.output,
         )
-        return StepResult(
-            revision=0, outcome=Outcome.END, state=name, end=end, view=result.view
-        ), None
-    if result.status is RunStatus.WAITING:
-        rules = definition.config.rules if isinstance(definition, InstructionNode) else None
+        return StepResult(revision=0, outcome=Outcome.END, state=name, end=end, view=decided.view)
+    if isinstance(decided, ViewShown):
         return StepResult(
             revision=0,
             outcome=Outcome.VIEW,
             state=name,
-            view=result.view,
-            rules=rules,
-            next_node=state.next_node,
-        ), None
-    if result.wait is not None:
-        return StepResult(
-            revision=0, outcome=Outcome.WAIT, state=name, wait=_wait_spec(result, following)
-        ), None
-    if result.child is not None:
-        child = ChildSpec(
-            workflow_definition_id=result.child.workflow_id,
-            version=result.child.workflow_version,
-            params=dict(result.child.parameters),
-            wait=result.child.mode == "SYNC",
-            next_node=state.next_node,
+            view=decided.view,
+            rules=decided.rules,
+            next_node=decided.next_node,
         )
-        return StepResult(revision=0, outcome=Outcome.CHILD, state=name, child=child), None
-    return None, following
+    if isinstance(decided, Wait):
+        wait = WaitSpec(
+            duration_seconds=decided.duration_seconds,
+            until=decided.until,
+            event=decided.event,
+            timeout_seconds=decided.timeout_seconds,
+            timeout_node=decided.timeout_node,
+            next_node=decided.next_node,
+        )
+        return StepResult(revision=0, outcome=Outcome.WAIT, state=name, wait=wait)
+    if isinstance(decided, Child):
+        child = ChildSpec(
+            workflow_definition_id=decided.workflow_id,
+            version=decided.version,
+            params=dict(decided.params),
+            wait=decided.wait,
+            next_node=decided.next_node,
+        )
+        return StepResult(revision=0, outcome=Outcome.CHILD, state=name, child=child)
+    assert_never(decided)
 
 
 def status_after(outcome: StepResult) -> RunStatus:
@@ -77,19 +85,3 @@ def status_after(outcome: StepResult) -> RunStatus:
     if outcome.outcome is Outcome.END and outcome.end is not None:
         return outcome.end.status
     return RunStatus.RUNNING
-
-
-def _wait_spec(result: NodeResult, following: str | None) -> WaitSpec:
-    wait = result.wait
-    if isinstance(wait, WaitForDuration):
-        return WaitSpec(duration_seconds=wait.seconds, next_node=following)
-    if isinstance(wait, WaitUntil):
-        return WaitSpec(until=wait.moment, next_node=following)
-    if isinstance(wait, WaitForEvent):
-        return WaitSpec(
-            event=wait.name,
-            timeout_seconds=wait.timeout_seconds,
-            timeout_node=wait.timeout_node,
-            next_node=following,
-        )
-    return WaitSpec(next_node=following)

@@ -69,6 +69,7 @@ with workflow.unsafe.imports_passed_through():
     from drift_models.redrive import RUN_FAILED
     from drift_models.visibility import run_attributes
     from drift_nodes.resume import validate_resume
+    from drift_nodes.transitions import failure_target
     from drift_worker.fanout import FanoutFailed, FanoutRun, fans_out, run_fanout
     from drift_worker.plan import (
         ACTIVITY_BEGIN,
@@ -369,13 +370,13 @@ class DriftRunWorkflow:
                 if self._point is None:
                     self._point = await self._redrive_point(failure, records)
                 failures += 1
-                target = plan.states[failure.state].on_error or plan.default_failure_node
+                target = failure_target(
+                    failure.state,
+                    on_error=plan.states[failure.state].on_error,
+                    default_failure_node=plan.default_failure_node,
+                )
                 self._error = failure.message
-                if (
-                    target is None
-                    or failure.state == plan.default_failure_node
-                    or failures > _MAX_FAILURE_ROUTES
-                ):
+                if target is None or failures > _MAX_FAILURE_ROUTES:
                     await self._fail(failure.state, failure.message)
                     return
                 # Values not yet written (an answer, a child's result) are kept.

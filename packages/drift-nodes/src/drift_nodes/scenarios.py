@@ -1,0 +1,301 @@
+"""Run a scenario through the real node code and the engine's transition function.
+
+No Temporal, store or network: nodes that do I/O are answered by the scenario's mocks
+(a node that would do I/O without one stops the scenario and says so), views by its
+answers, events by its payloads; timers are skipped. What comes after each node is
+:func:`~drift_nodes.transitions.transition`'s answer, as in the worker, and failures are
+routed as the workflow routes them (``onError``, then ``defaultFailureNode``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from drift_models import (
+    NodeDefinition,
+    NodeResolver,
+    ResumeRules,
+    RunContext,
+    RunStatus,
+    ViewResponse,
+    WorkflowDefinition,
+    resolve_states,
+)
+from drift_nodes.api import NodeCall
+from drift_nodes.discovery import NodeRegistry
+from drift_nodes.errors import NodeError
+from drift_nodes.parameters import resolve_parameters
+from drift_nodes.resources import NodeResources
+from drift_nodes.results import NodeResult
+from drift_nodes.resume import validate_resume
+from drift_nodes.scenario_files import Scenario
+from drift_nodes.scenario_reports import ScenarioReport, expectation_mismatches
+from drift_nodes.transitions import (
+    Child,
+    End,
+    Failed,
+    Next,
+    ViewShown,
+    Wait,
+    failure_target,
+    transition,
+)
+
+__all__ = ["ScenarioRunner"]
+
+MAX_FAILURE_ROUTES: Final = 1000
+"""Failures routed at most in one run, as in the workflow."""
+
+
+class _StoppedError(Exception):
+    """The scenario cannot go on (a missing mock, answer or child)."""
+
+
+class ScenarioRunner:
+    """Runs scenarios of workflows with the node types, definitions and resources given.
+
+    Args:
+        registry: the node types (``discover_nodes()``).
+        resolve: finds the node definitions states refer to (a ``NodeCatalog``).
+        resources: the nodes' shared resources (the script engine runs for real).
+        workflows: workflows by id, for SYNC child runs that are not mocked.
+        max_states: states one run may execute before it counts as never ending.
+    """
+
+    def __init__(
+        self,
+        *,
+        registry: NodeRegistry,
+        resolve: NodeResolver,
+        resources: NodeResources,
+        workflows: Mapping[str, WorkflowDefinition] | None = None,
+        max_states: int = 1000,
+    ) -> None:
+        self._registry = registry
+        self._resolve = resolve
+        self._resources = resources
+        self._workflows = dict(workflows or {})
+        self._max_states = max_states
+
+    async def run(self, workflow: WorkflowDefinition, scenario: Scenario) -> ScenarioReport:
+        """Run ``scenario`` of ``workflow`` to its end and compare it with its expectation."""
+        report = await self._run(workflow, scenario, scenario.params)
+        report.mismatches = expectation_mismatches(scenario.expect, report)
+        return report
+
+    async def _run(
+        self, workflow: WorkflowDefinition, scenario: Scenario, params: dict[str, Any]
+    ) -> ScenarioReport:
+        context = RunContext.start(params, enum_store=scenario.enum_store)
+        run = _Run(
+            workflow=workflow,
+            scenario=scenario,
+            report=ScenarioReport(scenario=scenario.name, context=context),
+            definitions=resolve_states(workflow, self._resolve),
+            events={name: list(payloads) for name, payloads in scenario.events.items()},
+        )
+        try:
+            await self._loop(run)
+        except _StoppedError as stop:
+            run.report.stopped = True
+            run.report.error = str(stop)
+        return run.report
+
+    async def _loop(self, run: _Run) -> None:
+        """Run states until the run ends, stops at a view, or fails (as the workflow does)."""
+        report, workflow = run.report, run.workflow
+        state: str | None = workflow.start_node
+        failures = 0
+        while state is not None:
+            if len(report.path) >= self._max_states:
+                msg = f"the run did not end within {self._max_states} states"
+                raise _StoppedError(msg)
+            report.path.append(state)
+            run.visits[state] += 1
+            try:
+                state, message = await self._state(run, state)
+            except NodeError as error:
+                state, message = None, error.message
+            if message is None:
+                continue
+            failing = report.path[-1]
+            failures += 1
+            target = failure_target(
+                failing,
+                on_error=workflow.states[failing].on_error,
+                default_failure_node=workflow.default_failure_node,
+            )
+            if target is None or failures > MAX_FAILURE_ROUTES:
+                report.status = RunStatus.FAILED
+                report.error = message
+                return
+            report.context.global_[f"{failing}:error"] = {"message": message}
+            state = target
+
+    async def _state(self, run: _Run, state: str) -> tuple[str | None, str | None]:
+        """Run ``state``; the state that follows (``None``: the run stops) and any failure."""
+        definition = _definition(run.definitions, state)
+        result = await self._execute(run, state, definition)
+        report = run.report
+        report.context.set_output(state, result.output)
+        if result.disposition is not None:
+            report.disposition = result.disposition
+        decided = transition(run.workflow, state, definition, result)
+        if isinstance(decided, End):
+            report.status = decided.status
+            report.output = decided.output
+            report.error = decided.error_message
+            if decided.disposition is not None:
+                report.disposition = decided.disposition
+            await self._post_nodes(run)
+            return None, None
+        return await self._follow(run, decided)
+
+    async def _follow(
+        self, run: _Run, decided: Next | Failed | ViewShown | Wait | Child
+    ) -> tuple[str | None, str | None]:
+        """Act on a transition: the state that follows (``None``: stop) and any failure."""
+        report, state = run.report, decided.state
+        if isinstance(decided, Next):
+            return decided.state, None
+        if isinstance(decided, Failed):
+            return None, decided.error
+        following: str | None
+        if isinstance(decided, ViewShown):
+            if not _answered(run, decided):
+                report.status = RunStatus.WAITING
+                return None, None
+            following, when = decided.next_node, "after the answer"
+        elif isinstance(decided, Wait):
+            following, when = _waited(decided, run.events, report.context), "after waiting"
+        else:
+            failure = await self._child(run, decided)
+            if failure is not None:
+                return None, failure
+            following, when = decided.next_node, "after the child run"
+        if following is None:
+            return None, f"{state!r} has no nextNode to go to {when}"
+        return following, None
+
+    async def _execute(self, run: _Run, state: str, definition: NodeDefinition) -> NodeResult:
+        mocks = run.scenario.mocks.get(state)
+        if mocks:
+            mock = mocks[min(run.visits[state], len(mocks)) - 1]
+            if mock.error is not None:
+                raise NodeError(mock.error.message)
+            return NodeResult(
+                output=mock.output, next_node=mock.next_node, disposition=mock.disposition
+            )
+        node_type = self._registry.for_definition(definition)
+        if not node_type.pure:
+            msg = (
+                f"state {state!r} runs a {definition.type_name} node, which does I/O: "
+                "give it an answer under 'mocks'"
+            )
+            raise _StoppedError(msg)
+        context = run.report.context
+        parameters = resolve_parameters(
+            state, run.workflow.states[state].parameters, context, declared=definition.parameters
+        )
+        call = NodeCall(
+            instance=state,
+            parameters=parameters,
+            context=context,
+            resources=self._resources,
+            run_id="scenario",
+        )
+        result: NodeResult = await node_type.execute(definition, call)
+        return result
+
+    async def _child(self, run: _Run, decided: Child) -> str | None:
+        """Run or mock a child and record its output; the failure message, if it failed."""
+        state, child_id = decided.state, decided.workflow_id
+        if not decided.wait:
+            run.report.context.set_output(state, {"workflowId": f"scenario.{state}"})
+            return None
+        mock = run.scenario.children.get(child_id)
+        if mock is not None:
+            status, output, error = mock.status, mock.output, mock.error_message
+        elif child_id in self._workflows:
+            child = await self._run(self._workflows[child_id], run.scenario, decided.params)
+            if child.stopped:
+                msg = f"child run of {child_id!r}: {child.error}"
+                raise _StoppedError(msg)
+            status, output, error = child.status, child.output, child.error
+        else:
+            msg = (
+                f"state {state!r} starts workflow {child_id!r}, which is neither loaded nor "
+                "mocked under 'children'"
+            )
+            raise _StoppedError(msg)
+        if status is not RunStatus.COMPLETED:
+            return f"child run of {child_id!r} ended {status.value}: {error or status.value}"
+        run.report.context.set_output(state, output)
+        return None
+
+    async def _post_nodes(self, run: _Run) -> None:
+        for state in run.workflow.post_workflow_completion_nodes:
+            run.report.path.append(state)
+            run.visits[state] += 1
+            definition = _definition(run.definitions, state)
+            try:
+                result = await self._execute(run, state, definition)
+            except NodeError:
+                continue  # a post-completion state never changes the outcome
+            run.report.context.set_output(state, result.output)
+
+
+@dataclass(slots=True)
+class _Run:
+    """One run of a scenario in progress."""
+
+    workflow: WorkflowDefinition
+    scenario: Scenario
+    report: ScenarioReport
+    definitions: Mapping[str, NodeDefinition | None]
+    events: dict[str, list[Any]]
+    visits: Counter[str] = field(default_factory=Counter)
+
+
+def _answered(run: _Run, decided: ViewShown) -> bool:
+    """Record the scenario's answer to this visit of the view; ``False`` when it has none."""
+    state = decided.state
+    answers = run.scenario.answers.get(state, [])
+    visit = run.visits[state]
+    if visit > len(answers):
+        return False
+    response = ViewResponse(selected_options=answers[visit - 1])
+    if decided.view is not None:
+        # As the workflow checks a resume: the view's rules, else the defaults.
+        problems = validate_resume(decided.rules or ResumeRules(), decided.view, response)
+        if problems:
+            refused = "; ".join(f"{p.path}: {p.message}" for p in problems)
+            msg = f"the answer to {state!r} would be refused: {refused}"
+            raise _StoppedError(msg)
+    run.report.context.set_view_response(state, response)
+    return True
+
+
+def _definition(definitions: Mapping[str, NodeDefinition | None], state: str) -> NodeDefinition:
+    definition = definitions.get(state)
+    if definition is None:
+        msg = f"state {state!r} names no node definition that is loaded"
+        raise _StoppedError(msg)
+    return definition
+
+
+def _waited(decided: Wait, events: dict[str, list[Any]], context: RunContext) -> str | None:
+    """Skip a timer or deliver an event (or its timeout); where the run goes next."""
+    if decided.event is None:
+        moment = None if decided.until is None else decided.until.isoformat()
+        context.set_output(decided.state, {"waitedUntil": moment})
+        return decided.next_node
+    waiting = events.get(decided.event, [])
+    if waiting:
+        context.set_output(decided.state, waiting.pop(0))
+        return decided.next_node
+    context.set_output(decided.state, {"event": decided.event, "timedOut": True})
+    return decided.timeout_node or decided.next_node
