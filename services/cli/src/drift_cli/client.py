@@ -7,6 +7,7 @@ writes — so after ``drift dev`` every command just works.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Mapping
@@ -16,6 +17,8 @@ from typing import Any, Generic, Self, TypeVar
 
 import aiohttp
 import msgspec
+
+from drift_models import ProblemDetails
 
 __all__ = [
     "ApiAnswer",
@@ -39,24 +42,27 @@ class ApiFailure(RuntimeError):  # noqa: N818 - reads as what happened
 
     Attributes:
         status: the HTTP status.
-        body: the problem details (or whatever the body was).
+        body: the decoded JSON body (or whatever the body was).
+        problem: the body as problem details, when it is one (every error of the API).
     """
 
     def __init__(self, status: int, body: Any) -> None:
         self.status = status
         self.body = body
+        self.problem: ProblemDetails | None = None
+        if isinstance(body, dict):
+            with contextlib.suppress(msgspec.ValidationError):
+                self.problem = msgspec.convert(body, ProblemDetails)
         super().__init__(self.describe())
 
     def describe(self) -> str:
         """The error for people: title, detail and every problem with its path."""
-        if not isinstance(self.body, dict):
+        if self.problem is None:
             return f"HTTP {self.status}: {self.body}"
-        lines = [f"HTTP {self.status} {self.body.get('title', '')}".rstrip()]
-        if self.body.get("detail"):
-            lines.append(str(self.body["detail"]))
-        lines.extend(
-            f"  {item.get('path')}: {item.get('message')}" for item in self.body.get("errors") or []
-        )
+        lines = [f"HTTP {self.status} {self.problem.title}".rstrip()]
+        if self.problem.detail:
+            lines.append(self.problem.detail)
+        lines.extend(f"  {item.path}: {item.message}" for item in self.problem.errors)
         return "\n".join(lines)
 
 

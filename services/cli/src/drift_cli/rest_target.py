@@ -38,14 +38,10 @@ _NOT_FOUND = 404
 
 
 def _refusal(failure: ApiFailure, kind: ApplyKind, definition_id: str) -> ApplyRefusedError | None:
-    if failure.status != _UNPROCESSABLE or not isinstance(failure.body, dict):
+    if failure.status != _UNPROCESSABLE or failure.problem is None:
         return None
-    try:
-        problems = msgspec.convert(failure.body.get("errors") or [], list[Problem])
-    except msgspec.ValidationError:
-        return None
-    message = str(failure.body.get("detail") or failure.body.get("title") or "refused")
-    return ApplyRefusedError(kind, definition_id, message, problems)
+    message = failure.problem.detail or failure.problem.title or "refused"
+    return ApplyRefusedError(kind, definition_id, message, failure.problem.errors)
 
 
 class RestApplyTarget:
