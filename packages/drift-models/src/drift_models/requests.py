@@ -12,6 +12,8 @@ from drift_models.versions import VersionRef
 from drift_models.views import ViewResponse
 
 __all__ = [
+    "EventRequest",
+    "RedriveRequest",
     "ResumeRequest",
     "RunId",
     "StartRequest",
@@ -105,6 +107,16 @@ class RedriveRequest(ApiStruct, kw_only=True):
     """
 
     callback_url: str | None = None
+
+
+class EventRequest(ApiStruct, kw_only=True):
+    """An event for a run's WAIT state.
+
+    Attributes:
+        payload: data that becomes the WAIT state's output.
+    """
+
+    payload: Any = None
 
 
 class UtilityRequest(ApiStruct, kw_only=True):

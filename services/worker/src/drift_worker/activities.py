@@ -69,7 +69,7 @@ from drift_worker.plan import (
     PlannedState,
     StepRequest,
     StepResult,
-    UtilityRequest,
+    UtilityStepRequest,
 )
 from drift_worker.receipts import StepReceipts
 from drift_worker.store_guard import StoreOutages, start_attempt, store_io
@@ -136,7 +136,7 @@ class EngineActivities(BranchActivities):
                 stored = await self._definitions.get_workflow(
                     tenant,
                     request.workflow_definition_id,
-                    request.version,  # type: ignore[arg-type]
+                    request.version,
                 )
         except DefinitionNotFoundError as error:
             raise definition_error(str(error)) from None
@@ -419,7 +419,7 @@ class EngineActivities(BranchActivities):
     # ------------------------------------------------------------------ utility
 
     @activity.defn(name=ACTIVITY_UTILITY)
-    async def utility(self, request: UtilityRequest) -> UtilityResponse:
+    async def utility(self, request: UtilityStepRequest) -> UtilityResponse:
         """Run one state with the given parameters; the run's context is left as it was."""
         start_attempt()
         step = request.step

@@ -88,7 +88,7 @@ with workflow.unsafe.imports_passed_through():
         Record,
         StepRequest,
         StepResult,
-        UtilityRequest,
+        UtilityStepRequest,
         WaitSpec,
     )
     from drift_worker.redrive_steps import (
@@ -847,7 +847,7 @@ class DriftRunWorkflow:
         """Run a disconnected state without moving the run."""
         plan = self._require_plan()
         planned = plan.states[call.node]
-        request = UtilityRequest(
+        request = UtilityStepRequest(
             step=StepRequest(
                 tenant_id=self._input.tenant_id,
                 run_id=self._input.run_id,
