@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from drift_models._base import ApiStruct
+from drift_models._base import AnswerStruct, ApiStruct
 from drift_models.problems import Problem
 from drift_models.versions import VersionNumber
 
@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 
-class DefinitionSummaryBody(ApiStruct, kw_only=True):
+class DefinitionSummaryBody(AnswerStruct, kw_only=True):
     """One definition in a listing.
 
     Attributes:
@@ -46,7 +46,7 @@ class DefinitionSummaryBody(ApiStruct, kw_only=True):
     updated_at: dt.datetime
 
 
-class DefinitionPage(ApiStruct, kw_only=True):
+class DefinitionPage(AnswerStruct, kw_only=True):
     """One page of a listing, ordered by id.
 
     Attributes:
@@ -58,7 +58,7 @@ class DefinitionPage(ApiStruct, kw_only=True):
     next_cursor: str | None
 
 
-class VersionBody(ApiStruct, kw_only=True):
+class VersionBody(AnswerStruct, kw_only=True):
     """One published version.
 
     Attributes:
@@ -74,7 +74,7 @@ class VersionBody(ApiStruct, kw_only=True):
     is_active: bool
 
 
-class PointersBody(ApiStruct, kw_only=True):
+class PointersBody(AnswerStruct, kw_only=True):
     """Where a definition's named versions point (the answer of activate and rollback).
 
     Attributes:
@@ -101,7 +101,7 @@ class ActivateRequest(ApiStruct, kw_only=True):
     version: Annotated[int, msgspec.Meta(ge=1, le=2**31)]
 
 
-class ValidationReport(ApiStruct, kw_only=True):
+class ValidationReport(AnswerStruct, kw_only=True):
     """Every problem of a definition, errors and warnings, each with its JSON path.
 
     Attributes:

@@ -7,7 +7,7 @@ from typing import Annotated, Final
 
 import msgspec
 
-from drift_models._base import ApiStruct
+from drift_models._base import AnswerStruct, ApiStruct
 
 __all__ = ["ApiKeyCreated", "ApiKeyInfo", "CreateApiKey", "HealthBody"]
 
@@ -15,7 +15,7 @@ _KEY_ID: Final = r"^[\w.\-]{1,64}$"
 _TENANT: Final = r"^[\w.\-]{1,128}$"
 
 
-class HealthBody(ApiStruct, kw_only=True):
+class HealthBody(AnswerStruct, kw_only=True):
     """The answer of the admin probes.
 
     Attributes:
@@ -42,7 +42,7 @@ class CreateApiKey(ApiStruct, kw_only=True):
     description: Annotated[str, msgspec.Meta(max_length=500)] | None = None
 
 
-class ApiKeyInfo(ApiStruct, kw_only=True):
+class ApiKeyInfo(AnswerStruct, kw_only=True):
     """A key as listed: never the key itself.
 
     Attributes:

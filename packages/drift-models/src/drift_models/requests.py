@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from drift_models._base import ApiStruct
+from drift_models._base import AnswerStruct, ApiStruct
 from drift_models.runs import NodeStatus
 from drift_models.versions import VersionRef
 from drift_models.views import ViewResponse
@@ -132,7 +132,7 @@ class UtilityRequest(ApiStruct, kw_only=True):
     parameters: dict[str, Any] = {}
 
 
-class UtilityResponse(ApiStruct, kw_only=True):
+class UtilityResponse(AnswerStruct, kw_only=True):
     """What a utility call did.
 
     Attributes:

@@ -10,13 +10,13 @@ import datetime as dt
 
 import msgspec
 
-from drift_models._base import ApiStruct
+from drift_models._base import AnswerStruct
 from drift_models.runs import RunStatus
 
 __all__ = ["BulkJob", "RunPage", "RunSummary"]
 
 
-class RunSummary(ApiStruct, kw_only=True):
+class RunSummary(AnswerStruct, kw_only=True):
     """One run in a listing (from Temporal's visibility store, not the run's context).
 
     Attributes:
@@ -40,7 +40,7 @@ class RunSummary(ApiStruct, kw_only=True):
     redrives: int = 0
 
 
-class RunPage(ApiStruct, kw_only=True):
+class RunPage(AnswerStruct, kw_only=True):
     """A page of runs.
 
     Attributes:
