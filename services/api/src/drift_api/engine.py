@@ -12,7 +12,7 @@ problem the client sees) or a :class:`RunExists`; no engine library type crosses
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar, runtime_checkable
 
 from drift_api.bulk_job import BulkJob
 from drift_api.run_query import RunFilter
@@ -68,6 +68,7 @@ class RunExists(Exception):  # noqa: N818 - a fact the caller acts on, not a fai
     """A start found its run id taken by a run that has ended (the same id, the same run)."""
 
 
+@runtime_checkable  # Litestar checks a dependency against its declared type
 class RunListing(Protocol):
     """Pages and counts of a tenant's runs by a filter (visibility)."""
 
@@ -82,6 +83,7 @@ class RunListing(Protocol):
         ...
 
 
+@runtime_checkable
 class BulkActions(Protocol):
     """Bulk terminate and redrive on a filter, and their jobs."""
 
