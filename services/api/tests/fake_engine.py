@@ -22,10 +22,10 @@ from drift_api.run_query import RunFilter
 from drift_api.sync_limits import Late, Limit
 from drift_models import (
     EventSignal,
+    NodeStatus,
     RedriveRequest,
     ResumeInput,
     RunHistory,
-    NodeStatus,
     RunInput,
     RunPage,
     RunStatus,

@@ -113,9 +113,10 @@ async def test_a_start_of_an_ended_run_answers_that_run(api: Client, engine: Fak
     again = await _start(api, "run-e")
     assert again.status_code == 200, again.text
     assert again.json()["workflowStatus"] == "TERMINATED"
+    assert engine.calls == ["start_and_wait", "terminate", "start_and_wait"]
 
 
-async def test_resume_completes_the_run(api: Client, engine: FakeEngine) -> None:
+async def test_resume_completes_the_run(api: Client) -> None:
     await _start(api, "run-r")
     answer = {"viewResponse": {"selectedOptions": {"decision": ["approve"]}}, "node": FIRST_VIEW}
     resumed = await api.put("/v3/workflow/resume/run-r", json=answer)
