@@ -235,6 +235,9 @@ class FakeEngine:
         """Bulk actions are not part of the fake."""
         raise NotImplementedError
 
+    async def health(self) -> None:
+        """Always up."""
+
 
 @dataclass
 class _Listing:

@@ -16,7 +16,6 @@ SOURCE: Final = Path(__file__).resolve().parents[1] / "src" / "drift_api"
 
 TEMPORAL_IMPLEMENTATION: Final = frozenset(
     {
-        "admin",
         "engine_errors",
         "run_attempts",
         "run_attributes",
@@ -61,7 +60,7 @@ def _speaks_temporal(name: str) -> bool:
 
 def test_only_the_temporal_implementation_and_the_wiring_reach_temporal() -> None:
     modules = {_module(path): path for path in SOURCE.rglob("*.py")}
-    assert TEMPORAL_IMPLEMENTATION <= set(modules), "a listed module no longer exists"
+    assert set(modules) >= TEMPORAL_IMPLEMENTATION, "a listed module no longer exists"
     offenders = {
         name: sorted(n for n in _imports(path) if _speaks_temporal(n))
         for name, path in modules.items()

@@ -33,6 +33,7 @@ from drift_api.definition_routes import definition_router
 from drift_api.definitions import DefinitionService
 from drift_api.dependencies import Services
 from drift_api.engine import Engine
+from drift_api.engine_connection import ConnectingEngine
 from drift_api.json_guard import guard_request_body
 from drift_api.key_routes import ApiKeyController
 from drift_api.openapi import add_dsl_schemas, openapi_config, swagger_files
@@ -55,7 +56,7 @@ from drift_store import (
     redis_address,
 )
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "temporal_engine"]
 
 #: The OpenAPI document's version is the installed drift-api's (pyproject.toml is its source).
 _VERSION = version("drift-api")
@@ -81,6 +82,36 @@ def _claim_checked(client: Client, store: Store) -> Client:
     return with_claim_check(client, ClaimCheck(blobs))
 
 
+async def _no_engine() -> Engine:
+    raise LookupError("this app was made for definitions alone (no engine, no Temporal client)")
+
+
+def temporal_engine(
+    client: Client, store: Store, settings: ApiSettings, node_settings: NodeSettings
+) -> TemporalEngine:
+    """The engine over Temporal that the app uses.
+
+    Args:
+        client: a Temporal client connected with
+            :data:`drift_models.temporal.DATA_CONVERTER`; the engine uses the same
+            connection with the claim check over the store's blobs.
+        store: the store (its contexts answer when Temporal cannot, its blobs hold
+            big payloads).
+        settings: the API's settings.
+        node_settings: the node runtime's settings (their allow-list judges callbacks).
+    """
+    return TemporalEngine(
+        _claim_checked(client, store),
+        task_queue=settings.task_queue,
+        contexts=store.contexts,
+        query_timeout=settings.query_timeout_seconds,
+        sync_timeout=settings.sync_timeout_seconds,
+        callbacks=CallbackCheck(OutboundGuard(node_settings.http.allow_hosts)),
+        late_budget=settings.late_answer_seconds,
+        max_redrives=settings.max_redrives,
+    )
+
+
 def create_app(
     *,
     store: Store,
@@ -100,7 +131,8 @@ def create_app(
         client: a Temporal client connected with
             :data:`drift_models.temporal.DATA_CONVERTER` (see :func:`connect_temporal`); the
             app uses the same connection with the claim check over the store's blobs.
-        engine: the workflow engine, instead of ``client`` (a test's fake, say).
+        engine: the workflow engine, instead of ``client`` (a test's fake, say). With
+            neither, the app serves definitions and answers run calls with ``503``.
         cache: the definition cache to read through; by default one is made over the
             store (with Redis invalidation when ``settings.redis_url`` is set) and
             started and closed with the app.
@@ -113,17 +145,10 @@ def create_app(
     nodes = node_settings or NodeSettings.from_env()
     callbacks = CallbackCheck(OutboundGuard(nodes.http.allow_hosts))
     if engine is None:
-        if client is None:
-            raise ValueError("create_app needs an engine or a Temporal client")
-        engine = TemporalEngine(
-            _claim_checked(client, store),
-            task_queue=settings.task_queue,
-            contexts=store.contexts,
-            query_timeout=settings.query_timeout_seconds,
-            sync_timeout=settings.sync_timeout_seconds,
-            callbacks=callbacks,
-            late_budget=settings.late_answer_seconds,
-            max_redrives=settings.max_redrives,
+        engine = (
+            ConnectingEngine(_no_engine)
+            if client is None
+            else temporal_engine(client, store, settings, nodes)
         )
     redis = redis_address(
         url=settings.redis_url,

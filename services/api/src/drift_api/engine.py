@@ -196,3 +196,7 @@ class Engine(Protocol):
     def bulk(self) -> BulkActions:
         """Bulk actions on filters."""
         ...
+
+    async def health(self) -> None:
+        """Return when the engine answers; raise when it does not (the readiness probe)."""
+        ...

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import Any
 
+from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 from temporalio.client import (
     Client,
     WithStartWorkflowOperation,
@@ -299,3 +300,7 @@ class TemporalEngine:
     def bulk(self) -> BulkActions:
         """Batch terminate and the API's own bulk redrive (:mod:`drift_api.run_bulk`)."""
         return BulkRuns(self.client, BulkRedrives(self.client, self))
+
+    async def health(self) -> None:
+        """Temporal's system info, asked of its frontend."""
+        await self.client.workflow_service.get_system_info(GetSystemInfoRequest())
