@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from drift_api import ApiSettings, connect_temporal
 from drift_nodes import HttpSettings, NodeSettings
@@ -76,6 +77,7 @@ async def _start_honouring_retry_after(http: httpx.AsyncClient, body: dict[str, 
         await asyncio.sleep(float(answer.headers["retry-after"]) / 4)
 
 
+@pytest.mark.server  # starts its own Temporal dev server
 async def test_the_api_starts_without_temporal_and_runs_once_it_comes(
     tmp_path: Path, services: Services, task_queue: str
 ) -> None:
