@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import cast
 
 import pytest
 from litestar.testing import AsyncTestClient
 
 from drift_api import ApiSettings, create_app
-from drift_api.engine import Engine
+from drift_api.engine import BulkActions, Engine, RunListing
 from drift_api.engine_connection import ConnectingEngine
 from drift_api.problems import ApiError
+from drift_api.run_query import RunFilter
 from drift_nodes import discover_nodes
 from drift_store import open_store
 
@@ -88,3 +90,35 @@ async def test_the_app_answers_503_while_temporal_is_away_then_runs(tmp_path: Pa
             listed = await client.get("/v3/workflow", headers=headers)
             assert listed.status_code == 200, listed.text
             assert listed.json()["items"] == []
+
+
+async def test_the_listing_and_the_bulk_actions_are_made_once_when_connected() -> None:
+    temporal = Temporal()
+    temporal.up = True
+    made: list[str] = []
+    fake = temporal.engine
+    listing = fake.listing
+    jobs = cast("BulkActions", object())  # the fake has no bulk actions: a stand-in
+
+    def counted_listing(*, secret: bytes | None) -> RunListing:
+        made.append(f"listing {secret!r}")
+        return listing(secret=secret)
+
+    def counted_bulk() -> BulkActions:
+        made.append("bulk")
+        return jobs
+
+    fake.listing = counted_listing  # type: ignore[method-assign]
+    fake.bulk = counted_bulk  # type: ignore[method-assign]
+    engine = ConnectingEngine(temporal.connect)
+    outer = engine.listing(secret=b"k")
+    assert made == []  # nothing is connected before the first call
+    for _ in range(2):
+        page = await outer.page("acme", RunFilter(), limit=5, page_token=None, total=True)
+        assert page.total == 0
+    assert await engine.listing(secret=b"k").count("acme", RunFilter()) == 0
+    # Page tokens and bulk jobs live in the engine's objects: one each, kept.
+    assert made == ["listing b'k'"]
+    first, second = await engine.bulk_of(), await engine.bulk_of()
+    assert first is second is jobs
+    assert made == ["listing b'k'", "bulk"]
