@@ -20,9 +20,8 @@ from typing import TYPE_CHECKING, Final
 from litestar import Litestar, Response, get
 from litestar.plugins.prometheus import PrometheusController
 from prometheus_client import Gauge
-from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
-from temporalio.client import Client
 
+from drift_api.engine import Engine
 from drift_models import HealthBody, health
 from drift_models.health import UP
 from drift_store import Store, connect_redis
@@ -74,12 +73,13 @@ class DependencyMonitor(health.DependencyMonitor):
 
 
 def dependency_probes(
-    store: Store, client: Client, redis: aioredis.Redis | None = None
+    store: Store, engine: Engine, redis: aioredis.Redis | None = None
 ) -> dict[str, Probe]:
     """The probes of the API's dependencies: Temporal, the store and Redis (when used)."""
 
     async def temporal() -> object:
-        return await client.workflow_service.get_system_info(GetSystemInfoRequest())
+        await engine.health()
+        return None
 
     async def stored() -> object:
         return await store.contexts.get(_PROBE_TENANT, "probe")
@@ -91,17 +91,17 @@ def dependency_probes(
     return probes
 
 
-def create_admin_app(store: Store, client: Client, *, redis_address: str | None = None) -> Litestar:
+def create_admin_app(store: Store, engine: Engine, *, redis_address: str | None = None) -> Litestar:
     """``/healthz`` (the process answers) and ``/readyz`` (it started; dependencies shown).
 
     Args:
         store: the store whose health is reported.
-        client: the Temporal client whose server's health is reported.
+        engine: the workflow engine whose health is reported.
         redis_address: the Redis of the definition cache, if any (see
             :func:`drift_store.redis_address`).
     """
     redis = None if redis_address is None else connect_redis(redis_address, timeout=_PROBE_TIMEOUT)
-    monitor = DependencyMonitor(dependency_probes(store, client, redis))
+    monitor = DependencyMonitor(dependency_probes(store, engine, redis))
 
     @contextlib.asynccontextmanager
     async def probing(_: Litestar) -> AsyncIterator[None]:

@@ -1,7 +1,8 @@
-"""The Litestar application of the REST API, composed from a store, a client and settings.
+"""The Litestar application of the REST API, composed from a store, an engine and settings.
 
 :func:`create_app` is the one place where the API is assembled: the definition service
-and the run gateway over the given store and Temporal client, the API keys, the routes,
+and the run gateway over the given store and engine (a Temporal client is wrapped in
+:class:`drift_api.temporal_engine.TemporalEngine`), the API keys, the routes,
 the problem-details handlers, the OpenAPI document with its offline docs page, request
 metrics and OpenTelemetry traces. The ``drift-api`` command, the tests and the
 benchmarks all build the API through it.
@@ -31,6 +32,8 @@ from drift_api.console import console_router
 from drift_api.definition_routes import definition_router
 from drift_api.definitions import DefinitionService
 from drift_api.dependencies import Services
+from drift_api.engine import Engine
+from drift_api.engine_connection import ConnectingEngine
 from drift_api.json_guard import guard_request_body
 from drift_api.key_routes import ApiKeyController
 from drift_api.openapi import add_dsl_schemas, openapi_config, swagger_files
@@ -41,6 +44,7 @@ from drift_api.run_list_routes import RunListController
 from drift_api.run_routes import RunController
 from drift_api.runs import RunGateway
 from drift_api.settings import ApiSettings
+from drift_api.temporal_engine import TemporalEngine
 from drift_models.temporal import with_claim_check
 from drift_nodes import NodeSettings, OutboundGuard, check_script
 from drift_store import (
@@ -52,7 +56,7 @@ from drift_store import (
     redis_address,
 )
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "temporal_engine"]
 
 #: The OpenAPI document's version is the installed drift-api's (pyproject.toml is its source).
 _VERSION = version("drift-api")
@@ -78,24 +82,57 @@ def _claim_checked(client: Client, store: Store) -> Client:
     return with_claim_check(client, ClaimCheck(blobs))
 
 
+async def _no_engine() -> Engine:
+    raise LookupError("this app was made for definitions alone (no engine, no Temporal client)")
+
+
+def temporal_engine(
+    client: Client, store: Store, settings: ApiSettings, node_settings: NodeSettings
+) -> TemporalEngine:
+    """The engine over Temporal that the app uses.
+
+    Args:
+        client: a Temporal client connected with
+            :data:`drift_models.temporal.DATA_CONVERTER`; the engine uses the same
+            connection with the claim check over the store's blobs.
+        store: the store (its contexts answer when Temporal cannot, its blobs hold
+            big payloads).
+        settings: the API's settings.
+        node_settings: the node runtime's settings (their allow-list judges callbacks).
+    """
+    return TemporalEngine(
+        _claim_checked(client, store),
+        task_queue=settings.task_queue,
+        contexts=store.contexts,
+        query_timeout=settings.query_timeout_seconds,
+        sync_timeout=settings.sync_timeout_seconds,
+        callbacks=CallbackCheck(OutboundGuard(node_settings.http.allow_hosts)),
+        late_budget=settings.late_answer_seconds,
+        max_redrives=settings.max_redrives,
+    )
+
+
 def create_app(
     *,
     store: Store,
-    client: Client,
     settings: ApiSettings,
+    client: Client | None = None,
+    engine: Engine | None = None,
     cache: DefinitionCache | None = None,
     keys: ApiKeys | None = None,
     tracer_provider: TracerProvider | None = None,
     node_settings: NodeSettings | None = None,
 ) -> Litestar:
-    """The REST API over ``store`` and ``client``.
+    """The REST API over ``store`` and an engine (``engine``, or Temporal through ``client``).
 
     Args:
         store: definitions and run contexts (its node types decode request bodies).
+        settings: the API's settings.
         client: a Temporal client connected with
             :data:`drift_models.temporal.DATA_CONVERTER` (see :func:`connect_temporal`); the
             app uses the same connection with the claim check over the store's blobs.
-        settings: the API's settings.
+        engine: the workflow engine, instead of ``client`` (a test's fake, say). With
+            neither, the app serves definitions and answers run calls with ``503``.
         cache: the definition cache to read through; by default one is made over the
             store (with Redis invalidation when ``settings.redis_url`` is set) and
             started and closed with the app.
@@ -105,8 +142,14 @@ def create_app(
             environment by default); their HTTP allow-list judges callback addresses.
     """
     own_cache = cache is None
-    client = _claim_checked(client, store)
     nodes = node_settings or NodeSettings.from_env()
+    callbacks = CallbackCheck(OutboundGuard(nodes.http.allow_hosts))
+    if engine is None:
+        engine = (
+            ConnectingEngine(_no_engine)
+            if client is None
+            else temporal_engine(client, store, settings, nodes)
+        )
     redis = redis_address(
         url=settings.redis_url,
         sentinels=settings.redis_sentinels,
@@ -117,18 +160,15 @@ def create_app(
     node_types = store.definitions.node_types
     definitions = DefinitionService(store.definitions, definition_cache, node_types, check_script)
     runs = RunGateway(
-        client,
-        task_queue=settings.task_queue,
+        engine,
         definitions=definitions,
         contexts=store.contexts,
         sync_timeout=settings.sync_timeout_seconds,
-        query_timeout=settings.query_timeout_seconds,
-        callbacks=CallbackCheck(OutboundGuard(nodes.http.allow_hosts)),
+        callbacks=callbacks,
         admission=SyncAdmission(
             settings.max_sync_waits, retry_after=settings.overload_retry_after_seconds
         ),
         late_budget=settings.late_answer_seconds,
-        max_redrives=settings.max_redrives,
     )
     services = Services(
         settings=settings,

@@ -23,7 +23,6 @@ from drift_api.dependencies import provide_caller, provide_definitions, provide_
 from drift_api.openapi import NODE_SCHEMA, WORKFLOW_SCHEMA, dsl_operation, problems
 from drift_api.pictures import PictureFormat, render_dot
 from drift_api.problems import ApiError
-from drift_api.run_history import attempt_states
 from drift_api.runs import RunGateway
 from drift_models import (
     RESERVED_NAMES,
@@ -374,7 +373,7 @@ def _picture_handler(picture: PictureFormat) -> Any:
             visited = _visited(record.context.global_)
             current = record.current_node
             status = record.status
-            earlier, redriven_at = await attempt_states(runs.client, tenant, run_id)
+            earlier, redriven_at = await runs.engine.attempt_states(tenant, run_id)
         stored = await definitions.workflow(tenant, definition_id, number)
         drawn = await definitions.graph(tenant, stored.definition)
         dot = workflow_dot(

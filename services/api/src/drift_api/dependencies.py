@@ -25,7 +25,7 @@ class Services:
         settings: the API's settings.
         keys: the API keys accepted.
         definitions: definitions of every tenant.
-        runs: runs of every tenant, through Temporal.
+        runs: runs of every tenant, through the workflow engine.
     """
 
     settings: ApiSettings

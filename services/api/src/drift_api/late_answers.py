@@ -12,25 +12,16 @@ budget, at any load.
 from __future__ import annotations
 
 import asyncio
-import enum
 from http import HTTPStatus
 
 from drift_api.bodies import millis_to_datetime
+from drift_api.engine import Engine, RunState
 from drift_api.problems import ApiError
-from drift_api.run_state import RunState, StateReader
+from drift_api.sync_limits import Late
 from drift_models import RunStatus, WorkflowResponse
 from drift_store import ContextStore, StoreError
 
 __all__ = ["Late", "LateAnswers"]
-
-
-class Late(enum.Enum):
-    """Why a sync call has no answer by its limit."""
-
-    NOT_ACCEPTED = "not-accepted"
-    """Temporal holds the request (or the run a start created) but the run has not taken it."""
-    ACCEPTED = "accepted"
-    """The run took the update and goes on: it is open and between stable points."""
 
 
 def _running(run_id: str, workflow: str | None) -> WorkflowResponse:
@@ -43,15 +34,13 @@ class LateAnswers:
     """The states late sync calls answer, each found within the late budget.
 
     Args:
-        reader: reads a run's state (for a call whose update was not accepted).
+        engine: reads a run's state (for a call whose update was not accepted).
         contexts: the stored contexts (what names a run whose update was accepted).
         late_budget: seconds a late call may spend finding the state it answers.
     """
 
-    def __init__(
-        self, reader: StateReader, contexts: ContextStore, *, late_budget: float = 1.0
-    ) -> None:
-        self._reader = reader
+    def __init__(self, engine: Engine, contexts: ContextStore, *, late_budget: float = 1.0) -> None:
+        self._engine = engine
         self._contexts = contexts
         self._late_budget = late_budget
 
@@ -113,7 +102,9 @@ class LateAnswers:
         """
         try:
             async with asyncio.timeout(self._late_budget):
-                return await self._reader.read(tenant, run_id, query_timeout=self._late_budget / 2)
+                return await self._engine.read_state(
+                    tenant, run_id, query_timeout=self._late_budget / 2
+                )
         except TimeoutError:
             return RunState(_running(run_id, workflow), "engine")
         except ApiError as error:

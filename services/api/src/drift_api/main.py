@@ -1,7 +1,8 @@
 """The ``drift-api`` command: serve the API, its probes and its metrics; make API keys.
 
 ``drift-api`` (or ``drift-api serve``) reads :class:`ApiSettings` from ``DRIFT_*``
-variables (and ``DRIFT_CONFIG_FILE``), opens the store, connects to Temporal and serves
+variables (and ``DRIFT_CONFIG_FILE``), opens the store, connects to Temporal (or keeps
+trying: while it is away, engine calls answer ``503`` + ``Retry-After``) and serves
 three apps from one event loop with granian: the API on ``app_port`` (8000), the
 probes on ``admin_port`` (8001) and the metrics on ``metrics_port`` (9090, 0 for none).
 
@@ -28,8 +29,11 @@ from granian.server.embed import Server
 from litestar import Litestar
 
 from drift_api.admin import create_admin_app, create_metrics_app
-from drift_api.app import create_app
+from drift_api.app import create_app, temporal_engine
 from drift_api.auth import hash_api_key, new_api_key
+from drift_api.engine import Engine
+from drift_api.engine_connection import ConnectingEngine
+from drift_api.problems import ApiError
 from drift_api.settings import ApiSettings
 from drift_api.tracing import install_tracer_provider
 from drift_models.settings import SettingsError, load_settings
@@ -71,17 +75,25 @@ class ApiServers:
 async def serving(settings: ApiSettings) -> AsyncIterator[ApiServers]:
     """Serve the API, the probes and the metrics until the block ends."""
     install_tracer_provider()
-    registry = discover_nodes(allow=NodeSettings.from_env().allow)
-    client = await connect_temporal(settings)
+    nodes = NodeSettings.from_env()
+    registry = discover_nodes(allow=nodes.allow)
     async with open_store(settings.store_url, node_types=registry.node_types) as store:
-        app = create_app(store=store, client=client, settings=settings)
+
+        async def connect() -> Engine:
+            return temporal_engine(await connect_temporal(settings), store, settings, nodes)
+
+        # Temporal away at start is not fatal: engine calls answer 503 until it is back.
+        engine = ConnectingEngine(connect)
+        with contextlib.suppress(ApiError):
+            await engine.engine()
+        app = create_app(store=store, engine=engine, settings=settings, node_settings=nodes)
         redis = redis_address(
             url=settings.redis_url,
             sentinels=settings.redis_sentinels,
             master=settings.redis_master,
             password=settings.redis_password,
         )
-        admin = create_admin_app(store, client, redis_address=redis)
+        admin = create_admin_app(store, engine, redis_address=redis)
         metrics = create_metrics_app() if settings.metrics_port else None
         running = ApiServers(app=app, admin=admin, metrics=metrics)
         targets = [(app, settings.app_port), (admin, settings.admin_port)]

@@ -21,10 +21,10 @@ from typing import Final
 
 from temporalio.client import Client
 
+from drift_api.engine import Engine
 from drift_api.problems import ApiError
 from drift_api.run_attempts import Attempts
 from drift_api.run_query import RunFilter, visibility_query
-from drift_api.runs import RunGateway
 from drift_models import RedriveRequest, RunStatus
 
 __all__ = ["MAX_BULK_REDRIVE", "BulkRedrives", "RedriveJob"]
@@ -64,7 +64,7 @@ class BulkRedrives:
         timeout: seconds one visibility call may take.
     """
 
-    def __init__(self, client: Client, runs: RunGateway, *, timeout: float = 10.0) -> None:
+    def __init__(self, client: Client, runs: Engine, *, timeout: float = 10.0) -> None:
         self._client = client
         self._runs = runs
         self._timeout = dt.timedelta(seconds=timeout)
@@ -129,7 +129,7 @@ class BulkRedrives:
         async def one(run_id: str) -> None:
             async with gate:
                 try:
-                    await self._runs.redrives.redrive(tenant, run_id, RedriveRequest(), wait=False)
+                    await self._runs.redrive(tenant, run_id, RedriveRequest(), wait=False)
                 except Exception as error:  # noqa: BLE001 - one run's trouble is the job's count
                     job.failed += 1
                     _LOG.info("bulk redrive %s: run %s not redriven: %s", job.job_id, run_id, error)

@@ -11,9 +11,8 @@ from litestar.params import Parameter, QueryParameter
 
 from drift_api.auth import Caller
 from drift_api.dependencies import provide_caller, services_of
+from drift_api.engine import BulkActions
 from drift_api.openapi import problems
-from drift_api.run_bulk import BulkRuns
-from drift_api.run_bulk_redrive import BulkRedrives
 from drift_api.run_list_routes import provide_run_filter
 from drift_api.run_query import RunFilter
 from drift_models import BulkJob
@@ -21,12 +20,11 @@ from drift_models import BulkJob
 __all__ = ["BulkController"]
 
 
-async def provide_bulk(state: State) -> BulkRuns:
+async def provide_bulk(state: State) -> BulkActions:
     """The bulk actions of this app."""
-    bulk: BulkRuns | None = state.get("run_bulk")
+    bulk: BulkActions | None = state.get("run_bulk")
     if bulk is None:
-        runs = services_of(state).runs
-        bulk = BulkRuns(runs.client, BulkRedrives(runs.client, runs))
+        bulk = services_of(state).runs.engine.bulk()
         state["run_bulk"] = bulk
     return bulk
 
@@ -56,7 +54,7 @@ class BulkController(Controller):
     async def terminate(
         self,
         caller: NamedDependency[Caller],
-        bulk: NamedDependency[BulkRuns],
+        bulk: NamedDependency[BulkActions],
         run_filter: NamedDependency[RunFilter],
         reason: Annotated[str, Parameter(max_length=500, pattern=r"^[^\x00-\x1f]*$")] = "bulk",
         dry_run: Annotated[bool, QueryParameter(name="dryRun")] = False,  # noqa: FBT002
@@ -79,7 +77,7 @@ class BulkController(Controller):
     async def redrive(
         self,
         caller: NamedDependency[Caller],
-        bulk: NamedDependency[BulkRuns],
+        bulk: NamedDependency[BulkActions],
         run_filter: NamedDependency[RunFilter],
         dry_run: Annotated[bool, QueryParameter(name="dryRun")] = False,  # noqa: FBT002
     ) -> BulkJob:
@@ -90,7 +88,7 @@ class BulkController(Controller):
     async def job(
         self,
         caller: NamedDependency[Caller],
-        bulk: NamedDependency[BulkRuns],
+        bulk: NamedDependency[BulkActions],
         job_id: Annotated[str, Parameter(max_length=300)],
     ) -> BulkJob:
         """How far the job has come."""

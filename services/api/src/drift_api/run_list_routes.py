@@ -18,10 +18,10 @@ from litestar.params import Parameter, QueryParameter
 
 from drift_api.auth import Caller
 from drift_api.dependencies import provide_caller, services_of
+from drift_api.engine import RunListing
 from drift_api.openapi import problems
 from drift_api.problems import ApiError
-from drift_api.run_query import ID_PATTERN, RunFilter
-from drift_api.run_search import MAX_LIMIT, RunSearch
+from drift_api.run_query import ID_PATTERN, MAX_LIMIT, RunFilter
 from drift_models import Problem, RunPage, RunStatus
 
 __all__ = ["LIST_PARAMETERS", "RunListController", "provide_run_filter", "provide_search"]
@@ -46,14 +46,14 @@ LIST_PARAMETERS: Final = (
 _SEARCH: Final = "run_search"
 
 
-async def provide_search(state: State) -> RunSearch:
+async def provide_search(state: State) -> RunListing:
     """The run search of this app (made once; page tokens sealed with the key pepper)."""
-    search: RunSearch | None = state.get(_SEARCH)
+    search: RunListing | None = state.get(_SEARCH)
     if search is None:
         services = services_of(state)
         pepper = services.settings.api_key_pepper.encode()
         secret = hmac.new(pepper, b"drift page tokens", hashlib.sha256).digest() if pepper else None
-        search = RunSearch(services.runs.client, secret=secret)
+        search = services.runs.engine.listing(secret=secret)
         state[_SEARCH] = search
     return search
 
@@ -189,7 +189,7 @@ class RunListController(Controller):
     async def list_runs(  # noqa: PLR0917 - typed parameters
         self,
         caller: NamedDependency[Caller],
-        search: NamedDependency[RunSearch],
+        search: NamedDependency[RunListing],
         run_filter: NamedDependency[RunFilter],
         limit: Annotated[int, Parameter(ge=1, le=MAX_LIMIT, description="Runs per page.")] = 50,
         page_token: Annotated[

@@ -32,7 +32,10 @@ from drift_models.visibility import (
     SA_WORKFLOW,
 )
 
-__all__ = ["ID_PATTERN", "QueryValueError", "RunFilter", "literal", "visibility_query"]
+__all__ = ["ID_PATTERN", "MAX_LIMIT", "QueryValueError", "RunFilter", "literal", "visibility_query"]
+
+MAX_LIMIT: Final = 200
+"""The most runs one page may hold."""
 
 ID_PATTERN: Final = r"^[\w.:@\-]{1,256}(?!\n)$"
 """What a filter's id value (definition, node, client, user) may be."""

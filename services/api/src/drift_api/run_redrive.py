@@ -39,12 +39,14 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from drift_api.callback_check import CallbackCheck
+from drift_api.engine import Answer
 from drift_api.engine_errors import rpc_error
+from drift_api.late_answers import LateAnswers
 from drift_api.problems import ApiError
 from drift_api.run_attributes import start_memo
 from drift_api.run_state import StateReader
-from drift_api.sync_calls import Answer, SyncCalls
-from drift_api.update_calls import Limit
+from drift_api.sync_limits import Late, Limit
+from drift_api.update_calls import UpdateCalls
 from drift_models import (
     RedrivePoint,
     RedriveRequest,
@@ -93,7 +95,8 @@ class RunRedrives:
         client: the Temporal client (with the API's data converter).
         task_queue: where runs are scheduled.
         reader: reads a run's state.
-        calls: sync calls (admission, update waits, late answers).
+        updates: sends updates and waits for their answers.
+        late: the ``202`` states of late sync redrives.
         callbacks: judges callback addresses.
         sync_timeout: seconds a sync redrive waits for the next stable point.
         max_redrives: how many times one run may be redriven.
@@ -105,7 +108,8 @@ class RunRedrives:
         *,
         task_queue: str,
         reader: StateReader,
-        calls: SyncCalls,
+        updates: UpdateCalls,
+        late: LateAnswers,
         callbacks: CallbackCheck,
         sync_timeout: float,
         max_redrives: int,
@@ -113,7 +117,8 @@ class RunRedrives:
         self._client = client
         self._queue = task_queue
         self._reader = reader
-        self._calls = calls
+        self._updates = updates
+        self._late = late
         self._callbacks = callbacks
         self._sync_timeout = sync_timeout
         self._max = max_redrives
@@ -132,23 +137,22 @@ class RunRedrives:
                 already; 429 when a sync redrive finds every place taken.
         """
         asynchronous = request.callback_url is not None or not wait
-        with self._calls.place("" if asynchronous else None):
-            limit = Limit.after(self._sync_timeout)
-            await self._callbacks.check(request.callback_url)
-            failed = await self.failed_attempt(tenant, run_id)
-            run = self._next_input(tenant, run_id, failed, request)
-            try:
-                if asynchronous:
-                    return await self._start_async(run, failed)
-                return await self._start_sync(run, failed, limit)
-            except WorkflowAlreadyStartedError:
-                # Another redrive (or start) of this run id came first.
-                raise _conflict(
-                    "Redrive Refused",
-                    f"run {run_id!r} is being redriven already (or is no longer FAILED); "
-                    "read its state",
-                    RunStatus.RUNNING,
-                ) from None
+        limit = Limit.after(self._sync_timeout)
+        await self._callbacks.check(request.callback_url)
+        failed = await self.failed_attempt(tenant, run_id)
+        run = self._next_input(tenant, run_id, failed, request)
+        try:
+            if asynchronous:
+                return await self._start_async(run, failed)
+            return await self._start_sync(run, failed, limit)
+        except WorkflowAlreadyStartedError:
+            # Another redrive (or start) of this run id came first.
+            raise _conflict(
+                "Redrive Refused",
+                f"run {run_id!r} is being redriven already (or is no longer FAILED); "
+                "read its state",
+                RunStatus.RUNNING,
+            ) from None
 
     async def failed_attempt(self, tenant: str, run_id: str) -> FailedAttempt:
         """The run's failed attempt with its redrive point.
@@ -284,9 +288,14 @@ class RunRedrives:
             )
 
         try:
-            return await self._calls.answer(
-                run.tenant_id, run.run_id, begin, limit, known=self._known(failed)
+            known = self._known(failed)
+            result = await self._updates.wait(
+                run.tenant_id, run.run_id, begin, limit=limit, start=True
             )
+            if isinstance(result, Late):
+                read = await self._late.late(run.tenant_id, run.run_id, result, known=known)
+                return Answer(read.body, complete=False, source=read.source)
+            return Answer(result)
         except WorkflowAlreadyStartedError:
             # The start's own outcome holds the same refusal: read it, so it is not lost.
             with contextlib.suppress(WorkflowAlreadyStartedError):

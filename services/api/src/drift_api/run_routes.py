@@ -19,7 +19,6 @@ from drift_api.auth import Caller
 from drift_api.dependencies import provide_caller, provide_runs
 from drift_api.openapi import problems
 from drift_api.problems import ApiError
-from drift_api.run_history import read_history
 from drift_api.runs import Answer, RunGateway
 from drift_models import (
     EventRequest,
@@ -198,7 +197,7 @@ class RunController(Controller):
         Steps (with the states they ran), answers, utility calls, events, timers,
         failures and the end.
         """
-        return await read_history(runs.client, caller.tenant_id, run_id)
+        return await runs.engine.history(caller.tenant_id, run_id)
 
     @post(
         "/{run_id:str}/disconnected-node/execute",

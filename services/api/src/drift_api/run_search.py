@@ -26,14 +26,11 @@ from temporalio.service import RPCError
 from drift_api.engine_errors import rpc_error
 from drift_api.problems import ApiError
 from drift_api.run_attempts import Attempts, attempt_of
-from drift_api.run_query import QueryValueError, RunFilter, visibility_query
+from drift_api.run_query import MAX_LIMIT, QueryValueError, RunFilter, visibility_query
 from drift_models import Problem, RunPage, RunStatus, RunSummary
 from drift_models.visibility import SA_NODE, SA_STATUS, SA_VERSION, SA_WORKFLOW
 
 __all__ = ["MAX_LIMIT", "RunSearch", "drift_status"]
-
-MAX_LIMIT: Final = 200
-"""The most runs one page may hold."""
 
 _WORKFLOW: Final = SearchAttributeKey.for_keyword(SA_WORKFLOW)
 _VERSION: Final = SearchAttributeKey.for_int(SA_VERSION)

@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from dataclasses import dataclass
 from typing import Any, Final
 
 from temporalio.api.enums.v1 import EventType
@@ -40,6 +39,7 @@ from temporalio.common import QueryRejectCondition
 from temporalio.service import RPCError, RPCStatusCode
 
 from drift_api.bodies import millis_to_datetime
+from drift_api.engine import RunState
 from drift_api.problems import ApiError
 from drift_models import RunStatus, WorkflowResponse, temporal_workflow_id
 from drift_models.engine import QUERY_STATE
@@ -65,19 +65,6 @@ _OPEN_STATUS: Final = {
     WorkflowExecutionStatus.RUNNING: RunStatus.RUNNING,
     WorkflowExecutionStatus.CONTINUED_AS_NEW: RunStatus.RUNNING,
 }
-
-
-@dataclass(frozen=True, slots=True)
-class RunState:
-    """A run's state and who told it.
-
-    Attributes:
-        body: the state.
-        source: ``engine`` (Temporal answered) or ``store`` (the stored context did).
-    """
-
-    body: WorkflowResponse
-    source: str
 
 
 class StateReader:

@@ -10,15 +10,12 @@ answer all share it. A call past its limit answers ``202`` through
 from __future__ import annotations
 
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
-from typing import Generic, TypeVar
-
-from temporalio.client import Client
+from typing import TypeVar
 
 from drift_api.admission import SyncAdmission
-from drift_api.late_answers import Late, LateAnswers
-from drift_api.run_state import StateReader
-from drift_api.update_calls import Begin, Limit, UpdateCalls, seconds_left, stage_payloads
+from drift_api.engine import Answer, Engine
+from drift_api.late_answers import LateAnswers
+from drift_api.sync_limits import Late, Limit
 from drift_models import WorkflowResponse
 from drift_store import ContextStore
 
@@ -27,28 +24,11 @@ __all__ = ["Answer", "SyncCalls"]
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
-class Answer(Generic[T]):
-    """What a run call answers.
-
-    Attributes:
-        body: the response body.
-        complete: ``True`` when the call reached its end (200); ``False`` when it
-            answers ``202`` (async mode, or the sync timeout passed).
-        source: where a state came from: ``engine`` (Temporal) or ``store``.
-    """
-
-    body: T
-    complete: bool = True
-    source: str = "engine"
-
-
 class SyncCalls:
-    """Admits sync calls, waits for their updates and answers the late ones.
+    """Admits sync calls and answers the late ones.
 
     Args:
-        client: the Temporal client.
-        reader: reads a run's state.
+        engine: the workflow engine.
         contexts: the stored contexts.
         admission: bounds the sync calls waiting at once.
         late_budget: seconds a call past its limit may spend finding its ``202`` state.
@@ -56,17 +36,15 @@ class SyncCalls:
 
     def __init__(
         self,
-        client: Client,
-        reader: StateReader,
+        engine: Engine,
         contexts: ContextStore,
         *,
         admission: SyncAdmission,
         late_budget: float,
     ) -> None:
-        self.updates = UpdateCalls(reader, client)
-        self._late = LateAnswers(reader, contexts, late_budget=late_budget)
+        self._late = LateAnswers(engine, contexts, late_budget=late_budget)
         self._admission = admission
-        self._client = client
+        self._engine = engine
 
     def admit(self) -> AbstractContextManager[None]:
         """A place among the sync calls waiting (``429`` when none is free)."""
@@ -78,42 +56,24 @@ class SyncCalls:
 
     async def stage(self, value: object, what: str, limit: Limit) -> None:
         """Store ``value``'s big payloads before anything is sent (``503`` when late)."""
-        # Staging shares the call's limit: the update must still be sent within it.
-        await stage_payloads(
-            self._client.data_converter, value, what=what, timeout=seconds_left(limit.accept_until)
-        )
+        await self._engine.stage(value, what=what, limit=limit)
 
     async def answer(
         self,
         tenant: str,
         run_id: str,
-        begin: Begin[WorkflowResponse],
-        limit: Limit,
+        result: WorkflowResponse | Late,
         *,
         known: WorkflowResponse | None = None,
-        path: str = "$",
-        wait_for_view: bool = False,
     ) -> Answer[WorkflowResponse]:
-        """Send the update and answer its result, or the run's ``202`` state when late.
+        """The engine's answer, or the run's ``202`` state when it came late.
 
         Args:
             tenant: the run's tenant.
             run_id: the run.
-            begin: sends the update with the id it is given.
-            limit: when the call must be over.
+            result: what the engine answered within the call's limit.
             known: for a start, the run it creates (what a late answer says of it).
-            path: the body path Temporal's refusals are about.
-            wait_for_view: the answer names its view (see :meth:`UpdateCalls.accepted`).
         """
-        result = await self.updates.wait(
-            tenant,
-            run_id,
-            begin,
-            limit=limit,
-            path=path,
-            start=known is not None,
-            wait_for_view=wait_for_view,
-        )
         if isinstance(result, Late):
             return await self.late(tenant, run_id, result, known=known)
         return Answer(result)

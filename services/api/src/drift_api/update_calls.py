@@ -37,11 +37,10 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from drift_api.engine_errors import ended, refusal_known, refused, rpc_error
-from drift_api.late_answers import Late
 from drift_api.problems import ApiError
 from drift_api.run_state import StateReader
+from drift_api.sync_limits import Late, Limit, seconds_left
 from drift_api.update_outcome import (
-    Limit,
     UpdateOutcome,
     not_applied,
     outcome_unknown,
@@ -62,11 +61,6 @@ _ON_ITS_WAY: Final = frozenset({RunStatus.CREATED.value, RunStatus.RUNNING.value
 _FIRST_PAUSE: Final = 0.1
 _LONGEST_PAUSE: Final = 0.5
 """Between two tries of an answer the run was not ready for yet (it was on its way)."""
-
-
-def seconds_left(until: float) -> float:
-    """Seconds until ``until`` (event-loop time), never negative."""
-    return max(0.0, until - asyncio.get_running_loop().time())
 
 
 async def stage_payloads(

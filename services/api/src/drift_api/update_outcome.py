@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import time
-from dataclasses import dataclass
 from typing import Final, Literal
 
 from temporalio.api.common.v1 import WorkflowExecution
@@ -25,6 +23,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from drift_api.problems import ApiError
+from drift_api.sync_limits import Limit
 
 __all__ = [
     "Limit",
@@ -40,45 +39,11 @@ Outcome = Literal["accepted", "absent", "pending", "unknown"]
 """An update Temporal has accepted (or completed), does not have, still holds without
 having accepted it, or could not be asked about."""
 
-_MARGIN: Final = 1.0
-"""Seconds at most kept at the end of a sync timeout to ask what became of a call; also
-the clock difference between the API and Temporal that ``answerBy`` tolerates."""
 _TRY_SECONDS: Final = 0.5
 """How long one question to Temporal may take before it is asked again."""
 _ACCEPTED: Final = (
     UpdateWorkflowExecutionLifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Limit:
-    """When a sync call must be over.
-
-    Attributes:
-        accept_until: event-loop time by which the update must be accepted.
-        ends: event-loop time by which the call answers (``accept_until`` plus the
-            margin used to ask what became of a late call).
-        answer_by: epoch milliseconds after which the run refuses the answer (sent in
-            the answer), or ``None`` for calls without it.
-    """
-
-    accept_until: float
-    ends: float
-    answer_by: int | None = None
-
-    @classmethod
-    def after(cls, timeout: float, *, expiring: bool = False) -> Limit:
-        """The limit of a call that may take ``timeout`` seconds from now.
-
-        Args:
-            timeout: the sync timeout.
-            expiring: the call carries ``answer_by`` (a resume): the run refuses it
-                once the API may have said it was not applied.
-        """
-        margin = min(_MARGIN, timeout / 4)
-        now = asyncio.get_running_loop().time()
-        answer_by = int((time.time() + timeout - margin) * 1000) if expiring else None
-        return cls(accept_until=now + timeout - margin, ends=now + timeout, answer_by=answer_by)
 
 
 class UpdateOutcome:

@@ -12,20 +12,16 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from temporalio.service import RPCError
-
 from drift_api.auth import Caller
 from drift_api.definitions import DefinitionService
 from drift_api.pictures import PictureFormat, render_dot
 from drift_api.problems import ApiError
-from drift_api.run_history import read_history
 from drift_api.runs import RunGateway
 from drift_models import (
     RESERVED_NAMES,
     Pointer,
     RunHistoryEntry,
     WorkflowResponse,
-    temporal_workflow_id,
 )
 from drift_models.dot import workflow_dot
 from drift_models.nodes.instruction import ResumeRules
@@ -112,14 +108,7 @@ async def _rules(
 
 
 async def _parent(runs: RunGateway, caller: Caller, run_id: str) -> str | None:
-    handle = runs.client.get_workflow_handle(temporal_workflow_id(caller.tenant_id, run_id))
-    try:
-        description = await handle.describe()
-    except RPCError:
-        return None
-    parent = description.parent_id
-    prefix = f"{caller.tenant_id}/"
-    return parent.removeprefix(prefix) if parent and parent.startswith(prefix) else None
+    return await runs.engine.parent(caller.tenant_id, run_id)
 
 
 async def _record(runs: RunGateway, caller: Caller, run_id: str) -> ContextRecord | None:
@@ -140,7 +129,7 @@ async def read_details(
     state = (await runs.state(caller, run_id)).body
     details = RunDetails(state=state)
     try:
-        history = await read_history(runs.client, caller.tenant_id, run_id)
+        history = await runs.engine.history(caller.tenant_id, run_id)
         details.timeline = _timeline(history.entries)
         details.children = [e.detail for e in history.entries if e.event == "CHILD" and e.detail]
     except ApiError as error:

@@ -1,7 +1,7 @@
 """The console's one way to list runs: the runs search behind ``GET /v3/workflow``.
 
 The runs list and the inbox both call :func:`list_runs` and nothing else. The filter
-goes to :class:`drift_api.run_search.RunSearch`, the service ``GET /v3/workflow``
+goes to the engine's :class:`drift_api.engine.RunListing`, the service ``GET /v3/workflow``
 answers with: one visibility query (the tenant's attribute and id prefix ANDed, values
 checked, no caller text as syntax), so a page holds the runs asked for, and the page
 cursor is that listing's sealed token (bound to the tenant and the filter). Each row is
@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Final
 
 from drift_api.auth import Caller
+from drift_api.engine import RunListing
 from drift_api.run_query import RunFilter
-from drift_api.run_search import RunSearch
 from drift_models import RunPage, RunStatus
 
 __all__ = ["RunFilters", "list_runs"]
@@ -49,7 +49,7 @@ class RunFilters:
     limit: int = 25
 
 
-async def list_runs(search: RunSearch, caller: Caller, filters: RunFilters) -> RunPage:
+async def list_runs(search: RunListing, caller: Caller, filters: RunFilters) -> RunPage:
     """One page of the caller's tenant's runs matching ``filters``, newest first.
 
     Raises:
