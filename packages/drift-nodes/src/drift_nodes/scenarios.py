@@ -10,7 +10,7 @@ routed as the workflow routes them (``onError``, then ``defaultFailureNode``).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -44,7 +44,11 @@ from drift_nodes.transitions import (
     transition,
 )
 
-__all__ = ["ScenarioRunner"]
+__all__ = ["ChildLoader", "ScenarioRunner"]
+
+ChildLoader = Callable[[str, int | str], Awaitable[tuple[WorkflowDefinition, NodeResolver] | None]]
+"""Finds a child workflow by id and version (a number or a pointer), with the resolver of
+its node definitions (``None``: there is no such workflow)."""
 
 MAX_FAILURE_ROUTES: Final = 1000
 """Failures routed at most in one run, as in the workflow."""
@@ -63,6 +67,8 @@ class ScenarioRunner:
         resources: the nodes' shared resources (the script engine runs for real).
         workflows: workflows by id, for SYNC child runs that are not mocked.
         max_states: states one run may execute before it counts as never ending.
+        load_child: finds a SYNC child that is neither mocked nor among ``workflows``
+            (the API's publish gate reads the store).
     """
 
     def __init__(
@@ -73,12 +79,14 @@ class ScenarioRunner:
         resources: NodeResources,
         workflows: Mapping[str, WorkflowDefinition] | None = None,
         max_states: int = 1000,
+        load_child: ChildLoader | None = None,
     ) -> None:
         self._registry = registry
         self._resolve = resolve
         self._resources = resources
         self._workflows = dict(workflows or {})
         self._max_states = max_states
+        self._load_child = load_child
 
     async def run(self, workflow: WorkflowDefinition, scenario: Scenario) -> ScenarioReport:
         """Run ``scenario`` of ``workflow`` to its end and compare it with its expectation."""
@@ -87,14 +95,18 @@ class ScenarioRunner:
         return report
 
     async def _run(
-        self, workflow: WorkflowDefinition, scenario: Scenario, params: dict[str, Any]
+        self,
+        workflow: WorkflowDefinition,
+        scenario: Scenario,
+        params: dict[str, Any],
+        resolve: NodeResolver | None = None,
     ) -> ScenarioReport:
         context = RunContext.start(params, enum_store=scenario.enum_store)
         run = _Run(
             workflow=workflow,
             scenario=scenario,
             report=ScenarioReport(scenario=scenario.name, context=context),
-            definitions=resolve_states(workflow, self._resolve),
+            definitions=resolve_states(workflow, resolve or self._resolve),
             events={name: list(payloads) for name, payloads in scenario.events.items()},
         )
         try:
@@ -219,22 +231,35 @@ class ScenarioRunner:
         mock = run.scenario.children.get(child_id)
         if mock is not None:
             status, output, error = mock.status, mock.output, mock.error_message
-        elif child_id in self._workflows:
-            child = await self._run(self._workflows[child_id], run.scenario, decided.params)
+        else:
+            found = await self._child_workflow(state, decided)
+            child = await self._run(found[0], run.scenario, decided.params, found[1])
             if child.stopped:
                 msg = f"child run of {child_id!r}: {child.error}"
                 raise _StoppedError(msg)
             status, output, error = child.status, child.output, child.error
-        else:
+        if status is not RunStatus.COMPLETED:
+            return f"child run of {child_id!r} ended {status.value}: {error or status.value}"
+        run.report.context.set_output(state, output)
+        return None
+
+    async def _child_workflow(
+        self, state: str, decided: Child
+    ) -> tuple[WorkflowDefinition, NodeResolver | None]:
+        """The child's workflow (and its resolver, when it is not the runner's own)."""
+        child_id = decided.workflow_id
+        if child_id in self._workflows:
+            return self._workflows[child_id], None
+        loaded = None
+        if self._load_child is not None:
+            loaded = await self._load_child(child_id, decided.version)
+        if loaded is None:
             msg = (
                 f"state {state!r} starts workflow {child_id!r}, which is neither loaded nor "
                 "mocked under 'children'"
             )
             raise _StoppedError(msg)
-        if status is not RunStatus.COMPLETED:
-            return f"child run of {child_id!r} ended {status.value}: {error or status.value}"
-        run.report.context.set_output(state, output)
-        return None
+        return loaded
 
     async def _post_nodes(self, run: _Run) -> None:
         for state in run.workflow.post_workflow_completion_nodes:

@@ -197,7 +197,7 @@ class ContextBackend(Protocol):
 
 
 class Backend(Protocol):
-    """A storage engine: definitions, contexts, API keys, blobs and scenarios over one connection (pool)."""
+    """A storage engine: definitions, contexts, API keys, blobs and scenarios, one connection."""
 
     @property
     def definitions(self) -> DefinitionBackend:

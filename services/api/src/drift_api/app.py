@@ -40,9 +40,10 @@ from drift_api.run_bulk_routes import BulkController
 from drift_api.run_list_routes import RunListController
 from drift_api.run_routes import RunController
 from drift_api.runs import RunGateway
+from drift_api.scenario_gate import ScenarioGate
 from drift_api.settings import ApiSettings
 from drift_models.temporal import with_claim_check
-from drift_nodes import NodeSettings, OutboundGuard, check_script
+from drift_nodes import NodeResources, NodeSettings, OutboundGuard, check_script, discover_nodes
 from drift_store import (
     ClaimCheck,
     DefinitionCache,
@@ -115,7 +116,13 @@ def create_app(
     )
     definition_cache = cache or DefinitionCache(store.definitions, redis_url=redis)
     node_types = store.definitions.node_types
-    definitions = DefinitionService(store.definitions, definition_cache, node_types, check_script)
+    # The publish gate runs scenarios with the installed node types, scripts in the node
+    # runtime's sandboxes (started on first use, stopped with the app).
+    gate_resources = NodeResources(nodes)
+    gate = ScenarioGate(store.scenarios, discover_nodes(allow=nodes.allow), gate_resources)
+    definitions = DefinitionService(
+        store.definitions, definition_cache, node_types, check_script, gate=gate
+    )
     runs = RunGateway(
         client,
         task_queue=settings.task_queue,
@@ -154,6 +161,7 @@ def create_app(
         finally:
             if own_cache:
                 await definition_cache.close()
+            await gate_resources.close()
 
     allowed: dict[str, str] = {}
 

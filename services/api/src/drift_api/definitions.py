@@ -14,8 +14,10 @@ from typing import Final, cast
 import msgspec
 
 from drift_api.problems import ApiError
+from drift_api.scenario_gate import ScenarioGate
 from drift_models import (
     NodeDefinition,
+    NodeResolver,
     NodeTypes,
     Pointer,
     Problem,
@@ -25,10 +27,12 @@ from drift_models import (
     has_errors,
     resolve_states,
 )
+from drift_nodes.scenarios import ChildLoader
 from drift_store import (
     Definition,
     DefinitionCache,
     DefinitionKind,
+    DefinitionNotFoundError,
     DefinitionStore,
     StoredDefinition,
 )
@@ -47,6 +51,8 @@ class DefinitionService:
         cache: the cache in front of it (published versions and pointers).
         node_types: the node types bodies are decoded with.
         check_script: compiles scripts during validation.
+        gate: runs a workflow's stored scenarios before it is published (``None``: no
+            gate, every valid workflow is published).
     """
 
     def __init__(
@@ -55,10 +61,13 @@ class DefinitionService:
         cache: DefinitionCache,
         node_types: NodeTypes,
         check_script: ScriptChecker | None,
+        *,
+        gate: ScenarioGate | None = None,
     ) -> None:
         self.store = store
         self.cache = cache
         self.node_types = node_types
+        self.gate = gate
         self._check_script = check_script
 
     # -- documents -------------------------------------------------------------------
@@ -110,10 +119,11 @@ class DefinitionService:
     async def publish(
         self, tenant: str, kind: DefinitionKind, definition_id: str
     ) -> StoredDefinition[Definition]:
-        """Validate the SNAPSHOT, then freeze it as the next number.
+        """Validate the SNAPSHOT, run its scenarios (the gate), then freeze it as the next number.
 
         Raises:
-            ApiError: 422 listing every error when the draft is not publishable.
+            ApiError: 422 listing every error when the draft is not publishable, or
+                one problem per failing scenario when its scenarios fail.
             DefinitionNotFoundError: when there is no such definition.
         """
         draft = await self.store.get_exact(tenant, kind, definition_id, None)
@@ -125,7 +135,45 @@ class DefinitionService:
                 f"{_WHAT[kind]} {definition_id!r} cannot be published: fix its errors first",
                 problems,
             )
+        workflow = draft.definition
+        if self.gate is not None and isinstance(workflow, WorkflowDefinition):
+            resolver = await node_resolver(self.cache, tenant, workflow)
+            failing = await self.gate.problems(
+                tenant, workflow, resolver, self._child_loader(tenant)
+            )
+            if failing:
+                raise ApiError(
+                    422,
+                    "Scenarios Failed",
+                    f"workflow {definition_id!r} cannot be published: {len(failing)} of its "
+                    "scenarios fail",
+                    failing,
+                )
         return await self.store.publish(tenant, kind, definition_id)
+
+    def _child_loader(self, tenant: str) -> ChildLoader:
+        """Finds the gate's SYNC children: the version a state pins, else the LATEST.
+
+        A child published by the same apply but not activated yet is still run.
+        """
+
+        async def load(
+            child_id: str, version: int | str
+        ) -> tuple[WorkflowDefinition, NodeResolver] | None:
+            wanted: list[int | Pointer] = []
+            if isinstance(version, int) or version in {"SNAPSHOT", "LATEST", "ACTIVE"}:
+                wanted.append(cast("int | Pointer", version))
+            wanted.append("LATEST")
+            for ref in wanted:
+                try:
+                    stored = await self.workflow(tenant, child_id, ref)
+                except DefinitionNotFoundError:
+                    continue
+                child = stored.definition
+                return child, await node_resolver(self.cache, tenant, child)
+            return None
+
+        return load
 
     # -- reads -----------------------------------------------------------------------
 

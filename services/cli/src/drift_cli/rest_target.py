@@ -3,7 +3,9 @@
 :class:`RestApplyTarget` is a :class:`drift_models.apply.ApplyTarget` over the
 definition routes: the API validates (``…/validate``) and refuses a draft it would not
 publish; a refusal answered with problems (422) becomes an
-:class:`~drift_models.apply.ApplyRefusedError` carrying them.
+:class:`~drift_models.apply.ApplyRefusedError` carrying them. It is a
+:class:`~drift_models.apply.ScenarioTarget` too: a workflow's scenario document goes to
+``…/{id}/scenarios``, where the API's publish gate reads it.
 """
 
 from __future__ import annotations
@@ -124,6 +126,29 @@ class RestApplyTarget:
                 if isinstance(item, dict) and item.get("isActive"):
                     return int(item["version"])
         return None
+
+    async def read_scenarios(self, workflow_id: str) -> bytes | None:
+        """The workflow's stored scenario document (``None``: it has none)."""
+        try:
+            _, body = await self.api.call(
+                "GET", f"{KIND_PATHS['workflow']}/{workflow_id}/scenarios"
+            )
+        except ApiFailure as failure:
+            if failure.status == _NOT_FOUND:
+                return None
+            raise
+        return json.dumps(body).encode()
+
+    async def write_scenarios(self, workflow_id: str, document: bytes) -> None:
+        """Store the workflow's scenario document; the API refuses one it cannot decode."""
+        try:
+            await self.api.call(
+                "PUT",
+                f"{KIND_PATHS['workflow']}/{workflow_id}/scenarios",
+                body=json.loads(document),
+            )
+        except ApiFailure as failure:
+            raise _refusal(failure, "workflow", workflow_id) or failure from None
 
     async def activate(self, kind: ApplyKind, definition_id: str, version: int) -> None:
         """Point ``ACTIVE`` at ``version``."""

@@ -28,8 +28,8 @@ from drift_store.testing._api_key_suite import ApiKeyConformance
 from drift_store.testing._blob_suite import BlobConformance
 from drift_store.testing._context_suite import ContextConformance
 from drift_store.testing._definition_suite import DefinitionConformance
-from drift_store.testing._scenario_suite import ScenarioConformance
 from drift_store.testing._samples import big_context, context, new_tenant, script_node, workflow
+from drift_store.testing._scenario_suite import ScenarioConformance
 
 __all__ = [
     "ApiKeyConformance",
@@ -51,8 +51,8 @@ class StoreConformance(
 ):
     """Every conformance test; subclass it and provide an async ``store`` fixture.
 
-    Definitions, contexts, API keys and scenario documents (every backend keeps them); the blobs have their
-    own suite, :class:`BlobConformance`.
+    Definitions, contexts, API keys and scenario documents (every backend keeps them);
+    the blobs have their own suite, :class:`BlobConformance`.
     """
 
     @pytest.fixture

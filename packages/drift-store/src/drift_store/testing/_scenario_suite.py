@@ -34,16 +34,17 @@ class ScenarioConformance:
         assert kept.data == b"{}"
 
     async def test_the_stores_clock_stamps_documents(self, store: Store, tenant: str) -> None:
-        ticks = iter([5_000_000, 6_000_000])
+        first, second = 5_000_000, 6_000_000
+        ticks = iter([first, second])
         clocked = Store(store.backend, clock=lambda: next(ticks))  # the same backend, a fake clock
-        assert (await clocked.scenarios.put(tenant, "w", b"{}")).updated_at == 5_000_000
+        assert (await clocked.scenarios.put(tenant, "w", b"{}")).updated_at == first
         kept = await store.scenarios.get(tenant, "w")
         assert kept is not None
-        assert kept.updated_at == 5_000_000
+        assert kept.updated_at == first
         await clocked.scenarios.put(tenant, "w", b"[]")
         again = await store.scenarios.get(tenant, "w")
         assert again is not None
-        assert (again.data, again.updated_at) == (b"[]", 6_000_000)
+        assert (again.data, again.updated_at) == (b"[]", second)
 
     async def test_bad_keys_and_oversized_documents_are_refused(
         self, store: Store, tenant: str
