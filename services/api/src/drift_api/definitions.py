@@ -17,7 +17,6 @@ from drift_api.problems import ApiError
 from drift_api.scenario_gate import ScenarioGate
 from drift_models import (
     NodeDefinition,
-    NodeResolver,
     NodeTypes,
     Pointer,
     Problem,
@@ -27,16 +26,14 @@ from drift_models import (
     has_errors,
     resolve_states,
 )
-from drift_nodes.scenarios import ChildLoader
 from drift_store import (
     Definition,
     DefinitionCache,
     DefinitionKind,
-    DefinitionNotFoundError,
     DefinitionStore,
     StoredDefinition,
 )
-from drift_store.definition_checks import definition_problems, node_resolver
+from drift_store.definition_checks import definition_problems, node_resolver, workflow_loader
 
 __all__ = ["DefinitionService"]
 
@@ -139,7 +136,7 @@ class DefinitionService:
         if self.gate is not None and isinstance(workflow, WorkflowDefinition):
             resolver = await node_resolver(self.cache, tenant, workflow)
             failing = await self.gate.problems(
-                tenant, workflow, resolver, self._child_loader(tenant)
+                tenant, workflow, resolver, workflow_loader(self.cache, tenant)
             )
             if failing:
                 raise ApiError(
@@ -150,30 +147,6 @@ class DefinitionService:
                     failing,
                 )
         return await self.store.publish(tenant, kind, definition_id)
-
-    def _child_loader(self, tenant: str) -> ChildLoader:
-        """Finds the gate's SYNC children: the version a state pins, else the LATEST.
-
-        A child published by the same apply but not activated yet is still run.
-        """
-
-        async def load(
-            child_id: str, version: int | str
-        ) -> tuple[WorkflowDefinition, NodeResolver] | None:
-            wanted: list[int | Pointer] = []
-            if isinstance(version, int) or version in {"SNAPSHOT", "LATEST", "ACTIVE"}:
-                wanted.append(cast("int | Pointer", version))
-            wanted.append("LATEST")
-            for ref in wanted:
-                try:
-                    stored = await self.workflow(tenant, child_id, ref)
-                except DefinitionNotFoundError:
-                    continue
-                child = stored.definition
-                return child, await node_resolver(self.cache, tenant, child)
-            return None
-
-        return load
 
     # -- reads -----------------------------------------------------------------------
 

@@ -28,8 +28,8 @@ from drift_nodes import (
     ScenarioRunner,
     decode_scenario_file,
 )
-from drift_nodes.scenarios import ChildLoader
 from drift_store import ScenarioStore
+from drift_store.definition_checks import WorkflowLoader
 
 __all__ = ["DEFAULT_GATE_SECONDS", "DEFAULT_GATE_STATES", "ScenarioGate"]
 
@@ -73,7 +73,7 @@ class ScenarioGate:
         tenant: str,
         workflow: WorkflowDefinition,
         resolve: NodeResolver,
-        load_child: ChildLoader | None = None,
+        load_child: WorkflowLoader | None = None,
     ) -> list[Problem]:
         """One problem per failing scenario of ``workflow`` (none: it may be published).
 

@@ -31,6 +31,7 @@ __all__ = [
     "ApplyOptions",
     "activate",
     "apply",
+    "checked_scenario_documents",
     "graph",
     "logs",
     "publish",
@@ -82,7 +83,7 @@ async def apply(
     its problems on stderr and exit code 1; what came before it stays applied.
     """
     files = load_definitions(paths, node_types)
-    scenarios, problems = _scenario_documents(paths, {w.id for _, w in files.workflows})
+    scenarios, problems = checked_scenario_documents(paths, {w.id for _, w in files.workflows})
     if files.problems or problems:
         for problem in [*map(str, files.problems), *problems]:
             sys.stderr.write(f"{problem}\n")
@@ -114,10 +115,13 @@ async def apply(
     return EXIT_OK
 
 
-def _scenario_documents(
+def checked_scenario_documents(
     paths: Sequence[Path], workflows: set[str]
 ) -> tuple[dict[str, bytes], list[str]]:
-    """The scenario files under ``paths`` by workflow, checked; and what is wrong with them."""
+    """The scenario files under ``paths`` by workflow, checked; and what is wrong with them.
+
+    Each file must decode as a scenario file and test one of ``workflows``.
+    """
     found = load_scenario_documents(paths)
     problems = [str(problem) for problem in found.problems]
     documents: dict[str, bytes] = {}
