@@ -174,3 +174,55 @@ async def test_a_run_that_never_ends_stops_at_the_bound(resources: NodeResources
     assert report.stopped
     assert report.error == "the run did not end within 7 states"
     assert report.path == ["lookupOrder", "computeRefund", "routeRefund"] * 2 + ["lookupOrder"]
+
+
+def _with_mock(scenario: Scenario, state: str, mock: dict[str, object]) -> Scenario:
+    mocks = {**scenario.mocks, state: [msgspec.convert(mock, NodeMock)]}
+    services = {"ordersServiceUrl": "https://orders.example"}
+    return msgspec.structs.replace(scenario, mocks=mocks, enum_store=services)
+
+
+async def test_a_response_mock_runs_the_http_node_on_the_answer(
+    resources: NodeResources,
+) -> None:
+    order = {
+        "id": "o-1",
+        "status": "DELIVERED",
+        "total": 80.0,
+        "currency": "EUR",
+        "daysSinceDelivery": 2,
+    }
+    answered = _with_mock(
+        REFUND.scenarios[0],
+        "lookupOrder",
+        {"response": {"status": 200, "headers": {"X-Trace": "t1"}, "body": order}},
+    )
+    report = await _runner(resources).run(WORKFLOWS["refund"], answered)
+    assert report.passed, report.render()
+    assert report.context.global_["lookupOrder"] == {
+        "status": 200,
+        "headers": {"X-Trace": "t1"},
+        "body": order,
+    }
+
+
+async def test_a_response_outside_the_success_statuses_fails_the_node(
+    resources: NodeResources,
+) -> None:
+    refused = _with_mock(
+        REFUND.scenarios[0], "lookupOrder", {"response": {"status": 404, "body": {"error": "no"}}}
+    )
+    report = await _runner(resources).run(WORKFLOWS["refund"], refused)
+    assert not report.stopped
+    assert report.path[0] == "lookupOrder"
+    assert "404" in report.context.global_["lookupOrder:error"]["message"]
+
+
+async def test_a_response_mock_on_a_node_that_is_not_http_stops_the_scenario(
+    resources: NodeResources,
+) -> None:
+    wrong = _with_mock(REFUND.scenarios[0], "computeRefund", {"response": {"status": 200}})
+    report = await _runner(resources).run(WORKFLOWS["refund"], wrong)
+    assert report.stopped
+    assert report.error is not None
+    assert "only HTTP nodes take a 'response' mock" in report.error

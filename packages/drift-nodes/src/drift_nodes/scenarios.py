@@ -5,6 +5,9 @@ No Temporal, store or network: nodes that do I/O are answered by the scenario's 
 answers, events by its payloads; timers are skipped. What comes after each node is
 :func:`~drift_nodes.transitions.transition`'s answer, as in the worker, and failures are
 routed as the workflow routes them (``onError``, then ``defaultFailureNode``).
+PARALLEL branches and MAP items run one after the other, each on the context the run
+had when the fan-out began, and join by the worker's rules
+(:mod:`drift_nodes.fanout_rules`).
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from drift_models import (
+    MAP_INDEX,
+    MAP_ITEM,
     NodeDefinition,
     NodeResolver,
     ResumeRules,
@@ -27,11 +32,21 @@ from drift_models import (
 from drift_nodes.api import NodeCall
 from drift_nodes.discovery import NodeRegistry
 from drift_nodes.errors import NodeError
+from drift_nodes.fanout_rules import (
+    FanoutRuleError,
+    PathOutcome,
+    map_failure,
+    map_items,
+    map_value,
+    parallel_join,
+    path_refusal,
+)
+from drift_nodes.http_transport import HttpReply, HttpRequest, HttpTransport
 from drift_nodes.parameters import resolve_parameters
 from drift_nodes.resources import NodeResources
 from drift_nodes.results import NodeResult
 from drift_nodes.resume import validate_resume
-from drift_nodes.scenario_files import Scenario
+from drift_nodes.scenario_files import MockedResponse, Scenario
 from drift_nodes.scenario_reports import ScenarioReport, expectation_mismatches
 from drift_nodes.transitions import (
     Child,
@@ -127,13 +142,13 @@ class ScenarioRunner:
                 raise _StoppedError(msg)
             report.path.append(state)
             run.visits[state] += 1
+            failing = state  # a fan-out's failure is its own, not its last path state's
             try:
                 state, message = await self._state(run, state)
             except NodeError as error:
                 state, message = None, error.message
             if message is None:
                 continue
-            failing = report.path[-1]
             failures += 1
             target = failure_target(
                 failing,
@@ -149,6 +164,14 @@ class ScenarioRunner:
 
     async def _state(self, run: _Run, state: str) -> tuple[str | None, str | None]:
         """Run ``state``; the state that follows (``None``: the run stops) and any failure."""
+        node = run.workflow.states[state]
+        if node.parallel is not None or node.map is not None:
+            failure = await self._fanout(run, state)
+            if failure is not None:
+                return None, failure
+            if node.next_node is None:
+                return None, f"{state!r} has no nextNode to join at"
+            return node.next_node, None
         definition = _definition(run.definitions, state)
         result = await self._execute(run, state, definition)
         report = run.report
@@ -192,23 +215,105 @@ class ScenarioRunner:
             return None, f"{state!r} has no nextNode to go to {when}"
         return following, None
 
-    async def _execute(self, run: _Run, state: str, definition: NodeDefinition) -> NodeResult:
+    async def _fanout(self, run: _Run, state: str) -> str | None:
+        """Run a PARALLEL or MAP state's paths in order, join them; the failure, if any."""
+        node, context = run.workflow.states[state], run.report.context
+        if node.parallel is not None:
+            branches: list[tuple[str, PathOutcome]] = []
+            failed = False
+            for name, branch in node.parallel.branches.items():
+                if failed and node.parallel.fail_fast:
+                    branches.append((name, PathOutcome(cancelled=True)))
+                    continue
+                outcome = await self._path(run, branch.start_node, _copy(context))
+                failed = failed or outcome.error is not None
+                branches.append((name, outcome))
+            records, failure = parallel_join(state, branches)
+            for key, value in records:
+                context.global_[key] = value
+            return failure
+        try:
+            items = map_items(run.workflow, state, context)
+        except FanoutRuleError as error:
+            return str(error)
+        return await self._map(run, state, items)
+
+    async def _map(self, run: _Run, state: str, items: list[Any]) -> str | None:
+        """Run a MAP's body per item, in order, and join; the failure, if any."""
+        spec, context = run.workflow.states[state].map, run.report.context
+        if spec is None:  # pragma: no cover - map_items checked it
+            return None
+        tolerated = spec.tolerated_failures(len(items))
+        results: list[Any] = [None] * len(items)
+        failures: list[tuple[int, str]] = []
+        for index, item in enumerate(items):
+            scope = _copy(context)
+            scope.global_[MAP_ITEM], scope.global_[MAP_INDEX] = item, index
+            outcome = await self._path(run, spec.item_node, scope)
+            if outcome.error is not None:
+                failures.append((index, outcome.error))
+                if len(failures) > tolerated:
+                    break
+            elif outcome.outputs:
+                results[index] = outcome.outputs[-1][1]
+        context.set_output(state, map_value(results, failures))
+        return map_failure(len(items), tolerated, failures)
+
+    async def _path(self, run: _Run, start: str, context: RunContext) -> PathOutcome:
+        """Run one branch or MAP item from ``start`` to its end, on its own ``context``."""
+        outputs: list[tuple[str, Any]] = []
+        state: str | None = start
+        while state is not None:
+            if len(run.report.path) >= self._max_states:
+                msg = f"the run did not end within {self._max_states} states"
+                raise _StoppedError(msg)
+            run.report.path.append(state)
+            run.visits[state] += 1
+            definition = _definition(run.definitions, state)
+            try:
+                result = await self._execute(run, state, definition, context)
+            except NodeError as error:
+                return PathOutcome(outputs, error=error.message)
+            outputs.append((state, result.output))
+            context.set_output(state, result.output)
+            stops = (result.wait, result.child, result.view)
+            if result.is_terminal or any(part is not None for part in stops):
+                return PathOutcome(outputs, error=path_refusal(state))
+            state = result.next_node or run.workflow.states[state].next_node
+        return PathOutcome(outputs)
+
+    async def _execute(
+        self,
+        run: _Run,
+        state: str,
+        definition: NodeDefinition,
+        context: RunContext | None = None,
+    ) -> NodeResult:
         mocks = run.scenario.mocks.get(state)
-        if mocks:
-            mock = mocks[min(run.visits[state], len(mocks)) - 1]
+        resources = self._resources
+        node_type = self._registry.for_definition(definition)
+        mock = mocks[min(run.visits[state], len(mocks)) - 1] if mocks else None
+        if mock is not None and mock.response is not None:
+            if definition.type_name != "HTTP":
+                msg = (
+                    f"state {state!r} runs a {definition.type_name} node: only HTTP nodes "
+                    "take a 'response' mock"
+                )
+                raise _StoppedError(msg)
+            resources = resources.with_http_transport(_answer(mock.response))
+        elif mock is not None:
             if mock.error is not None:
                 raise NodeError(mock.error.message)
             return NodeResult(
                 output=mock.output, next_node=mock.next_node, disposition=mock.disposition
             )
-        node_type = self._registry.for_definition(definition)
-        if not node_type.pure:
+        elif not node_type.pure:
             msg = (
                 f"state {state!r} runs a {definition.type_name} node, which does I/O: "
                 "give it an answer under 'mocks'"
             )
             raise _StoppedError(msg)
-        context = run.report.context
+        context = context or run.report.context
         parameters = resolve_parameters(
             state, run.workflow.states[state].parameters, context, declared=definition.parameters
         )
@@ -216,7 +321,7 @@ class ScenarioRunner:
             instance=state,
             parameters=parameters,
             context=context,
-            resources=self._resources,
+            resources=resources,
             run_id="scenario",
         )
         result: NodeResult = await node_type.execute(definition, call)
@@ -283,6 +388,21 @@ class _Run:
     definitions: Mapping[str, NodeDefinition | None]
     events: dict[str, list[Any]]
     visits: Counter[str] = field(default_factory=Counter)
+
+
+def _answer(response: MockedResponse) -> HttpTransport:
+    """A transport that answers every request with the mocked ``response``."""
+
+    async def answer(request: HttpRequest) -> HttpReply:
+        del request  # every request of this visit gets the same answer
+        return HttpReply(status=response.status, headers=dict(response.headers), body=response.body)
+
+    return answer
+
+
+def _copy(context: RunContext) -> RunContext:
+    """The context a fan-out path starts from: the run's, as it was when the fan-out began."""
+    return RunContext(global_=dict(context.global_), enum_store=context.enum_store)
 
 
 def _answered(run: _Run, decided: ViewShown) -> bool:
