@@ -16,7 +16,7 @@ from litestar.params import Parameter
 
 from drift_api.auth import Caller
 from drift_api.definitions import DefinitionService
-from drift_api.openapi import problems
+from drift_api.openapi import SCENARIO_SCHEMA, dsl_operation, problems
 from drift_api.problems import ApiError
 from drift_api.scenario_gate import ScenarioGate
 from drift_models import Problem
@@ -39,6 +39,7 @@ def scenario_handlers() -> list[Any]:
     @put(
         "/{definition_id:str}/scenarios",
         summary="Store the workflow's scenarios (run before each publish)",
+        operation_class=dsl_operation(request=SCENARIO_SCHEMA),
         responses=problems(404, 422, 503),
         status_code=200,
     )
