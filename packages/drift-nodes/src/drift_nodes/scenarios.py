@@ -12,9 +12,7 @@ had when the fan-out began, and join by the worker's rules
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any, Final
 
 from drift_models import (
@@ -22,12 +20,19 @@ from drift_models import (
     MAP_ITEM,
     NodeDefinition,
     NodeResolver,
-    ResumeRules,
     RunContext,
     RunStatus,
-    ViewResponse,
     WorkflowDefinition,
     resolve_states,
+)
+from drift_nodes._scenario_steps import (
+    ScenarioRun,
+    ScenarioStoppedError,
+    answer_with,
+    answered,
+    definition_of,
+    fanout_context,
+    waited,
 )
 from drift_nodes.api import NodeCall
 from drift_nodes.discovery import NodeRegistry
@@ -41,12 +46,10 @@ from drift_nodes.fanout_rules import (
     parallel_join,
     path_refusal,
 )
-from drift_nodes.http_transport import HttpReply, HttpRequest, HttpTransport
 from drift_nodes.parameters import resolve_parameters
 from drift_nodes.resources import NodeResources
 from drift_nodes.results import NodeResult
-from drift_nodes.resume import validate_resume
-from drift_nodes.scenario_files import MockedResponse, Scenario
+from drift_nodes.scenario_files import Scenario
 from drift_nodes.scenario_reports import ScenarioReport, expectation_mismatches
 from drift_nodes.transitions import (
     Child,
@@ -67,10 +70,6 @@ its node definitions (``None``: there is no such workflow)."""
 
 MAX_FAILURE_ROUTES: Final = 1000
 """Failures routed at most in one run, as in the workflow."""
-
-
-class _StoppedError(Exception):
-    """The scenario cannot go on (a missing mock, answer or child)."""
 
 
 class ScenarioRunner:
@@ -117,7 +116,7 @@ class ScenarioRunner:
         resolve: NodeResolver | None = None,
     ) -> ScenarioReport:
         context = RunContext.start(params, enum_store=scenario.enum_store)
-        run = _Run(
+        run = ScenarioRun(
             workflow=workflow,
             scenario=scenario,
             report=ScenarioReport(scenario=scenario.name, context=context),
@@ -126,12 +125,12 @@ class ScenarioRunner:
         )
         try:
             await self._loop(run)
-        except _StoppedError as stop:
+        except ScenarioStoppedError as stop:
             run.report.stopped = True
             run.report.error = str(stop)
         return run.report
 
-    async def _loop(self, run: _Run) -> None:
+    async def _loop(self, run: ScenarioRun) -> None:
         """Run states until the run ends, stops at a view, or fails (as the workflow does)."""
         report, workflow = run.report, run.workflow
         state: str | None = workflow.start_node
@@ -139,7 +138,7 @@ class ScenarioRunner:
         while state is not None:
             if len(report.path) >= self._max_states:
                 msg = f"the run did not end within {self._max_states} states"
-                raise _StoppedError(msg)
+                raise ScenarioStoppedError(msg)
             report.path.append(state)
             run.visits[state] += 1
             failing = state  # a fan-out's failure is its own, not its last path state's
@@ -162,7 +161,7 @@ class ScenarioRunner:
             report.context.global_[f"{failing}:error"] = {"message": message}
             state = target
 
-    async def _state(self, run: _Run, state: str) -> tuple[str | None, str | None]:
+    async def _state(self, run: ScenarioRun, state: str) -> tuple[str | None, str | None]:
         """Run ``state``; the state that follows (``None``: the run stops) and any failure."""
         node = run.workflow.states[state]
         if node.parallel is not None or node.map is not None:
@@ -172,7 +171,7 @@ class ScenarioRunner:
             if node.next_node is None:
                 return None, f"{state!r} has no nextNode to join at"
             return node.next_node, None
-        definition = _definition(run.definitions, state)
+        definition = definition_of(run.definitions, state)
         result = await self._execute(run, state, definition)
         report = run.report
         report.context.set_output(state, result.output)
@@ -190,7 +189,7 @@ class ScenarioRunner:
         return await self._follow(run, decided)
 
     async def _follow(
-        self, run: _Run, decided: Next | Failed | ViewShown | Wait | Child
+        self, run: ScenarioRun, decided: Next | Failed | ViewShown | Wait | Child
     ) -> tuple[str | None, str | None]:
         """Act on a transition: the state that follows (``None``: stop) and any failure."""
         report, state = run.report, decided.state
@@ -200,12 +199,12 @@ class ScenarioRunner:
             return None, decided.error
         following: str | None
         if isinstance(decided, ViewShown):
-            if not _answered(run, decided):
+            if not answered(run, decided):
                 report.status = RunStatus.WAITING
                 return None, None
             following, when = decided.next_node, "after the answer"
         elif isinstance(decided, Wait):
-            following, when = _waited(decided, run.events, report.context), "after waiting"
+            following, when = waited(decided, run.events, report.context), "after waiting"
         else:
             failure = await self._child(run, decided)
             if failure is not None:
@@ -215,7 +214,7 @@ class ScenarioRunner:
             return None, f"{state!r} has no nextNode to go to {when}"
         return following, None
 
-    async def _fanout(self, run: _Run, state: str) -> str | None:
+    async def _fanout(self, run: ScenarioRun, state: str) -> str | None:
         """Run a PARALLEL or MAP state's paths in order, join them; the failure, if any."""
         node, context = run.workflow.states[state], run.report.context
         if node.parallel is not None:
@@ -225,7 +224,7 @@ class ScenarioRunner:
                 if failed and node.parallel.fail_fast:
                     branches.append((name, PathOutcome(cancelled=True)))
                     continue
-                outcome = await self._path(run, branch.start_node, _copy(context))
+                outcome = await self._path(run, branch.start_node, fanout_context(context))
                 failed = failed or outcome.error is not None
                 branches.append((name, outcome))
             records, failure = parallel_join(state, branches)
@@ -238,7 +237,7 @@ class ScenarioRunner:
             return str(error)
         return await self._map(run, state, items)
 
-    async def _map(self, run: _Run, state: str, items: list[Any]) -> str | None:
+    async def _map(self, run: ScenarioRun, state: str, items: list[Any]) -> str | None:
         """Run a MAP's body per item, in order, and join; the failure, if any."""
         spec, context = run.workflow.states[state].map, run.report.context
         if spec is None:  # pragma: no cover - map_items checked it
@@ -247,7 +246,7 @@ class ScenarioRunner:
         results: list[Any] = [None] * len(items)
         failures: list[tuple[int, str]] = []
         for index, item in enumerate(items):
-            scope = _copy(context)
+            scope = fanout_context(context)
             scope.global_[MAP_ITEM], scope.global_[MAP_INDEX] = item, index
             outcome = await self._path(run, spec.item_node, scope)
             if outcome.error is not None:
@@ -259,17 +258,17 @@ class ScenarioRunner:
         context.set_output(state, map_value(results, failures))
         return map_failure(len(items), tolerated, failures)
 
-    async def _path(self, run: _Run, start: str, context: RunContext) -> PathOutcome:
+    async def _path(self, run: ScenarioRun, start: str, context: RunContext) -> PathOutcome:
         """Run one branch or MAP item from ``start`` to its end, on its own ``context``."""
         outputs: list[tuple[str, Any]] = []
         state: str | None = start
         while state is not None:
             if len(run.report.path) >= self._max_states:
                 msg = f"the run did not end within {self._max_states} states"
-                raise _StoppedError(msg)
+                raise ScenarioStoppedError(msg)
             run.report.path.append(state)
             run.visits[state] += 1
-            definition = _definition(run.definitions, state)
+            definition = definition_of(run.definitions, state)
             try:
                 result = await self._execute(run, state, definition, context)
             except NodeError as error:
@@ -284,7 +283,7 @@ class ScenarioRunner:
 
     async def _execute(
         self,
-        run: _Run,
+        run: ScenarioRun,
         state: str,
         definition: NodeDefinition,
         context: RunContext | None = None,
@@ -299,8 +298,8 @@ class ScenarioRunner:
                     f"state {state!r} runs a {definition.type_name} node: only HTTP nodes "
                     "take a 'response' mock"
                 )
-                raise _StoppedError(msg)
-            resources = resources.with_http_transport(_answer(mock.response))
+                raise ScenarioStoppedError(msg)
+            resources = resources.with_http_transport(answer_with(mock.response))
         elif mock is not None:
             if mock.error is not None:
                 raise NodeError(mock.error.message)
@@ -312,7 +311,7 @@ class ScenarioRunner:
                 f"state {state!r} runs a {definition.type_name} node, which does I/O: "
                 "give it an answer under 'mocks'"
             )
-            raise _StoppedError(msg)
+            raise ScenarioStoppedError(msg)
         context = context or run.report.context
         parameters = resolve_parameters(
             state, run.workflow.states[state].parameters, context, declared=definition.parameters
@@ -327,7 +326,7 @@ class ScenarioRunner:
         result: NodeResult = await node_type.execute(definition, call)
         return result
 
-    async def _child(self, run: _Run, decided: Child) -> str | None:
+    async def _child(self, run: ScenarioRun, decided: Child) -> str | None:
         """Run or mock a child and record its output; the failure message, if it failed."""
         state, child_id = decided.state, decided.workflow_id
         if not decided.wait:
@@ -341,7 +340,7 @@ class ScenarioRunner:
             child = await self._run(found[0], run.scenario, decided.params, found[1])
             if child.stopped:
                 msg = f"child run of {child_id!r}: {child.error}"
-                raise _StoppedError(msg)
+                raise ScenarioStoppedError(msg)
             status, output, error = child.status, child.output, child.error
         if status is not RunStatus.COMPLETED:
             return f"child run of {child_id!r} ended {status.value}: {error or status.value}"
@@ -363,84 +362,16 @@ class ScenarioRunner:
                 f"state {state!r} starts workflow {child_id!r}, which is neither loaded nor "
                 "mocked under 'children'"
             )
-            raise _StoppedError(msg)
+            raise ScenarioStoppedError(msg)
         return loaded
 
-    async def _post_nodes(self, run: _Run) -> None:
+    async def _post_nodes(self, run: ScenarioRun) -> None:
         for state in run.workflow.post_workflow_completion_nodes:
             run.report.path.append(state)
             run.visits[state] += 1
-            definition = _definition(run.definitions, state)
+            definition = definition_of(run.definitions, state)
             try:
                 result = await self._execute(run, state, definition)
             except NodeError:
                 continue  # a post-completion state never changes the outcome
             run.report.context.set_output(state, result.output)
-
-
-@dataclass(slots=True)
-class _Run:
-    """One run of a scenario in progress."""
-
-    workflow: WorkflowDefinition
-    scenario: Scenario
-    report: ScenarioReport
-    definitions: Mapping[str, NodeDefinition | None]
-    events: dict[str, list[Any]]
-    visits: Counter[str] = field(default_factory=Counter)
-
-
-def _answer(response: MockedResponse) -> HttpTransport:
-    """A transport that answers every request with the mocked ``response``."""
-
-    async def answer(request: HttpRequest) -> HttpReply:
-        del request  # every request of this visit gets the same answer
-        return HttpReply(status=response.status, headers=dict(response.headers), body=response.body)
-
-    return answer
-
-
-def _copy(context: RunContext) -> RunContext:
-    """The context a fan-out path starts from: the run's, as it was when the fan-out began."""
-    return RunContext(global_=dict(context.global_), enum_store=context.enum_store)
-
-
-def _answered(run: _Run, decided: ViewShown) -> bool:
-    """Record the scenario's answer to this visit of the view; ``False`` when it has none."""
-    state = decided.state
-    answers = run.scenario.answers.get(state, [])
-    visit = run.visits[state]
-    if visit > len(answers):
-        return False
-    response = ViewResponse(selected_options=answers[visit - 1])
-    if decided.view is not None:
-        # As the workflow checks a resume: the view's rules, else the defaults.
-        problems = validate_resume(decided.rules or ResumeRules(), decided.view, response)
-        if problems:
-            refused = "; ".join(f"{p.path}: {p.message}" for p in problems)
-            msg = f"the answer to {state!r} would be refused: {refused}"
-            raise _StoppedError(msg)
-    run.report.context.set_view_response(state, response)
-    return True
-
-
-def _definition(definitions: Mapping[str, NodeDefinition | None], state: str) -> NodeDefinition:
-    definition = definitions.get(state)
-    if definition is None:
-        msg = f"state {state!r} names no node definition that is loaded"
-        raise _StoppedError(msg)
-    return definition
-
-
-def _waited(decided: Wait, events: dict[str, list[Any]], context: RunContext) -> str | None:
-    """Skip a timer or deliver an event (or its timeout); where the run goes next."""
-    if decided.event is None:
-        moment = None if decided.until is None else decided.until.isoformat()
-        context.set_output(decided.state, {"waitedUntil": moment})
-        return decided.next_node
-    waiting = events.get(decided.event, [])
-    if waiting:
-        context.set_output(decided.state, waiting.pop(0))
-        return decided.next_node
-    context.set_output(decided.state, {"event": decided.event, "timedOut": True})
-    return decided.timeout_node or decided.next_node
