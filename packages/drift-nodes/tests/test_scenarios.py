@@ -226,3 +226,31 @@ async def test_a_response_mock_on_a_node_that_is_not_http_stops_the_scenario(
     assert report.stopped
     assert report.error is not None
     assert "only HTTP nodes take a 'response' mock" in report.error
+
+
+async def test_child_runs_nested_too_deep_stop_the_scenario(resources: NodeResources) -> None:
+    # A workflow that starts itself as a SYNC child never ends: the runner stops it.
+    types = REGISTRY.node_types
+    nodes = [
+        types.decode_node(
+            b'{"id": "self-child", "name": "Again", "type": "CHILD",'
+            b' "config": {"workflowId": "loop", "mode": "SYNC"}}'
+        ),
+        types.decode_node(b'{"id": "done", "name": "Done", "type": "SUCCESS", "config": {}}'),
+    ]
+    loop = types.decode_workflow(
+        b'{"id": "loop", "startNode": "again", "states": {'
+        b'"again": {"resourceId": "self-child", "nextNode": "end"},'
+        b'"end": {"resourceId": "done"}}}'
+    )
+    runner = ScenarioRunner(
+        registry=REGISTRY,
+        resolve=NodeCatalog(nodes, drafts_stand_in=True),
+        resources=resources,
+        workflows={"loop": loop},
+    )
+    report = await runner.run(loop, Scenario(name="recurses"))
+    assert report.stopped
+    assert report.error is not None
+    assert report.error.endswith("child runs nested deeper than 16 at 'again'")
+    assert report.error.startswith("child run of 'loop': child run of 'loop':")

@@ -48,6 +48,8 @@ class ScenarioRun:
     definitions: Mapping[str, NodeDefinition | None]
     events: dict[str, list[Any]]
     visits: Counter[str] = field(default_factory=Counter)
+    depth: int = 0
+    """How many SYNC child runs this run is nested in."""
 
 
 def answer_with(response: MockedResponse) -> HttpTransport:

@@ -70,6 +70,8 @@ its node definitions (``None``: there is no such workflow)."""
 
 MAX_FAILURE_ROUTES: Final = 1000
 """Failures routed at most in one run, as in the workflow."""
+MAX_CHILD_DEPTH: Final = 16
+"""SYNC child runs nested at most (a workflow that starts itself must stop somewhere)."""
 
 
 class ScenarioRunner:
@@ -114,6 +116,7 @@ class ScenarioRunner:
         scenario: Scenario,
         params: dict[str, Any],
         resolve: NodeResolver | None = None,
+        depth: int = 0,
     ) -> ScenarioReport:
         context = RunContext.start(params, enum_store=scenario.enum_store)
         run = ScenarioRun(
@@ -122,6 +125,7 @@ class ScenarioRunner:
             report=ScenarioReport(scenario=scenario.name, context=context),
             definitions=resolve_states(workflow, resolve or self._resolve),
             events={name: list(payloads) for name, payloads in scenario.events.items()},
+            depth=depth,
         )
         try:
             await self._loop(run)
@@ -337,7 +341,12 @@ class ScenarioRunner:
             status, output, error = mock.status, mock.output, mock.error_message
         else:
             found = await self._child_workflow(state, decided)
-            child = await self._run(found[0], run.scenario, decided.params, found[1])
+            if run.depth >= MAX_CHILD_DEPTH:
+                msg = f"child runs nested deeper than {MAX_CHILD_DEPTH} at {state!r}"
+                raise ScenarioStoppedError(msg)
+            child = await self._run(
+                found[0], run.scenario, decided.params, found[1], depth=run.depth + 1
+            )
             if child.stopped:
                 msg = f"child run of {child_id!r}: {child.error}"
                 raise ScenarioStoppedError(msg)
