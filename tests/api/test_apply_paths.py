@@ -15,13 +15,14 @@ from pathlib import Path
 import pytest
 
 from drift_api import ApiSettings
+from drift_api.scenario_gate import ScenarioGate
 from drift_cli.client import ApiClient, Connection
 from drift_cli.commands import ApplyOptions, apply
 from drift_cli.rest_target import RestApplyTarget
 from drift_models import NodeDefinition, NodeTypes, WorkflowDefinition
 from drift_models.apply import ApplyRefusedError, ApplyTarget, apply_definitions, in_apply_order
 from drift_models.documents import load_definitions
-from drift_nodes import check_script, discover_nodes
+from drift_nodes import NodeResources, NodeSettings, check_script, discover_nodes
 from drift_store import open_store
 from drift_store.apply_target import StoreApplyTarget
 from tests.api.harness import tenant_key
@@ -164,3 +165,36 @@ async def test_drift_apply_prints_the_problems_and_exits_1_for_a_draft_with_erro
     assert "no-such-node" in stderr
     assert "created workflow refund" in out.getvalue()
     assert "published workflow refund" not in out.getvalue()
+
+
+async def test_both_targets_refuse_a_workflow_whose_scenarios_fail_with_the_same_problems(
+    rest: RestApplyTarget, tmp_path: Path
+) -> None:
+    document = json.loads((EXAMPLES / "refund" / "scenarios" / "refund.scenarios.json").read_text())
+    document["scenarios"][0]["expect"]["disposition"] = "NEVER"
+    scenarios = {"refund": json.dumps(document).encode()}
+    registry = discover_nodes()
+    async with (
+        open_store(f"sqlite:///{tmp_path / 'gated.db'}", node_types=NODE_TYPES) as store,
+        NodeResources(NodeSettings()) as resources,
+    ):
+        gate = ScenarioGate(store.scenarios, registry, resources)
+        local = StoreApplyTarget(
+            store.definitions,
+            "seeded",
+            check_script=check_script,
+            scenarios=store.scenarios,
+            check_scenarios=gate.problems,
+        )
+        refusals = []
+        for target in (rest, local):
+            with pytest.raises(ApplyRefusedError) as refused:
+                await apply_definitions(target, _refund(), scenarios=scenarios)
+            refusals.append(refused.value)
+        assert await local.read("workflow", "refund", "LATEST") is None
+        assert await local.read_scenarios("refund") == scenarios["refund"]
+    by_rest, by_store = refusals
+    assert by_rest.problems == by_store.problems
+    assert [p.path for p in by_store.problems] == ["$.scenarios[0]"]
+    assert 'disposition: expected "NEVER"' in by_store.problems[0].message
+    assert await rest.read("workflow", "refund", "LATEST") is None

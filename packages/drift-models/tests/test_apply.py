@@ -17,6 +17,7 @@ from drift_models.apply import (
     in_apply_order,
 )
 from drift_models.documents import load_definitions
+from drift_models.scenario_documents import load_scenario_documents
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 Definition = NodeDefinition | WorkflowDefinition
@@ -168,3 +169,78 @@ async def test_a_draft_with_errors_is_written_but_never_published() -> None:
     assert ("workflow", "refund") not in target.versions
     # a warning does not block: the node with only a warning was published
     assert target.versions["node", "lookup-order"][0].version == 1
+
+
+class ScenarioMemoryTarget(MemoryTarget):
+    """A fake target that also keeps scenario documents."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scenarios: dict[str, bytes] = {}
+
+    async def read_scenarios(self, workflow_id: str) -> bytes | None:
+        return self.scenarios.get(workflow_id)
+
+    async def write_scenarios(self, workflow_id: str, document: bytes) -> None:
+        self.calls.append(f"scenarios {workflow_id}")
+        self.scenarios[workflow_id] = document
+
+
+def _refund_scenarios() -> dict[str, bytes]:
+    found = load_scenario_documents([EXAMPLES / "refund"])
+    assert found.problems == []
+    return {workflow: data for workflow, (_, data) in found.documents.items()}
+
+
+async def test_scenarios_are_written_after_the_draft_and_before_the_publish() -> None:
+    target = ScenarioMemoryTarget()
+    scenarios = _refund_scenarios()
+    assert list(scenarios) == ["refund"]
+    report = await apply_definitions(target, _refund(), scenarios=scenarios)
+    assert target.scenarios == scenarios
+    calls = target.calls
+    assert calls.index("write workflow refund") < calls.index("scenarios refund")
+    assert calls.index("scenarios refund") < calls.index("publish workflow refund")
+    assert "wrote the scenarios of workflow refund" in [str(c) for c in report.changes]
+    target.calls.clear()
+    relaid = {"refund": msgspec.json.format(scenarios["refund"], indent=4)}
+    again = await apply_definitions(target, _refund(), scenarios=relaid)
+    assert again.changes == []
+    assert "scenarios refund" not in target.calls
+
+
+async def test_changed_scenarios_alone_are_written_and_nothing_is_published() -> None:
+    target = ScenarioMemoryTarget()
+    await apply_definitions(target, _refund(), scenarios=_refund_scenarios())
+    changed = {"refund": b'{"workflow": "refund", "scenarios": []}'}
+    report = await apply_definitions(target, _refund(), scenarios=changed)
+    assert [str(c) for c in report.changes] == ["wrote the scenarios of workflow refund"]
+    assert target.scenarios["refund"] == changed["refund"]
+
+
+async def test_scenarios_for_a_target_that_keeps_none_are_refused() -> None:
+    with pytest.raises(TypeError, match="keeps no scenario documents"):
+        await apply_definitions(MemoryTarget(), _refund(), scenarios=_refund_scenarios())
+
+
+def test_scenario_files_are_found_by_workflow_and_a_second_file_is_a_problem(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "a.scenarios.json").write_text('{"workflow": "w", "scenarios": []}')
+    (tmp_path / "b.scenarios.json").write_text('{"workflow": "w", "scenarios": []}')
+    (tmp_path / "c.scenarios.json").write_text('{"scenarios": []}')
+    (tmp_path / "w.json").write_text('{"states": {}}')
+    found = load_scenario_documents([tmp_path])
+    assert list(found.documents) == ["w"]
+    assert found.documents["w"][0].name == "a.scenarios.json"
+    messages = {p.file.name: p.problem.message for p in found.problems}
+    assert "a second scenario file for workflow 'w'" in messages["b.scenarios.json"]
+    assert "not a scenario file" in messages["c.scenarios.json"]
+
+
+def test_a_child_workflow_is_applied_before_the_workflow_that_starts_it() -> None:
+    files = load_definitions([EXAMPLES / "appointment"], NodeTypes())
+    assert files.problems == []
+    assert [w.id for _, w in files.workflows] == ["appointment", "collect-payment"]
+    ordered = [d.id for d in in_apply_order(files) if isinstance(d, WorkflowDefinition)]
+    assert ordered == ["collect-payment", "appointment"]

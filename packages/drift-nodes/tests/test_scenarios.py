@@ -174,3 +174,83 @@ async def test_a_run_that_never_ends_stops_at_the_bound(resources: NodeResources
     assert report.stopped
     assert report.error == "the run did not end within 7 states"
     assert report.path == ["lookupOrder", "computeRefund", "routeRefund"] * 2 + ["lookupOrder"]
+
+
+def _with_mock(scenario: Scenario, state: str, mock: dict[str, object]) -> Scenario:
+    mocks = {**scenario.mocks, state: [msgspec.convert(mock, NodeMock)]}
+    services = {"ordersServiceUrl": "https://orders.example"}
+    return msgspec.structs.replace(scenario, mocks=mocks, enum_store=services)
+
+
+async def test_a_response_mock_runs_the_http_node_on_the_answer(
+    resources: NodeResources,
+) -> None:
+    order = {
+        "id": "o-1",
+        "status": "DELIVERED",
+        "total": 80.0,
+        "currency": "EUR",
+        "daysSinceDelivery": 2,
+    }
+    answered = _with_mock(
+        REFUND.scenarios[0],
+        "lookupOrder",
+        {"response": {"status": 200, "headers": {"X-Trace": "t1"}, "body": order}},
+    )
+    report = await _runner(resources).run(WORKFLOWS["refund"], answered)
+    assert report.passed, report.render()
+    assert report.context.global_["lookupOrder"] == {
+        "status": 200,
+        "headers": {"X-Trace": "t1"},
+        "body": order,
+    }
+
+
+async def test_a_response_outside_the_success_statuses_fails_the_node(
+    resources: NodeResources,
+) -> None:
+    refused = _with_mock(
+        REFUND.scenarios[0], "lookupOrder", {"response": {"status": 404, "body": {"error": "no"}}}
+    )
+    report = await _runner(resources).run(WORKFLOWS["refund"], refused)
+    assert not report.stopped
+    assert report.path[0] == "lookupOrder"
+    assert "404" in report.context.global_["lookupOrder:error"]["message"]
+
+
+async def test_a_response_mock_on_a_node_that_is_not_http_stops_the_scenario(
+    resources: NodeResources,
+) -> None:
+    wrong = _with_mock(REFUND.scenarios[0], "computeRefund", {"response": {"status": 200}})
+    report = await _runner(resources).run(WORKFLOWS["refund"], wrong)
+    assert report.stopped
+    assert report.error is not None
+    assert "only HTTP nodes take a 'response' mock" in report.error
+
+
+async def test_child_runs_nested_too_deep_stop_the_scenario(resources: NodeResources) -> None:
+    # A workflow that starts itself as a SYNC child never ends: the runner stops it.
+    types = REGISTRY.node_types
+    nodes = [
+        types.decode_node(
+            b'{"id": "self-child", "name": "Again", "type": "CHILD",'
+            b' "config": {"workflowId": "loop", "mode": "SYNC"}}'
+        ),
+        types.decode_node(b'{"id": "done", "name": "Done", "type": "SUCCESS", "config": {}}'),
+    ]
+    loop = types.decode_workflow(
+        b'{"id": "loop", "startNode": "again", "states": {'
+        b'"again": {"resourceId": "self-child", "nextNode": "end"},'
+        b'"end": {"resourceId": "done"}}}'
+    )
+    runner = ScenarioRunner(
+        registry=REGISTRY,
+        resolve=NodeCatalog(nodes, drafts_stand_in=True),
+        resources=resources,
+        workflows={"loop": loop},
+    )
+    report = await runner.run(loop, Scenario(name="recurses"))
+    assert report.stopped
+    assert report.error is not None
+    assert report.error.endswith("child runs nested deeper than 16 at 'again'")
+    assert report.error.startswith("child run of 'loop': child run of 'loop':")

@@ -7,19 +7,25 @@ has no errors, published; a workflow whose ``ACTIVE`` is not its newest version 
 activated. Running it twice changes nothing the second time. A target says how each
 step is done (:class:`ApplyTarget`); the order, the comparisons and the rule "nothing
 with errors is published" live here, once.
+
+A workflow's scenario document (its ``*.scenarios.json``), when one is given, is
+written to a :class:`ScenarioTarget` after the workflow's draft and before its publish,
+so the API's publish gate runs the scenarios the files hold.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Final, Literal, Protocol
+from typing import Final, Literal, Protocol, runtime_checkable
 
 import msgspec
 
 from drift_models.documents import DefinitionFiles
 from drift_models.nodes import NodeDefinition
+from drift_models.nodes.flow import ChildNode
 from drift_models.problems import Problem, has_errors
+from drift_models.scenario_documents import same_scenarios
 from drift_models.workflow import WorkflowDefinition
 
 __all__ = [
@@ -30,6 +36,7 @@ __all__ = [
     "ApplyReport",
     "ApplyTarget",
     "DraftVersion",
+    "ScenarioTarget",
     "apply_definitions",
     "in_apply_order",
     "same_definition",
@@ -41,8 +48,8 @@ ApplyKind = Literal["node", "workflow"]
 DraftVersion = Literal["SNAPSHOT", "LATEST"]
 """The two versions apply compares a file with."""
 
-ApplyAction = Literal["created", "updated", "published", "activated"]
-"""What apply did to one definition."""
+ApplyAction = Literal["created", "updated", "scenarios", "published", "activated"]
+"""What apply did to one definition (``scenarios``: wrote its scenario document)."""
 
 
 class ApplyRefusedError(Exception):
@@ -103,6 +110,19 @@ class ApplyTarget(Protocol):
         ...
 
 
+@runtime_checkable
+class ScenarioTarget(Protocol):
+    """A target that keeps each workflow's scenario document (the API's publish gate)."""
+
+    async def read_scenarios(self, workflow_id: str) -> bytes | None:
+        """The stored scenario document of a workflow (``None``: it has none)."""
+        ...
+
+    async def write_scenarios(self, workflow_id: str, document: bytes) -> None:
+        """Store (replace) the scenario document of a workflow."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class ApplyChange:
     """One change apply made.
@@ -121,6 +141,8 @@ class ApplyChange:
 
     def __str__(self) -> str:
         """``published workflow refund v3``."""
+        if self.action == "scenarios":
+            return f"wrote the scenarios of {self.kind} {self.definition_id}"
         shown = f"{self.action} {self.kind} {self.definition_id}"
         return shown if self.version is None else f"{shown} v{self.version}"
 
@@ -142,7 +164,7 @@ class ApplyReport:
         return sum(1 for change in self.changes if change.action in actions)
 
     def summary(self) -> str:
-        """One line for people."""
+        """One line for people (scenario documents written are listed as changes only)."""
         return (
             f"{self.count('created', 'updated')} written, {self.count('published')} published, "
             f"{self.count('activated')} activated, {self.unchanged} unchanged"
@@ -164,10 +186,38 @@ _WHAT: Final[dict[ApplyKind, str]] = {"node": "node definition", "workflow": "wo
 
 
 def in_apply_order(files: DefinitionFiles) -> list[NodeDefinition | WorkflowDefinition]:
-    """What ``files`` hold, node definitions first (workflows are checked against them)."""
-    documents: list[NodeDefinition | WorkflowDefinition] = [n for _, n in files.nodes]
-    documents.extend(w for _, w in files.workflows)
+    """What ``files`` hold, node definitions first (workflows are checked against them).
+
+    Workflows keep their file order, except that a workflow another one starts as a
+    child (a CHILD node) comes before it: the publish gate may run the child.
+    """
+    nodes = [n for _, n in files.nodes]
+    documents: list[NodeDefinition | WorkflowDefinition] = list(nodes)
+    documents.extend(_children_first([w for _, w in files.workflows], nodes))
     return documents
+
+
+def _children_first(
+    workflows: list[WorkflowDefinition], nodes: list[NodeDefinition]
+) -> list[WorkflowDefinition]:
+    by_id = {workflow.id: workflow for workflow in workflows}
+    node_by_id = {node.id: node for node in nodes}
+    ordered: list[WorkflowDefinition] = []
+    placed: set[str] = set()
+
+    def place(workflow: WorkflowDefinition, visiting: frozenset[str]) -> None:
+        if workflow.id in placed or workflow.id in visiting:
+            return
+        for state in workflow.states.values():
+            node = state.node_definition or node_by_id.get(state.resource_id or "")
+            if isinstance(node, ChildNode) and node.config.workflow_id in by_id:
+                place(by_id[node.config.workflow_id], visiting | {workflow.id})
+        placed.add(workflow.id)
+        ordered.append(workflow)
+
+    for workflow in workflows:
+        place(workflow, frozenset())
+    return ordered
 
 
 def _kind_of(definition: NodeDefinition | WorkflowDefinition) -> ApplyKind:
@@ -181,6 +231,7 @@ async def apply_definitions(
     publish: bool = True,
     activate: bool = True,
     on_change: Callable[[ApplyChange], None] | None = None,
+    scenarios: Mapping[str, bytes] | None = None,
 ) -> ApplyReport:
     """Bring ``target`` in line with ``definitions``, in their order; change only what differs.
 
@@ -193,12 +244,20 @@ async def apply_definitions(
         publish: publish every draft that differs from its ``LATEST``.
         activate: (implies ``publish``) activate the newest version of every workflow.
         on_change: called with each change as it is made.
+        scenarios: workflow id → its scenario document, written (when it differs from
+            the stored one) after the workflow's draft and before its publish; the
+            target must then be a :class:`ScenarioTarget`.
 
     Raises:
         ApplyRefusedError: the first definition with errors; nothing of it is published,
             and what came before it stays applied.
+        TypeError: scenarios given to a target that keeps none.
     """
     report = ApplyReport()
+    documents = dict(scenarios or {})
+    if documents and not isinstance(target, ScenarioTarget):
+        msg = f"{type(target).__name__} keeps no scenario documents; apply them over the REST API"
+        raise TypeError(msg)
 
     def note(change: ApplyChange) -> None:
         report.changes.append(change)
@@ -208,7 +267,14 @@ async def apply_definitions(
     for definition in definitions:
         before = len(report.changes)
         await _apply_one(
-            target, definition, publish=publish or activate, activate=activate, note=note
+            target,
+            definition,
+            publish=publish or activate,
+            activate=activate,
+            note=note,
+            scenarios=documents.get(definition.id)
+            if isinstance(definition, WorkflowDefinition)
+            else None,
         )
         if len(report.changes) == before:
             report.unchanged += 1
@@ -222,6 +288,7 @@ async def _apply_one(
     publish: bool,
     activate: bool,
     note: Callable[[ApplyChange], None],
+    scenarios: bytes | None,
 ) -> None:
     kind = _kind_of(definition)
     draft = msgspec.structs.replace(definition, version="SNAPSHOT")
@@ -229,6 +296,11 @@ async def _apply_one(
     if snapshot is None or not same_definition(snapshot, draft):
         await target.write(draft, exists=snapshot is not None)
         note(ApplyChange("updated" if snapshot is not None else "created", kind, definition.id))
+    if scenarios is not None and isinstance(target, ScenarioTarget):
+        stored = await target.read_scenarios(definition.id)
+        if stored is None or not same_scenarios(stored, scenarios):
+            await target.write_scenarios(definition.id, scenarios)
+            note(ApplyChange("scenarios", kind, definition.id))
     if not publish:
         return
     latest = await target.read(kind, definition.id, "LATEST")

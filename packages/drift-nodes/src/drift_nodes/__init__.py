@@ -43,6 +43,7 @@ from drift_nodes.errors import (
     ValueRenderError,
 )
 from drift_nodes.guard import OutboundGuard
+from drift_nodes.http_transport import HttpReply, HttpRequest, HttpTransport
 from drift_nodes.parameters import resolve_parameters
 from drift_nodes.rendering import render_value
 from drift_nodes.resources import NodeResources
@@ -59,6 +60,7 @@ from drift_nodes.scenario_files import (
     ChildMock,
     Expectation,
     MockedError,
+    MockedResponse,
     NodeMock,
     Scenario,
     ScenarioFile,
@@ -93,9 +95,13 @@ __all__ = [
     "End",
     "Expectation",
     "Failed",
+    "HttpReply",
+    "HttpRequest",
     "HttpSettings",
+    "HttpTransport",
     "Mismatch",
     "MockedError",
+    "MockedResponse",
     "Next",
     "NodeCall",
     "NodeConfig",

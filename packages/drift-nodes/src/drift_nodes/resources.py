@@ -7,6 +7,7 @@ activity boundary: the activity builds the call on its side.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Self
@@ -15,6 +16,7 @@ import aiohttp
 
 from drift_nodes.auth import TokenProvider
 from drift_nodes.guard import GuardedResolver, OutboundGuard
+from drift_nodes.http_transport import HttpTransport
 from drift_nodes.scripting import ScriptEngine
 from drift_nodes.settings import NodeSettings
 
@@ -28,6 +30,8 @@ class NodeResources:
         settings: the operator's settings.
         auth_providers: token providers by name (see
             :func:`~drift_nodes.discover_auth_providers`).
+        http_transport: answers the HTTP node's requests instead of the network (see
+            :mod:`drift_nodes.http_transport`); ``None`` (the default) sends them.
 
     Example:
         >>> async def main() -> None:
@@ -40,8 +44,10 @@ class NodeResources:
         settings: NodeSettings | None = None,
         *,
         auth_providers: Mapping[str, TokenProvider] | None = None,
+        http_transport: HttpTransport | None = None,
     ) -> None:
         self.settings = settings or NodeSettings()
+        self.http_transport = http_transport
         self.scripts = ScriptEngine(self.settings.scripts)
         self.guard = OutboundGuard(self.settings.http.allow_hosts)
         self.auth_providers: dict[str, TokenProvider] = dict(auth_providers or {})
@@ -57,6 +63,15 @@ class NodeResources:
         tb: TracebackType | None,
     ) -> None:
         await self.close()
+
+    def with_http_transport(self, transport: HttpTransport) -> NodeResources:
+        """These resources with ``transport`` answering the HTTP node.
+
+        The copy shares the script engine and the session: close the original only.
+        """
+        answered = copy.copy(self)
+        answered.http_transport = transport
+        return answered
 
     @property
     def http(self) -> aiohttp.ClientSession:

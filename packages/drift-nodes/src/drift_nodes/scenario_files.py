@@ -18,6 +18,7 @@ __all__ = [
     "ChildMock",
     "Expectation",
     "MockedError",
+    "MockedResponse",
     "NodeMock",
     "Scenario",
     "ScenarioFile",
@@ -41,20 +42,38 @@ class MockedError(_ScenarioStruct, kw_only=True, frozen=True):
     message: str
 
 
+class MockedResponse(_ScenarioStruct, kw_only=True, frozen=True):
+    """What the service answers an HTTP node (the node itself runs).
+
+    Attributes:
+        status: the HTTP status.
+        headers: the response headers.
+        body: the decoded body.
+    """
+
+    status: int = 200
+    headers: dict[str, str] = {}
+    body: Any = None
+
+
 class NodeMock(_ScenarioStruct, kw_only=True, frozen=True):
-    """What a node answers on one visit instead of running.
+    """What a node answers on one visit instead of running, or an HTTP node's response.
 
     Attributes:
         output: the node's output (when it does not fail).
         next_node: the state it chooses, as a BRANCH does (else the state's ``nextNode``).
         disposition: the disposition it sets.
         error: the node's failure, if it fails.
+        response: for an HTTP node: the service's answer; the node runs for real on it
+            (its ``successStatuses`` and response transformer included), the other
+            fields are then not used.
     """
 
     output: Any = None
     next_node: str | None = None
     disposition: str | None = None
     error: MockedError | None = None
+    response: MockedResponse | None = None
 
 
 class ChildMock(_ScenarioStruct, kw_only=True, frozen=True):

@@ -7,7 +7,8 @@
 - ``store.contexts`` (:class:`ContextStore`): each run's context with a compare-and-set
   on its revision.
 - ``store.api_keys`` (:class:`ApiKeyStore`): the REST API's keys, kept as digests;
-  ``store.blobs`` (:class:`BlobStore`). The store's ``clock`` stamps all four.
+  ``store.blobs`` (:class:`BlobStore`); ``store.scenarios`` (:class:`ScenarioStore`),
+  each workflow's scenario document. The store's ``clock`` stamps them all.
 - :class:`DefinitionCache`: numbered versions cached in process; LATEST / ACTIVE cached
   and invalidated across processes through Redis pub/sub.
 - :class:`ClaimCheck` over ``store.blobs``: content-addressed blobs that keep big
@@ -66,6 +67,7 @@ from drift_store.records import (
     VersionInfo,
 )
 from drift_store.redis import RedisAddressError, connect_redis, redis_address
+from drift_store.scenarios import ScenarioBackend, ScenarioStore, StoredScenarios
 from drift_store.store import Store, connect_store, open_store
 from drift_store.urls import HBaseUrl, SqliteUrl, parse_store_url
 
@@ -109,11 +111,14 @@ __all__ = [
     "RedisAddressError",
     "RevisionConflict",
     "RunNotFoundError",
+    "ScenarioBackend",
+    "ScenarioStore",
     "SqliteUrl",
     "Store",
     "StoreError",
     "StoreUrlError",
     "StoredDefinition",
+    "StoredScenarios",
     "UndecodableContextError",
     "UndecodableDefinitionError",
     "VersionInfo",

@@ -4,18 +4,27 @@
 (``drift dev``'s seeding and the test harnesses use it): writes go to the store's
 SNAPSHOT, the checks are the API's (:func:`~drift_store.definition_checks.definition_problems`),
 and a node definition with errors is refused before it is written, as the API refuses it.
+Given the store's scenario documents and a scenario check (the API's publish gate), it
+keeps a workflow's scenarios too and refuses to publish a workflow whose scenarios fail,
+as the API refuses it.
 """
 
 from __future__ import annotations
 
 from typing import Final
 
-from drift_models import NodeDefinition, Problem, ScriptChecker, has_errors
+from drift_models import NodeDefinition, Problem, ScriptChecker, WorkflowDefinition, has_errors
 from drift_models.apply import ApplyKind, ApplyRefusedError, DraftVersion
-from drift_store.definition_checks import definition_problems
+from drift_store.definition_checks import (
+    ScenarioCheck,
+    definition_problems,
+    node_resolver,
+    workflow_loader,
+)
 from drift_store.definitions import DefinitionStore
 from drift_store.errors import DefinitionNotFoundError
 from drift_store.records import Definition, DefinitionKind
+from drift_store.scenarios import ScenarioStore
 
 __all__ = ["StoreApplyTarget"]
 
@@ -33,14 +42,26 @@ class StoreApplyTarget:
         tenant: the tenant written to.
         check_script: compiles scripts during the checks (the API passes drift-nodes'
             ``check_script``; without it scripts are not compiled).
+        scenarios: where workflows' scenario documents are kept (``None``: scenarios
+            cannot be applied to this target).
+        check_scenarios: runs a workflow's stored scenarios before it is published (the
+            API's publish gate); its problems refuse the publish.
     """
 
     def __init__(
-        self, store: DefinitionStore, tenant: str, *, check_script: ScriptChecker | None
+        self,
+        store: DefinitionStore,
+        tenant: str,
+        *,
+        check_script: ScriptChecker | None,
+        scenarios: ScenarioStore | None = None,
+        check_scenarios: ScenarioCheck | None = None,
     ) -> None:
         self.store = store
         self.tenant = tenant
+        self.scenarios = scenarios
         self._check_script = check_script
+        self._check_scenarios = check_scenarios
 
     async def read(
         self, kind: ApplyKind, definition_id: str, version: DraftVersion
@@ -63,10 +84,35 @@ class StoreApplyTarget:
         await self.store.put(self.tenant, definition)
 
     async def problems(self, definition: Definition) -> list[Problem]:
-        """Every problem of ``definition``, found as the API finds them."""
-        return await definition_problems(
+        """Every problem of ``definition``, found as the API finds them before publishing.
+
+        A workflow without errors whose stored scenarios fail has one problem per failing
+        scenario (when a scenario check was given).
+        """
+        found = await definition_problems(
             self.store, self.tenant, definition, check_script=self._check_script
         )
+        check = self._check_scenarios
+        if check is None or has_errors(found) or not isinstance(definition, WorkflowDefinition):
+            return found
+        resolve = await node_resolver(self.store, self.tenant, definition)
+        load_child = workflow_loader(self.store, self.tenant)
+        return [*found, *await check(self.tenant, definition, resolve, load_child)]
+
+    async def read_scenarios(self, workflow_id: str) -> bytes | None:
+        """The workflow's stored scenario document (``None``: it has none)."""
+        stored = await self._scenario_store().get(self.tenant, workflow_id)
+        return None if stored is None else stored.data
+
+    async def write_scenarios(self, workflow_id: str, document: bytes) -> None:
+        """Store the workflow's scenario document."""
+        await self._scenario_store().put(self.tenant, workflow_id, document)
+
+    def _scenario_store(self) -> ScenarioStore:
+        if self.scenarios is None:
+            msg = "this StoreApplyTarget was given no scenario store: pass scenarios="
+            raise TypeError(msg)
+        return self.scenarios
 
     async def publish(self, kind: ApplyKind, definition_id: str) -> int:
         """Freeze the SNAPSHOT as the next number."""

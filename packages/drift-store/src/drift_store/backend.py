@@ -20,6 +20,7 @@ from drift_store.api_keys import ApiKeyBackend
 from drift_store.blobs import BlobBackend
 from drift_store.errors import DefinitionNotFoundError
 from drift_store.records import DefinitionKind
+from drift_store.scenarios import ScenarioBackend
 
 __all__ = [
     "ACTIVATION_HISTORY",
@@ -196,7 +197,7 @@ class ContextBackend(Protocol):
 
 
 class Backend(Protocol):
-    """A storage engine: definitions, contexts, API keys and blobs over one connection (pool)."""
+    """A storage engine: definitions, contexts, API keys, blobs and scenarios, one connection."""
 
     @property
     def definitions(self) -> DefinitionBackend:
@@ -216,6 +217,11 @@ class Backend(Protocol):
     @property
     def blobs(self) -> BlobBackend:
         """The blobs of the claim check (see :mod:`drift_store.blobs`)."""
+        ...
+
+    @property
+    def scenarios(self) -> ScenarioBackend:
+        """The workflows' scenario documents (see :mod:`drift_store.scenarios`)."""
         ...
 
     @property

@@ -10,11 +10,13 @@ dev``'s seeding) find the same problems.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol, cast
 
 from drift_models import (
     NodeDefinition,
     NodeResolver,
+    Pointer,
     Problem,
     ScriptChecker,
     VersionRef,
@@ -26,7 +28,60 @@ from drift_store.errors import DefinitionNotFoundError
 from drift_store.reader import DefinitionReader
 from drift_store.records import Definition
 
-__all__ = ["definition_problems", "node_resolver"]
+__all__ = [
+    "ScenarioCheck",
+    "WorkflowLoader",
+    "definition_problems",
+    "node_resolver",
+    "workflow_loader",
+]
+
+WorkflowLoader = Callable[
+    [str, int | str], Awaitable[tuple[WorkflowDefinition, NodeResolver] | None]
+]
+"""Finds a workflow by id and version, with the resolver of its node definitions."""
+
+
+class ScenarioCheck(Protocol):
+    """Runs a workflow's stored scenarios: one problem per failing scenario.
+
+    The API's publish gate (``drift_api.scenario_gate.ScenarioGate.problems``) is one.
+    """
+
+    def __call__(
+        self,
+        tenant: str,
+        workflow: WorkflowDefinition,
+        resolve: NodeResolver,
+        load_child: WorkflowLoader | None = None,
+    ) -> Awaitable[list[Problem]]:
+        """The problems of ``workflow``'s scenarios (none: it may be published)."""
+        ...
+
+
+def workflow_loader(reader: DefinitionReader, tenant: str) -> WorkflowLoader:
+    """Finds the publish gate's SYNC children: the version a state pins, else the LATEST.
+
+    A child published by the same apply but not activated yet is still found.
+    """
+
+    async def load(
+        workflow_id: str, version: int | str
+    ) -> tuple[WorkflowDefinition, NodeResolver] | None:
+        wanted: list[int | Pointer] = []
+        if isinstance(version, int) or version in {"SNAPSHOT", "LATEST", "ACTIVE"}:
+            wanted.append(cast("int | Pointer", version))
+        wanted.append("LATEST")
+        for ref in wanted:
+            try:
+                stored = await reader.get_workflow(tenant, workflow_id, ref)
+            except DefinitionNotFoundError:
+                continue
+            child = stored.definition
+            return child, await node_resolver(reader, tenant, child)
+        return None
+
+    return load
 
 
 async def node_resolver(

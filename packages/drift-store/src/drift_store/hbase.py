@@ -22,6 +22,7 @@ from drift_store._hbase_blobs import HBaseBlobs
 from drift_store._hbase_client import HBaseClient
 from drift_store._hbase_contexts import HBaseContexts
 from drift_store._hbase_definitions import HBaseDefinitions
+from drift_store._hbase_scenarios import HBaseScenarios
 from drift_store._layout import ALL_TABLES
 from drift_store.urls import HBaseUrl
 
@@ -37,6 +38,7 @@ class HBaseBackend:
         self._contexts = HBaseContexts(client)
         self._api_keys = HBaseApiKeys(client)
         self._blobs = HBaseBlobs(client)
+        self._scenarios = HBaseScenarios(client)
 
     @classmethod
     async def open(cls, url: HBaseUrl) -> HBaseBackend:
@@ -72,6 +74,11 @@ class HBaseBackend:
     def blobs(self) -> HBaseBlobs:
         """The blobs of the claim check (see :mod:`drift_store.blobs`)."""
         return self._blobs
+
+    @property
+    def scenarios(self) -> HBaseScenarios:
+        """The workflows' scenario documents (see :mod:`drift_store.scenarios`)."""
+        return self._scenarios
 
     @property
     def description(self) -> str:

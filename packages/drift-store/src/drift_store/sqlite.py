@@ -13,6 +13,7 @@ from drift_store._sqlite_blobs import SqliteBlobs
 from drift_store._sqlite_contexts import SqliteContexts
 from drift_store._sqlite_db import SqliteDatabase
 from drift_store._sqlite_definitions import SqliteDefinitions
+from drift_store._sqlite_scenarios import SqliteScenarios
 
 __all__ = ["SqliteBackend"]
 
@@ -30,6 +31,7 @@ class SqliteBackend:
         self._contexts = SqliteContexts(db)
         self._api_keys = SqliteApiKeys(db)
         self._blobs = SqliteBlobs(db)
+        self._scenarios = SqliteScenarios(db)
 
     @classmethod
     async def open(cls, path: Path | None, *, busy_timeout: float = 10.0) -> SqliteBackend:
@@ -69,6 +71,11 @@ class SqliteBackend:
     def blobs(self) -> SqliteBlobs:
         """The blobs of the claim check (see :mod:`drift_store.blobs`)."""
         return self._blobs
+
+    @property
+    def scenarios(self) -> SqliteScenarios:
+        """The workflows' scenario documents (see :mod:`drift_store.scenarios`)."""
+        return self._scenarios
 
     @property
     def description(self) -> str:

@@ -11,6 +11,7 @@ from drift_store.backend import Backend
 from drift_store.blobs import BlobStore
 from drift_store.contexts import ContextStore
 from drift_store.definitions import DefinitionStore
+from drift_store.scenarios import ScenarioStore
 from drift_store.sqlite import SqliteBackend
 from drift_store.urls import HBaseUrl, parse_store_url
 
@@ -31,6 +32,7 @@ class Store:
         contexts: the context document of every run.
         api_keys: the REST API's keys, as digests.
         blobs: content-addressed blobs (the services' claim check).
+        scenarios: each workflow's scenario document (the API's publish gate).
         backend: the storage engine underneath.
         clock: the clock given, or ``None`` for the system's.
     """
@@ -48,6 +50,7 @@ class Store:
         self.contexts = ContextStore(backend.contexts, clock=clock)
         self.api_keys = ApiKeyStore(backend.api_keys, clock=clock)
         self.blobs = BlobStore(backend.blobs, clock=clock)
+        self.scenarios = ScenarioStore(backend.scenarios, clock=clock)
 
     @property
     def description(self) -> str:

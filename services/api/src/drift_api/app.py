@@ -43,10 +43,11 @@ from drift_api.run_bulk_routes import BulkController
 from drift_api.run_list_routes import RunListController
 from drift_api.run_routes import RunController
 from drift_api.runs import RunGateway
+from drift_api.scenario_gate import ScenarioGate
 from drift_api.settings import ApiSettings
 from drift_api.temporal_engine import TemporalEngine
 from drift_models.temporal import with_claim_check
-from drift_nodes import NodeSettings, OutboundGuard, check_script
+from drift_nodes import NodeResources, NodeSettings, OutboundGuard, check_script, discover_nodes
 from drift_store import (
     ClaimCheck,
     DefinitionCache,
@@ -158,7 +159,13 @@ def create_app(
     )
     definition_cache = cache or DefinitionCache(store.definitions, redis_url=redis)
     node_types = store.definitions.node_types
-    definitions = DefinitionService(store.definitions, definition_cache, node_types, check_script)
+    # The publish gate runs scenarios with the installed node types, scripts in the node
+    # runtime's sandboxes (started on first use, stopped with the app).
+    gate_resources = NodeResources(nodes)
+    gate = ScenarioGate(store.scenarios, discover_nodes(allow=nodes.allow), gate_resources)
+    definitions = DefinitionService(
+        store.definitions, definition_cache, node_types, check_script, gate=gate
+    )
     runs = RunGateway(
         engine,
         definitions=definitions,
@@ -194,6 +201,7 @@ def create_app(
         finally:
             if own_cache:
                 await definition_cache.close()
+            await gate_resources.close()
 
     allowed: dict[str, str] = {}
 

@@ -1,7 +1,8 @@
 """The definitions API: ``/nodeDefinition`` and ``/workflowDefinition``.
 
 Both kinds share one set of routes (create, update, get, list, versions, validate,
-publish, activate, rollback); workflows add their picture. Bodies are DSL documents,
+publish, activate, rollback); workflows add their picture and their scenarios (the
+publish gate, :mod:`drift_api.scenario_routes`). Bodies are DSL documents,
 read by :class:`~drift_api.definitions.DefinitionService` with the installed node
 types; a body that does not decode is ``400`` with the exact path, a definition with
 errors is ``422`` with every problem.
@@ -24,6 +25,7 @@ from drift_api.openapi import NODE_SCHEMA, WORKFLOW_SCHEMA, dsl_operation, probl
 from drift_api.pictures import PictureFormat, render_dot
 from drift_api.problems import ApiError
 from drift_api.runs import RunGateway
+from drift_api.scenario_routes import scenario_handlers
 from drift_models import (
     RESERVED_NAMES,
     ActivateRequest,
@@ -93,7 +95,7 @@ def definition_router(kind: DefinitionKind) -> Router:
     tag = "node definitions" if kind is DefinitionKind.NODE else "workflow definitions"
     handlers = [*_write_handlers(kind), *_read_handlers(kind), *_pointer_handlers(kind)]
     if kind is DefinitionKind.WORKFLOW:
-        handlers += _picture_handlers()
+        handlers += [*_picture_handlers(), *scenario_handlers()]
     return Router(
         path=_PATHS[kind],
         route_handlers=handlers,

@@ -14,6 +14,7 @@ from typing import Final, cast
 import msgspec
 
 from drift_api.problems import ApiError
+from drift_api.scenario_gate import ScenarioGate
 from drift_models import (
     NodeDefinition,
     NodeTypes,
@@ -32,7 +33,7 @@ from drift_store import (
     DefinitionStore,
     StoredDefinition,
 )
-from drift_store.definition_checks import definition_problems, node_resolver
+from drift_store.definition_checks import definition_problems, node_resolver, workflow_loader
 
 __all__ = ["DefinitionService"]
 
@@ -47,6 +48,8 @@ class DefinitionService:
         cache: the cache in front of it (published versions and pointers).
         node_types: the node types bodies are decoded with.
         check_script: compiles scripts during validation.
+        gate: runs a workflow's stored scenarios before it is published (``None``: no
+            gate, every valid workflow is published).
     """
 
     def __init__(
@@ -55,10 +58,13 @@ class DefinitionService:
         cache: DefinitionCache,
         node_types: NodeTypes,
         check_script: ScriptChecker | None,
+        *,
+        gate: ScenarioGate | None = None,
     ) -> None:
         self.store = store
         self.cache = cache
         self.node_types = node_types
+        self.gate = gate
         self._check_script = check_script
 
     # -- documents -------------------------------------------------------------------
@@ -110,10 +116,11 @@ class DefinitionService:
     async def publish(
         self, tenant: str, kind: DefinitionKind, definition_id: str
     ) -> StoredDefinition[Definition]:
-        """Validate the SNAPSHOT, then freeze it as the next number.
+        """Validate the SNAPSHOT, run its scenarios (the gate), then freeze it as the next number.
 
         Raises:
-            ApiError: 422 listing every error when the draft is not publishable.
+            ApiError: 422 listing every error when the draft is not publishable, or
+                one problem per failing scenario when its scenarios fail.
             DefinitionNotFoundError: when there is no such definition.
         """
         draft = await self.store.get_exact(tenant, kind, definition_id, None)
@@ -125,6 +132,20 @@ class DefinitionService:
                 f"{_WHAT[kind]} {definition_id!r} cannot be published: fix its errors first",
                 problems,
             )
+        workflow = draft.definition
+        if self.gate is not None and isinstance(workflow, WorkflowDefinition):
+            resolver = await node_resolver(self.cache, tenant, workflow)
+            failing = await self.gate.problems(
+                tenant, workflow, resolver, workflow_loader(self.cache, tenant)
+            )
+            if failing:
+                raise ApiError(
+                    422,
+                    "Scenarios Failed",
+                    f"workflow {definition_id!r} cannot be published: {len(failing)} of its "
+                    "scenarios fail",
+                    failing,
+                )
         return await self.store.publish(tenant, kind, definition_id)
 
     # -- reads -----------------------------------------------------------------------

@@ -36,10 +36,12 @@ from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
 from drift_api.problems import PROBLEM_JSON
 from drift_models import NodeTypes, Problem, ProblemDetails
+from drift_nodes import ScenarioFile
 
 __all__ = [
     "DOCS_STATIC",
     "NODE_SCHEMA",
+    "SCENARIO_SCHEMA",
     "WORKFLOW_SCHEMA",
     "add_dsl_schemas",
     "dsl_operation",
@@ -51,6 +53,8 @@ __all__ = [
 DOCS_STATIC: Final = "/schema/static"
 NODE_SCHEMA: Final = "DslNodeDefinition"
 WORKFLOW_SCHEMA: Final = "DslWorkflowDefinition"
+SCENARIO_SCHEMA: Final = "DslScenarioFile"
+"""The component of a workflow's scenario file (``PUT …/scenarios``)."""
 _REF: Final = "#/components/schemas/"
 
 _WHEN: Final = {
@@ -113,11 +117,14 @@ def dsl_operation(
 
 def dsl_schemas(node_types: NodeTypes) -> dict[str, Schema]:
     """The DSL's JSON Schemas as OpenAPI components, prefixed ``Dsl``."""
-    (node, workflow, problem), components = msgspec.json.schema_components(
-        [node_types.union, node_types.workflow_type, Problem], ref_template=_REF + "Dsl{name}"
+    (node, workflow, problem, scenarios), components = msgspec.json.schema_components(
+        [node_types.union, node_types.workflow_type, Problem, ScenarioFile],
+        ref_template=_REF + "Dsl{name}",
     )
     raw: dict[str, Any] = {f"Dsl{name}": value for name, value in components.items()}
     raw[NODE_SCHEMA] = node
+    if scenarios != {"$ref": _REF + SCENARIO_SCHEMA}:  # pragma: no cover - msgspec names it so
+        raw[SCENARIO_SCHEMA] = scenarios
     if workflow != {"$ref": _REF + WORKFLOW_SCHEMA}:
         # msgspec named the workflow's own component otherwise: point the name at it.
         raw[WORKFLOW_SCHEMA] = {"allOf": [workflow]} if "$ref" in workflow else workflow

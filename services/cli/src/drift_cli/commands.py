@@ -23,6 +23,7 @@ import msgspec
 from drift_cli.client import ApiAnswer, ApiClient, ApiFailure
 from drift_cli.rest_target import KIND_PATHS, RestApplyTarget
 from drift_models import (
+    DocumentError,
     NodeTypes,
     PointersBody,
     PublishedDefinition,
@@ -38,11 +39,14 @@ from drift_models.apply import (
     apply_definitions,
     in_apply_order,
 )
+from drift_models.scenario_documents import load_scenario_documents
+from drift_nodes import decode_scenario_file
 
 __all__ = [
     "ApplyOptions",
     "activate",
     "apply",
+    "checked_scenario_documents",
     "graph",
     "iso_time",
     "logs",
@@ -90,12 +94,14 @@ async def apply(
 ) -> int:
     """Write (and optionally publish and activate) what the files hold; show what changed.
 
-    A definition the API would refuse (a draft with errors) stops the apply with its
-    problems on stderr and exit code 1; what came before it stays applied.
+    A definition the API would refuse (a draft with errors, or, with its scenarios
+    beside it, a workflow whose scenarios fail the publish gate) stops the apply with
+    its problems on stderr and exit code 1; what came before it stays applied.
     """
     files = load_definitions(paths, node_types)
-    if files.problems:
-        for problem in files.problems:
+    scenarios, problems = checked_scenario_documents(paths, {w.id for _, w in files.workflows})
+    if files.problems or problems:
+        for problem in [*map(str, files.problems), *problems]:
             sys.stderr.write(f"{problem}\n")
         return EXIT_FAILED
 
@@ -111,6 +117,7 @@ async def apply(
             publish=options.publish,
             activate=options.activate,
             on_change=note,
+            scenarios=scenarios or None,
         )
     except ApplyRefusedError as refusal:
         sys.stderr.write(f"drift apply: {refusal.describe()}\n")
@@ -122,6 +129,29 @@ async def apply(
     elif not options.changes:
         out.write("nothing to change\n")
     return EXIT_OK
+
+
+def checked_scenario_documents(
+    paths: Sequence[Path], workflows: set[str]
+) -> tuple[dict[str, bytes], list[str]]:
+    """The scenario files under ``paths`` by workflow, checked; and what is wrong with them.
+
+    Each file must decode as a scenario file and test one of ``workflows``.
+    """
+    found = load_scenario_documents(paths)
+    problems = [str(problem) for problem in found.problems]
+    documents: dict[str, bytes] = {}
+    for workflow, (file, data) in found.documents.items():
+        try:
+            decode_scenario_file(data)
+        except DocumentError as error:
+            problems.extend(f"{file}: {p.path}: {p.message}" for p in error.problems)
+            continue
+        if workflow not in workflows:
+            problems.append(f"{file}: $.workflow: no workflow {workflow!r} among the definitions")
+            continue
+        documents[workflow] = data
+    return documents, problems
 
 
 # ---------------------------------------------------------------------- definitions

@@ -32,6 +32,8 @@ from typing import Final, TextIO
 
 import aiohttp
 
+from drift_api.scenario_gate import ScenarioGate
+from drift_cli.commands import checked_scenario_documents
 from drift_cli.demo import DemoServices
 from drift_cli.existing_temporal import (
     DevError,
@@ -42,7 +44,7 @@ from drift_cli.existing_temporal import (
 from drift_cli.supervisor import Child, RestartPolicy, Supervisor, describe_exit, log_tail
 from drift_models import load_definitions
 from drift_models.apply import ApplyRefusedError, apply_definitions, in_apply_order
-from drift_nodes import check_script, discover_nodes
+from drift_nodes import NodeResources, NodeSettings, check_script, discover_nodes
 from drift_store import open_store
 from drift_store.apply_target import StoreApplyTarget
 from drift_worker.devserver import DevServer, DevServerError, port_is_free
@@ -370,10 +372,26 @@ async def _load_examples(options: DevOptions, store_url: str) -> str:
         first = files.problems[0]
         msg = f"the examples cannot be read: {first} ({len(files.problems)} problems)"
         raise DevError(msg)
-    async with open_store(store_url, node_types=registry.node_types) as store:
-        target = StoreApplyTarget(store.definitions, options.tenant, check_script=check_script)
+    workflows = {workflow.id for _, workflow in files.workflows}
+    scenarios, problems = checked_scenario_documents([options.examples], workflows)
+    if problems:
+        msg = f"the examples' scenarios cannot be read: {problems[0]} ({len(problems)} problems)"
+        raise DevError(msg)
+    async with (
+        open_store(store_url, node_types=registry.node_types) as store,
+        NodeResources(NodeSettings.from_env()) as resources,
+    ):
+        # Seeding publishes what the API would publish: the same checks, the same gate.
+        gate = ScenarioGate(store.scenarios, registry, resources)
+        target = StoreApplyTarget(
+            store.definitions,
+            options.tenant,
+            check_script=check_script,
+            scenarios=store.scenarios,
+            check_scenarios=gate.problems,
+        )
         try:
-            report = await apply_definitions(target, in_apply_order(files))
+            report = await apply_definitions(target, in_apply_order(files), scenarios=scenarios)
         except ApplyRefusedError as refusal:
             msg = f"the examples cannot be published: {refusal.describe()}"
             raise DevError(msg) from None

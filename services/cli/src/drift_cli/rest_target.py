@@ -5,7 +5,9 @@ definition routes: the API validates (``…/validate``) and refuses a draft it w
 publish; a refusal answered with problems (422) becomes an
 :class:`~drift_models.apply.ApplyRefusedError` carrying them. Every answer is decoded
 into its body type of drift-models (:mod:`drift_models.definition_bodies`); one that is
-not raises :class:`~drift_cli.client.ApiAnswerInvalid` naming the field.
+not raises :class:`~drift_cli.client.ApiAnswerInvalid` naming the field. It is a
+:class:`~drift_models.apply.ScenarioTarget` too: a workflow's scenario document goes to
+``…/{id}/scenarios``, where the API's publish gate reads it.
 """
 
 from __future__ import annotations
@@ -112,6 +114,26 @@ class RestApplyTarget:
             "GET", f"{KIND_PATHS[kind]}/{definition_id}/versions", list[VersionBody]
         )
         return next((item.version for item in history.body if item.is_active), None)
+
+    async def read_scenarios(self, workflow_id: str) -> bytes | None:
+        """The workflow's stored scenario document as the API sends it (``None``: none)."""
+        try:
+            return await self.api.raw(f"{KIND_PATHS['workflow']}/{workflow_id}/scenarios")
+        except ApiFailure as failure:
+            if failure.status == _NOT_FOUND:
+                return None
+            raise
+
+    async def write_scenarios(self, workflow_id: str, document: bytes) -> None:
+        """Store the workflow's scenario document; the API refuses one it cannot decode."""
+        try:
+            await self.api.call(
+                "PUT",
+                f"{KIND_PATHS['workflow']}/{workflow_id}/scenarios",
+                body=msgspec.json.decode(document),
+            )
+        except ApiFailure as failure:
+            raise _refusal(failure, "workflow", workflow_id) or failure from None
 
     async def activate(self, kind: ApplyKind, definition_id: str, version: int) -> None:
         """Point ``ACTIVE`` at ``version``."""

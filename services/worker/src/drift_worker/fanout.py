@@ -24,6 +24,7 @@ from temporalio.exceptions import ChildWorkflowError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     from drift_models import RunStatus, temporal_workflow_id
+    from drift_nodes.fanout_rules import PathOutcome, map_failure, map_value, parallel_join
     from drift_worker.fanout_plan import (
         ACTIVITY_BRANCH,
         ACTIVITY_MAP_SIZE,
@@ -180,28 +181,21 @@ async def _parallel(run: FanoutRun, state: str, spec: ParallelPlan) -> list[Reco
         await workflow.wait(tasks, return_when=when)
     finally:
         cancelled = await _cancel(tasks)
-    records: list[Record] = []
-    joined: dict[str, Any] = {}
-    outcomes: dict[str, dict[str, Any]] = {}
-    failures: list[str] = []
+    branches: list[tuple[str, PathOutcome]] = []
     for name, task in zip(names, tasks, strict=True):
         if task in cancelled:
-            outcomes[name] = {"status": "CANCELLED"}
+            branches.append((name, PathOutcome(cancelled=True)))
             continue
         error = task.exception()
         if error is None:
-            outputs = task.result()
-            records.extend(Record(key=k, value=v) for k, v in outputs)
-            joined[name] = outputs[-1][1] if outputs else None
-            outcomes[name] = {"status": "COMPLETED"}
+            branches.append((name, PathOutcome(outputs=task.result())))
         else:
             message = error.message if isinstance(error, _PathFailed) else str(error)
-            outcomes[name] = {"status": "FAILED", "error": message}
-            failures.append(f"branch {name!r} failed: {message}")
-    records.append(Record(key=f"{state}:branches", value=outcomes))
-    if failures:
-        raise FanoutFailed(state, "; ".join(failures), records)
-    records.append(Record(key=state, value=joined))
+            branches.append((name, PathOutcome(error=message)))
+    joined, failure = parallel_join(state, branches)
+    records = [Record(key=key, value=value) for key, value in joined]
+    if failure is not None:
+        raise FanoutFailed(state, failure, records)
     return records
 
 
@@ -215,17 +209,10 @@ async def _map(run: FanoutRun, state: str, spec: MapPlan) -> list[Record]:
         done = await run_items(run, state, spec, 0, size, may_fail=tolerated)
     else:
         done = await _batches(run, state, size, tolerated)
-    value = {
-        "results": done.results,
-        "failures": [{"index": f.index, "error": f.error} for f in done.failures],
-    }
-    records = [Record(key=state, value=value)]
-    if len(done.failures) > tolerated:
-        first = done.failures[0]
-        message = (
-            f"{len(done.failures)} item(s) of {size} failed, {tolerated} tolerated; "
-            f"item {first.index}: {first.error}"
-        )
+    failures = [(f.index, f.error) for f in done.failures]
+    records = [Record(key=state, value=map_value(done.results, failures))]
+    message = map_failure(size, tolerated, failures)
+    if message is not None:
         raise FanoutFailed(state, message, records)
     return records
 

@@ -19,12 +19,11 @@ from drift_models import (
     MAP_INDEX,
     MAP_ITEM,
     NodeDefinition,
-    PathNotFoundError,
     RunContext,
     WorkflowDefinition,
-    parameter_ref,
 )
 from drift_nodes import NodeError, NodeResult
+from drift_nodes.fanout_rules import FanoutRuleError, map_items, path_refusal
 from drift_worker.engine_store import EngineStore
 from drift_worker.fanout_plan import ACTIVITY_BRANCH, ACTIVITY_MAP_SIZE, BranchRequest, BranchResult
 from drift_worker.heartbeat import heartbeating
@@ -36,7 +35,6 @@ from drift_worker.store_guard import StoreOutages, start_attempt
 __all__ = ["BranchActivities"]
 
 _CHAIN_LIMIT = 64
-_REFUSED = "shows a view, waits, starts a child run or ends the run"
 
 
 def _permanent(message: str) -> ApplicationError:
@@ -134,7 +132,7 @@ class BranchActivities:
                 or result.child is not None
                 or result.view is not None
             ):
-                msg = f"{name!r} {_REFUSED}, which a branch or MAP item cannot do"
+                msg = path_refusal(name)
                 return BranchResult(outputs=outputs, error=msg)
             following = result.next_node or workflow.states[name].next_node
             if following is None:
@@ -143,21 +141,7 @@ class BranchActivities:
 
 
 def _items(workflow: WorkflowDefinition, owner: str, context: RunContext) -> list[Any]:
-    spec = workflow.states[owner].map
-    if spec is None:
-        msg = f"{owner!r} is not a MAP state"
-        raise _permanent(msg)
-    ref = parameter_ref(spec.items)
-    if ref is None:  # pragma: no cover - the DSL requires a $.-path
-        msg = f"MAP {owner!r}: items {spec.items!r} is not a $.-path"
-        raise _permanent(msg)
     try:
-        items = context.lookup(ref.path)
-    except PathNotFoundError as error:
-        msg = f"MAP {owner!r}: {spec.items} cannot be read: {error.reason}"
-        raise _permanent(msg) from None
-    if not isinstance(items, list):
-        kind = type(items).__name__
-        msg = f"MAP {owner!r}: {spec.items} is a {kind}, not a list of items"
-        raise _permanent(msg)
-    return items
+        return map_items(workflow, owner, context)
+    except FanoutRuleError as error:
+        raise _permanent(str(error)) from None

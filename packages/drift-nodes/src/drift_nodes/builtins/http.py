@@ -12,8 +12,9 @@ from yarl import URL
 from drift_models import HttpNode, NodeDefinition, RetryPolicy, status_matches
 from drift_nodes.api import NodeCall, NodeType
 from drift_nodes.auth import TokenRequest
-from drift_nodes.builtins._http_exchange import Exchange, send
+from drift_nodes.builtins._http_exchange import Exchange, Response, check_target, send
 from drift_nodes.errors import PermanentNodeError, RetryableNodeError, ScriptError, ValueRenderError
+from drift_nodes.http_transport import HttpRequest
 from drift_nodes.results import NodeResult
 
 __all__ = ["HttpNodeType"]
@@ -52,18 +53,24 @@ class HttpNodeType(NodeType[HttpNode]):
             headers[config.auth_header] = await self._token(definition, call, str(url))
         payload = _encode_body(body, config.body_format, headers)
         exchange = Exchange(config.method.value, url, headers, payload, frozenset(sensitive))
-        response = await send(
-            call.resources.http,
-            exchange,
-            guard=call.resources.guard,
-            timeout_seconds=(
-                call.timeout_seconds
-                or definition.timeout_seconds
-                or settings.default_timeout_seconds
-            ),
-            max_redirects=settings.max_redirects,
-            max_bytes=min(config.max_response_bytes, settings.max_response_bytes),
-        )
+        transport = call.resources.http_transport
+        if transport is not None:
+            check_target(url, call.resources.guard)
+            reply = await transport(HttpRequest(exchange.method, str(url), headers, payload))
+            response = Response(reply.status, dict(reply.headers), reply.body, str(url))
+        else:
+            response = await send(
+                call.resources.http,
+                exchange,
+                guard=call.resources.guard,
+                timeout_seconds=(
+                    call.timeout_seconds
+                    or definition.timeout_seconds
+                    or settings.default_timeout_seconds
+                ),
+                max_redirects=settings.max_redirects,
+                max_bytes=min(config.max_response_bytes, settings.max_response_bytes),
+            )
         output = response.as_output()
         if not status_matches(response.status, config.success_statuses):
             _fail(response.status, response.body, config.retryable_statuses, response.url)

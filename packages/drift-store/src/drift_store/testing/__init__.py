@@ -29,12 +29,14 @@ from drift_store.testing._blob_suite import BlobConformance
 from drift_store.testing._context_suite import ContextConformance
 from drift_store.testing._definition_suite import DefinitionConformance
 from drift_store.testing._samples import big_context, context, new_tenant, script_node, workflow
+from drift_store.testing._scenario_suite import ScenarioConformance
 
 __all__ = [
     "ApiKeyConformance",
     "BlobConformance",
     "ContextConformance",
     "DefinitionConformance",
+    "ScenarioConformance",
     "StoreConformance",
     "big_context",
     "context",
@@ -44,11 +46,13 @@ __all__ = [
 ]
 
 
-class StoreConformance(DefinitionConformance, ContextConformance, ApiKeyConformance):
+class StoreConformance(
+    DefinitionConformance, ContextConformance, ApiKeyConformance, ScenarioConformance
+):
     """Every conformance test; subclass it and provide an async ``store`` fixture.
 
-    Definitions, contexts and API keys (every backend keeps them); the blobs have their
-    own suite, :class:`BlobConformance`.
+    Definitions, contexts, API keys and scenario documents (every backend keeps them);
+    the blobs have their own suite, :class:`BlobConformance`.
     """
 
     @pytest.fixture
