@@ -2,7 +2,10 @@
 
 What comes after a node ran is decided by :func:`drift_nodes.transition`; here that
 decision becomes the step's outcome: an end, a view, a wait, a child run, a failure, or
-(``Next``) the state the chain goes on with.
+(``Next``) the state the chain goes on with. The outcome travels as a
+:class:`~drift_worker.plan.StepResult` (an enum plus optional fields: the shape recorded
+histories hold); :func:`transition_of` turns it back into the transition the workflow
+acts on, so neither side reads the enum's fields by hand.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from drift_models import RunStatus
 from drift_nodes import Child, End, Failed, Next, NodeError, Transition, ViewShown, Wait
 from drift_worker.plan import ChildSpec, EndSpec, Outcome, StepResult, WaitSpec
 
-__all__ = ["node_failure", "status_after", "step_outcome_of"]
+__all__ = ["node_failure", "status_after", "step_outcome_of", "transition_of"]
 
 
 def node_failure(error: NodeError) -> ApplicationError:
@@ -85,3 +88,65 @@ def status_after(outcome: StepResult) -> RunStatus:
     if outcome.outcome is Outcome.END and outcome.end is not None:
         return outcome.end.status
     return RunStatus.RUNNING
+
+
+def transition_of(result: StepResult) -> Transition:
+    """The transition a step's outcome carries: what the workflow does next.
+
+    The inverse of :func:`step_outcome_of` for the outcomes that stop a chain; ``NEXT``
+    (a chain cut before an I/O state, a fan-out or its length limit) reads as going on
+    at ``result.state``. An outcome without the details its kind needs (a step of a
+    broken build) reads as ``Failed``, so the run routes it like any failure.
+    """
+    name = result.state
+    outcome = result.outcome
+    if outcome is Outcome.NEXT:
+        return Next(state=name)
+    if outcome is Outcome.FAILED:
+        return Failed(state=name, error=result.error or "the node failed")
+    if outcome is Outcome.VIEW:
+        return ViewShown(
+            state=name, view=result.view, rules=result.rules, next_node=result.next_node
+        )
+    detailed = _detailed_transition(result)
+    if detailed is None:
+        return Failed(state=name, error=f"the step answered {outcome} without its details")
+    return detailed
+
+
+def _detailed_transition(result: StepResult) -> End | Wait | Child | None:
+    """The END, WAIT or CHILD outcome as a transition; ``None`` without its details."""
+    name = result.state
+    outcome = result.outcome
+    if outcome is Outcome.END and result.end is not None:
+        end = result.end
+        return End(
+            state=name,
+            status=end.status,
+            disposition=end.disposition,
+            error_message=end.error_message,
+            output=end.output,
+            view=result.view,
+        )
+    if outcome is Outcome.WAIT and result.wait is not None:
+        wait = result.wait
+        return Wait(
+            state=name,
+            duration_seconds=wait.duration_seconds,
+            until=wait.until,
+            event=wait.event,
+            timeout_seconds=wait.timeout_seconds,
+            timeout_node=wait.timeout_node,
+            next_node=wait.next_node,
+        )
+    if outcome is Outcome.CHILD and result.child is not None:
+        child = result.child
+        return Child(
+            state=name,
+            workflow_id=child.workflow_definition_id,
+            version=child.version,
+            params=dict(child.params),
+            wait=child.wait,
+            next_node=child.next_node,
+        )
+    return None

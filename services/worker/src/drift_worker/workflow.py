@@ -29,7 +29,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar, assert_never, cast
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy as TemporalRetry
@@ -69,8 +69,17 @@ with workflow.unsafe.imports_passed_through():
     from drift_models.redrive import RUN_FAILED
     from drift_models.visibility import run_attributes
     from drift_nodes.resume import validate_resume
-    from drift_nodes.transitions import failure_target
+    from drift_nodes.transitions import (
+        Child,
+        End,
+        Failed,
+        Next,
+        ViewShown,
+        Wait,
+        failure_target,
+    )
     from drift_worker.fanout import FanoutFailed, FanoutRun, fans_out, run_fanout
+    from drift_worker.outcomes import transition_of
     from drift_worker.plan import (
         ACTIVITY_BEGIN,
         ACTIVITY_CALLBACK,
@@ -81,15 +90,12 @@ with workflow.unsafe.imports_passed_through():
         BeginResult,
         CallbackRequest,
         CarryOver,
-        ChildSpec,
         MarkRequest,
-        Outcome,
         Plan,
         Record,
         StepRequest,
         StepResult,
         UtilityRequest,
-        WaitSpec,
     )
     from drift_worker.redrive_steps import (
         ACTIVITY_RESTORE,
@@ -408,7 +414,7 @@ class DriftRunWorkflow:
         return following
 
     async def _follow(self, result: StepResult) -> tuple[str, list[Record]] | None:
-        """Act on a step's outcome.
+        """Act on a step's outcome, read as the transition it carries.
 
         Returns the next state with the values to record first, or ``None`` when the run
         has ended.
@@ -417,25 +423,25 @@ class DriftRunWorkflow:
         self._current = result.state
         if result.disposition is not None:
             self._disposition = result.disposition
-        outcome = result.outcome
-        if outcome is Outcome.FAILED:
-            raise _Failed(result.state, result.error or "the node failed")
-        if outcome is Outcome.NEXT:
-            return result.state, []
-        if outcome is Outcome.END and result.end is not None:
-            self._view = result.view
-            self._output = result.end.output
-            if result.end.disposition is not None:
-                self._disposition = result.end.disposition
-            self._end(result.end.status, error=result.end.error_message)
+        decided = transition_of(result)
+        if isinstance(decided, Failed):
+            raise _Failed(decided.state, decided.error)
+        if isinstance(decided, Next):
+            return decided.state, []
+        if isinstance(decided, End):
+            self._view = decided.view
+            self._output = decided.output
+            if decided.disposition is not None:
+                self._disposition = decided.disposition
+            self._end(decided.status, error=decided.error_message)
             return None
-        if outcome is Outcome.VIEW:
-            return await self._await_resume(result)
-        if outcome is Outcome.WAIT and result.wait is not None:
-            return await self._await_wait(result.state, result.wait)
-        if outcome is Outcome.CHILD and result.child is not None:
-            return await self._run_child(result.state, result.child)
-        raise _Failed(result.state, f"the step answered {outcome} without its details")
+        if isinstance(decided, ViewShown):
+            return await self._await_resume(decided)
+        if isinstance(decided, Wait):
+            return await self._await_wait(decided)
+        if isinstance(decided, Child):
+            return await self._run_child(decided)
+        assert_never(decided)
 
     # ------------------------------------------------------------------ steps
 
@@ -531,29 +537,28 @@ class DriftRunWorkflow:
 
     # ------------------------------------------------------------------ waiting
 
-    async def _await_resume(self, result: StepResult) -> tuple[str, list[Record]]:
-        self._view = result.view
-        self._rules = result.rules
+    async def _await_resume(self, shown: ViewShown) -> tuple[str, list[Record]]:
+        self._view = shown.view
+        self._rules = shown.rules
         self._resume = None
         self._settle(RunStatus.WAITING)
         await self._race(workflow.wait_condition(lambda: self._resume is not None))
         answer = cast("ResumeInput | None", self._resume)
         if answer is None:  # pragma: no cover - the condition above guarantees it
-            raise _Failed(result.state, "the resume went missing")
+            raise _Failed(shown.state, "the resume went missing")
         self._resume = None
         if answer.callback_url is not None:
             self._callback_url = answer.callback_url
         self._view = None
         self._rules = None
         self._status = RunStatus.RUNNING
-        if result.next_node is None:
-            raise _Failed(
-                result.state, f"{result.state!r} has no nextNode to go to after the resume"
-            )
+        if shown.next_node is None:
+            raise _Failed(shown.state, f"{shown.state!r} has no nextNode to go to after the resume")
         value = _builtins(answer.view_response)
-        return result.next_node, [Record(key=f"{result.state}:viewResponse", value=value)]
+        return shown.next_node, [Record(key=f"{shown.state}:viewResponse", value=value)]
 
-    async def _await_wait(self, state: str, wait: WaitSpec) -> tuple[str, list[Record]]:
+    async def _await_wait(self, wait: Wait) -> tuple[str, list[Record]]:
+        state = wait.state
         self._settle(RunStatus.SCHEDULER_WAITING)
         target = wait.next_node
         records: list[Record] = []
@@ -583,13 +588,14 @@ class DriftRunWorkflow:
             raise _Failed(state, f"{state!r} has no nextNode to go to after waiting")
         return target, records
 
-    async def _run_child(self, state: str, child: ChildSpec) -> tuple[str, list[Record]]:
+    async def _run_child(self, child: Child) -> tuple[str, list[Record]]:
+        state = child.state
         self._child_runs += 1
         child_run_id = f"{self._input.run_id}.{state}.{self._child_runs}"
         request = RunInput(
             tenant_id=self._input.tenant_id,
             run_id=child_run_id,
-            workflow_definition_id=child.workflow_definition_id,
+            workflow_definition_id=child.workflow_id,
             version=child.version,  # type: ignore[arg-type]
             params=child.params,
             thread_context=self._input.thread_context,
