@@ -1,11 +1,11 @@
 """The engine acts on the transition function's decisions, on generated workflows.
 
 ``drift_nodes.transition`` is the one decider of what comes after a node ran: the step
-activity turns it into its answer (``step_outcome_of``), the answer travels as a recorded
+activity turns it into its answer (``step_result_of``), the answer travels as a recorded
 activity result (``StepResult``), and the workflow reads it back (``transition_of``) and
 acts on that. These property tests draw workflows, a state of theirs, a node definition
 and a node result, and check that what the workflow acts on is the transition itself,
-through Temporal's payload converter, with the run status the step writes beside it.
+through Temporal's payload converter.
 """
 
 from __future__ import annotations
@@ -25,18 +25,15 @@ from drift_models import (
 from drift_models.testing import instances, json_values
 from drift_nodes import (
     ChildStart,
-    End,
     Failed,
+    Next,
     NodeResult,
-    Transition,
-    ViewShown,
-    Wait,
     WaitFor,
     discover_nodes,
     transition,
 )
 from drift_worker.converter import DATA_CONVERTER
-from drift_worker.outcomes import status_after, step_outcome_of, transition_of
+from drift_worker.outcomes import step_result_of, transition_of
 from drift_worker.plan import Outcome, StepResult
 
 NODE_TYPES = discover_nodes().node_types
@@ -89,16 +86,7 @@ def test_the_workflow_acts_on_the_transition(
     workflow, state, definition, result = drawn
     decided = transition(workflow, state, definition, result)
     event(type(decided).__name__)
-    answered = _step_answer(step_outcome_of(decided))
-    assert transition_of(_recorded(answered)) == decided
-    assert status_after(answered) is _status_of(decided)
-
-
-def _step_answer(outcome: StepResult | str) -> StepResult:
-    """The step's answer: a stop as it is, a next state as a chain cut there (I/O)."""
-    if isinstance(outcome, str):
-        return StepResult(revision=0, outcome=Outcome.NEXT, state=outcome)
-    return outcome
+    assert transition_of(_recorded(step_result_of(decided))) == decided
 
 
 def _recorded(result: StepResult) -> StepResult:
@@ -108,17 +96,6 @@ def _recorded(result: StepResult) -> StepResult:
     decoded = converter.from_payloads(payloads, [StepResult])
     assert isinstance(decoded[0], StepResult)
     return decoded[0]
-
-
-def _status_of(decided: Transition) -> RunStatus:
-    """The run's status once the step that decided ``decided`` is written."""
-    if isinstance(decided, ViewShown):
-        return RunStatus.WAITING
-    if isinstance(decided, Wait):
-        return RunStatus.SCHEDULER_WAITING
-    if isinstance(decided, End):
-        return decided.status
-    return RunStatus.RUNNING
 
 
 @pytest.mark.parametrize("outcome", [Outcome.END, Outcome.WAIT, Outcome.CHILD], ids=str)
@@ -141,8 +118,7 @@ def test_a_transition_names_the_state_that_ran_unless_it_moves_on(
 ) -> None:
     workflow, state, definition, result = drawn
     decided = transition(workflow, state, definition, result)
-    outcome = step_outcome_of(decided)
-    if isinstance(outcome, str):
-        assert outcome in {result.next_node, workflow.states[state].next_node} - {None}
+    if isinstance(decided, Next):
+        assert decided.state in {result.next_node, workflow.states[state].next_node} - {None}
     else:
-        assert outcome.state == state
+        assert decided.state == state

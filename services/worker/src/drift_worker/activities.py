@@ -25,7 +25,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from drift_models import NodeStatus, RunContext, UtilityResponse, WorkflowDefinition
-from drift_nodes import NodeError, NodeRegistry, NodeResources, transition
+from drift_nodes import Next, NodeError, NodeRegistry, NodeResources, Transition, transition
 from drift_store import ContextStore, DefinitionReader
 from drift_worker.engine_store import EngineStore
 from drift_worker.enum_store import EnumStore
@@ -34,14 +34,13 @@ from drift_worker.fanout_activities import BranchActivities
 from drift_worker.heartbeat import heartbeating
 from drift_worker.metrics import Metrics
 from drift_worker.node_runner import NodeRunner
-from drift_worker.outcomes import node_failure, status_after, step_outcome_of
+from drift_worker.outcomes import node_failure, status_after, step_result_of
 from drift_worker.pinning import PinningActivities
 from drift_worker.plan import (
     ACTIVITY_MARK,
     ACTIVITY_STEP,
     ACTIVITY_UTILITY,
     MarkRequest,
-    Outcome,
     StepRequest,
     StepResult,
     UtilityRequest,
@@ -124,9 +123,10 @@ class EngineActivities(PinningActivities, BranchActivities):
             context.global_[item.key] = item.value
         executed: list[str] = []
         dispositions: list[str] = []
-        outcome = await self._chain(request, workflow, context, executed, dispositions)
-        status = status_after(outcome)
-        disposition = outcome.disposition or (dispositions[-1] if dispositions else None)
+        decided = await self._chain(request, workflow, context, executed, dispositions)
+        status = status_after(decided)
+        outcome = step_result_of(decided)
+        disposition = dispositions[-1] if dispositions else None
         result = msgspec.structs.replace(outcome, executed=executed, disposition=disposition)
         try:
             if request.after_end:
@@ -154,22 +154,25 @@ class EngineActivities(PinningActivities, BranchActivities):
         context: RunContext,
         executed: list[str],
         dispositions: list[str],
-    ) -> StepResult:
-        """Run states from ``request.state`` until one stops the chain; return the outcome.
+    ) -> Transition:
+        """Run states from ``request.state`` until one stops the chain; return the stop.
 
-        ``executed`` and ``dispositions`` collect the states run and the dispositions set.
+        The stop is the transition that ended the chain, or ``Next`` at the state the
+        chain was cut before (an I/O or fan-out state, a chain too long, a later state
+        that failed). ``executed`` and ``dispositions`` collect the states run and the
+        dispositions set.
         """
         name = request.state
         while True:
             if executed and workflow.states[name].is_fanout:
-                return StepResult(revision=0, outcome=Outcome.NEXT, state=name)
+                return Next(state=name)
             definition = await self._store.definition(request, workflow, name)
             node_type = self._nodes.node_type(name, definition)
             first = not executed
             if not first and (
                 not node_type.pure or not request.chain or len(executed) >= CHAIN_LIMIT
             ):
-                return StepResult(revision=0, outcome=Outcome.NEXT, state=name)
+                return Next(state=name)
             try:
                 result = await self._nodes.execute(
                     request,
@@ -184,15 +187,15 @@ class EngineActivities(PinningActivities, BranchActivities):
                     raise node_failure(error) from None
                 # A later state failed: keep what ran, and let the workflow run the failing
                 # state on its own, with its own retry policy and failure routing.
-                return StepResult(revision=0, outcome=Outcome.NEXT, state=name)
+                return Next(state=name)
             executed.append(name)
             context.set_output(name, result.output)
             if result.disposition is not None:
                 dispositions.append(result.disposition)
-            decided = step_outcome_of(transition(workflow, name, definition, result))
-            if isinstance(decided, StepResult):
+            decided = transition(workflow, name, definition, result)
+            if not isinstance(decided, Next):
                 return decided
-            name = decided
+            name = decided.state
 
     # ------------------------------------------------------------------ mark
 
