@@ -10,8 +10,9 @@ the workflow acts on, so neither side reads the enum's fields by hand.
 
 from __future__ import annotations
 
-from typing import assert_never
+from typing import Any, assert_never
 
+import msgspec
 from temporalio.exceptions import ApplicationError
 
 from drift_models import RunStatus
@@ -41,12 +42,7 @@ def step_result_of(decided: Transition) -> StepResult:
     if isinstance(decided, Failed):
         return StepResult(revision=0, outcome=Outcome.FAILED, state=name, error=decided.error)
     if isinstance(decided, End):
-        end = EndSpec(
-            status=decided.status,
-            disposition=decided.disposition,
-            error_message=decided.error_message,
-            output=decided.output,
-        )
+        end = EndSpec(**_same_fields(decided, EndSpec))
         return StepResult(revision=0, outcome=Outcome.END, state=name, end=end, view=decided.view)
     if isinstance(decided, ViewShown):
         return StepResult(
@@ -58,14 +54,7 @@ def step_result_of(decided: Transition) -> StepResult:
             next_node=decided.next_node,
         )
     if isinstance(decided, Wait):
-        wait = WaitSpec(
-            duration_seconds=decided.duration_seconds,
-            until=decided.until,
-            event=decided.event,
-            timeout_seconds=decided.timeout_seconds,
-            timeout_node=decided.timeout_node,
-            next_node=decided.next_node,
-        )
+        wait = WaitSpec(**_same_fields(decided, WaitSpec))
         return StepResult(revision=0, outcome=Outcome.WAIT, state=name, wait=wait)
     if isinstance(decided, Child):
         child = ChildSpec(
@@ -119,26 +108,9 @@ def _detailed_transition(result: StepResult) -> End | Wait | Child | None:
     name = result.state
     outcome = result.outcome
     if outcome is Outcome.END and result.end is not None:
-        end = result.end
-        return End(
-            state=name,
-            status=end.status,
-            disposition=end.disposition,
-            error_message=end.error_message,
-            output=end.output,
-            view=result.view,
-        )
+        return End(state=name, view=result.view, **_same_fields(result.end, EndSpec))
     if outcome is Outcome.WAIT and result.wait is not None:
-        wait = result.wait
-        return Wait(
-            state=name,
-            duration_seconds=wait.duration_seconds,
-            until=wait.until,
-            event=wait.event,
-            timeout_seconds=wait.timeout_seconds,
-            timeout_node=wait.timeout_node,
-            next_node=wait.next_node,
-        )
+        return Wait(state=name, **_same_fields(result.wait, WaitSpec))
     if outcome is Outcome.CHILD and result.child is not None:
         child = result.child
         return Child(
@@ -150,3 +122,8 @@ def _detailed_transition(result: StepResult) -> End | Wait | Child | None:
             next_node=child.next_node,
         )
     return None
+
+
+def _same_fields(source: msgspec.Struct, spec: type[msgspec.Struct]) -> dict[str, Any]:
+    """``source``'s values of ``spec``'s fields (a spec and its transition share names)."""
+    return {name: getattr(source, name) for name in spec.__struct_fields__}

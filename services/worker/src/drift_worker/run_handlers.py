@@ -35,10 +35,11 @@ from drift_models.engine import (
     UPDATE_UTILITY,
 )
 from drift_nodes.resume import validate_resume
-from drift_worker.plan import ACTIVITY_UTILITY, StepRequest, UtilityRequest
+from drift_worker.node_activity import run_node_activity
+from drift_worker.plan import ACTIVITY_UTILITY, UtilityRequest
 from drift_worker.retries import failure_message
 from drift_worker.run_state import as_builtins
-from drift_worker.run_steps import RunSteps, run_node_activity
+from drift_worker.run_steps import RunSteps
 
 __all__ = ["RunHandlers"]
 
@@ -99,16 +100,7 @@ class RunHandlers(RunSteps):
         plan = self._require_plan()
         planned = plan.states[call.node]
         request = UtilityRequest(
-            step=StepRequest(
-                tenant_id=self._input.tenant_id,
-                run_id=self._input.run_id,
-                workflow_id=plan.workflow_id,
-                workflow_version=plan.workflow_version,
-                pins=plan.pins(),
-                state=call.node,
-                revision=self._revision,
-                chain=False,
-            ),
+            step=self._step_request(call.node, chain=False),
             parameters=call.parameters,
         )
 

@@ -1,9 +1,9 @@
 """The run's activities: pinning, steps, marks, and where each of them runs.
 
 A node's activity runs as a local activity when its state is pure, else as an ordinary
-activity that heartbeats (:func:`run_node_activity`); the engine's own I/O (pinning,
-marking) runs as local activities. Every one of them waits out a store outage on a
-durable timer instead of spending the node's retries
+activity that heartbeats (:func:`~drift_worker.node_activity.run_node_activity`); the
+engine's own I/O (pinning, marking) runs as local activities. Every one of them waits
+out a store outage on a durable timer instead of spending the node's retries
 (:func:`~drift_worker.store_wait.until_stored`).
 """
 
@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy as TemporalRetry
 from temporalio.exceptions import FailureError
 
 from drift_models import RunInput, RunStatus
+from drift_worker.node_activity import run_node_activity
 from drift_worker.plan import (
     ACTIVITY_BEGIN,
     ACTIVITY_MARK,
@@ -25,55 +26,22 @@ from drift_worker.plan import (
     BeginRequest,
     BeginResult,
     MarkRequest,
-    PlannedState,
     Record,
     StepRequest,
     StepResult,
 )
-from drift_worker.retries import failure_message, retry_options
+from drift_worker.retries import failure_message
 from drift_worker.run_state import RunState, StateFailed, as_builtins
 from drift_worker.store_wait import until_stored
 
-__all__ = ["ENGINE_RETRY", "ENGINE_TIMEOUT", "RunSteps", "run_node_activity"]
+__all__ = ["ENGINE_RETRY", "ENGINE_TIMEOUT", "RunSteps"]
 
 ENGINE_TIMEOUT = timedelta(seconds=30)
 """The limit of one attempt of an engine activity (pin, mark, snapshot, restore)."""
 ENGINE_RETRY = TemporalRetry(initial_interval=timedelta(milliseconds=200), maximum_attempts=0)
 """Engine activities retry until they go through (a store outage is waited out)."""
-_HEARTBEAT_TIMEOUT = timedelta(seconds=10)
 
 T = TypeVar("T")
-
-
-async def run_node_activity(
-    activity: str, request: Any, planned: PlannedState, result_type: type[T]
-) -> T:
-    """Run a node's activity: local for a pure state, else an activity that heartbeats.
-
-    Both take the state's timeout and retry policy; a node's permanent failure is not
-    retried.
-    """
-    timeout = timedelta(seconds=planned.timeout_seconds)
-    retry = retry_options(planned.retry, non_retryable=["PermanentNodeError"])
-    done: T
-    if planned.pure:
-        done = await workflow.execute_local_activity(
-            activity,
-            request,
-            result_type=result_type,
-            start_to_close_timeout=timeout,
-            retry_policy=retry,
-        )
-    else:
-        done = await workflow.execute_activity(
-            activity,
-            request,
-            result_type=result_type,
-            start_to_close_timeout=timeout,
-            heartbeat_timeout=min(_HEARTBEAT_TIMEOUT, timeout),
-            retry_policy=retry,
-        )
-    return done
 
 
 class RunSteps(RunState):
@@ -109,6 +77,29 @@ class RunSteps(RunState):
         self._status = RunStatus.RUNNING
         return begun.plan.start_node
 
+    def _step_request(
+        self,
+        state: str,
+        records: list[Record] | None = None,
+        *,
+        chain: bool = True,
+        after_end: bool = False,
+    ) -> StepRequest:
+        """What runs ``state`` of this run at the context's revision the run last saw."""
+        plan = self._require_plan()
+        return StepRequest(
+            tenant_id=self._input.tenant_id,
+            run_id=self._input.run_id,
+            workflow_id=plan.workflow_id,
+            workflow_version=plan.workflow_version,
+            pins=plan.pins(),
+            state=state,
+            records=records or [],
+            revision=self._revision,
+            chain=chain,
+            after_end=after_end,
+        )
+
     async def _step(
         self,
         state: str,
@@ -118,20 +109,8 @@ class RunSteps(RunState):
         after_end: bool = False,
         restartable: bool = False,
     ) -> StepResult:
-        plan = self._require_plan()
-        planned = plan.states[state]
-        request = StepRequest(
-            tenant_id=self._input.tenant_id,
-            run_id=self._input.run_id,
-            workflow_id=plan.workflow_id,
-            workflow_version=plan.workflow_version,
-            pins=plan.pins(),
-            state=state,
-            records=records,
-            revision=self._revision,
-            chain=chain,
-            after_end=after_end,
-        )
+        planned = self._require_plan().states[state]
+        request = self._step_request(state, records, chain=chain, after_end=after_end)
 
         def attempt() -> Awaitable[StepResult]:
             return run_node_activity(ACTIVITY_STEP, request, planned, StepResult)
