@@ -44,7 +44,7 @@ from drift_worker.plan import (
     PlannedState,
     StepRequest,
     StepResult,
-    UtilityRequest,
+    UtilityStepRequest,
 )
 from drift_worker.sandbox import workflow_runner
 from drift_worker.store_wait import store_unavailable
@@ -101,7 +101,7 @@ async def mark(request: MarkRequest) -> int:
 
 
 @activity.defn(name=ACTIVITY_UTILITY)
-async def utility(request: UtilityRequest) -> UtilityResponse:
+async def utility(request: UtilityStepRequest) -> UtilityResponse:
     _away(request.step.run_id, "utility")
     return UtilityResponse(node=request.step.state, status=NodeStatus.COMPLETED, response=1)
 

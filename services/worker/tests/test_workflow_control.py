@@ -63,7 +63,7 @@ from drift_worker.plan import (
     PlannedState,
     StepRequest,
     StepResult,
-    UtilityRequest,
+    UtilityStepRequest,
     WaitSpec,
 )
 from drift_worker.sandbox import workflow_runner
@@ -127,7 +127,7 @@ async def fake_mark(request: MarkRequest) -> int:
 
 
 @activity.defn(name=ACTIVITY_UTILITY)
-async def fake_utility(request: UtilityRequest) -> UtilityResponse:
+async def fake_utility(request: UtilityStepRequest) -> UtilityResponse:
     if request.parameters.get("explode"):
         raise ApplicationError("the service said no", type="PermanentNodeError", non_retryable=True)
     return UtilityResponse(

@@ -12,6 +12,16 @@ import importlib.metadata
 
 from drift_models.context import RunContext, view_response_key
 from drift_models.decoding import DocumentError, convert_strict, decode_strict
+from drift_models.definition_bodies import (
+    ActivateRequest,
+    DefinitionPage,
+    DefinitionSummaryBody,
+    PointersBody,
+    PublishedDefinition,
+    SavedDefinition,
+    ValidationReport,
+    VersionBody,
+)
 from drift_models.documents import (
     SCENARIO_FILE_SUFFIX,
     DefinitionFiles,
@@ -83,6 +93,7 @@ from drift_models.nodes import (
     WaitNode,
     status_matches,
 )
+from drift_models.operator_bodies import ApiKeyCreated, ApiKeyInfo, CreateApiKey, HealthBody
 from drift_models.paths import (
     PathNotFoundError,
     PathSyntaxError,
@@ -94,6 +105,7 @@ from drift_models.problems import Problem, ProblemDetails, Severity, has_errors
 from drift_models.redrive import DEFAULT_MAX_REDRIVES, RedrivePoint
 from drift_models.registry import DuplicateNodeTypeError, NodeTypes, define_node_type
 from drift_models.requests import (
+    EventRequest,
     RedriveRequest,
     ResumeRequest,
     RunId,
@@ -103,7 +115,7 @@ from drift_models.requests import (
     UtilityRequest,
     UtilityResponse,
 )
-from drift_models.run_list import RunPage, RunSummary
+from drift_models.run_list import BulkJob, RunPage, RunSummary
 from drift_models.runs import (
     NodeStatus,
     RunHistory,
@@ -175,25 +187,34 @@ __all__ = [
     "SIGNATURE_HEADER",
     "SNAPSHOT",
     "TERMINAL_NODE_TYPES",
+    "ActivateRequest",
+    "ApiKeyCreated",
+    "ApiKeyInfo",
     "BranchChoice",
     "BranchConfig",
     "BranchNode",
+    "BulkJob",
     "ChildConfig",
     "ChildMode",
     "ChildNode",
+    "CreateApiKey",
     "DefinitionFiles",
     "DefinitionId",
+    "DefinitionPage",
+    "DefinitionSummaryBody",
     "DefinitionVersion",
     "DocumentError",
     "DuplicateNodeTypeError",
     "DynamicValues",
     "Edge",
     "EdgeKind",
+    "EventRequest",
     "EventSignal",
     "Expression",
     "FailureConfig",
     "FailureNode",
     "FileProblem",
+    "HealthBody",
     "HttpConfig",
     "HttpMethod",
     "HttpNode",
@@ -221,11 +242,13 @@ __all__ = [
     "PathSyntaxError",
     "Placeholder",
     "Pointer",
+    "PointersBody",
     "PossibleValue",
     "Problem",
     "ProblemDetails",
     "ProcessorConfig",
     "ProcessorNode",
+    "PublishedDefinition",
     "RedrivePoint",
     "RedriveRequest",
     "RenderedInstruction",
@@ -241,6 +264,7 @@ __all__ = [
     "RunPage",
     "RunStatus",
     "RunSummary",
+    "SavedDefinition",
     "ScriptChecker",
     "ScriptConfig",
     "ScriptIssue",
@@ -262,8 +286,10 @@ __all__ = [
     "UtilityInput",
     "UtilityRequest",
     "UtilityResponse",
+    "ValidationReport",
     "Value",
     "ValueSyntaxError",
+    "VersionBody",
     "VersionNumber",
     "VersionRef",
     "View",

@@ -31,4 +31,16 @@ class ApiStruct(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, rename
     by field by the services) without touching the language authors write. Every field
     is always encoded, so clients see one stable shape with explicit nulls. Subclasses
     repeat ``kw_only=True``.
+
+    Bodies the API reads refuse fields they do not know, so a typo in a request is an
+    error that names it, never a setting silently ignored.
+    """
+
+
+class AnswerStruct(ApiStruct, kw_only=True, forbid_unknown_fields=False):
+    """Base of bodies the API sends and never reads: a tolerant reader.
+
+    A client decoding an answer ignores the fields it does not know, so an API that
+    gains a field does not break the clients released before it (the CLI, the console,
+    other services). Everything else is :class:`ApiStruct`'s.
     """

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-from drift_models._base import ApiStruct
+from drift_models._base import AnswerStruct
 
 __all__ = ["Problem", "ProblemDetails", "Severity", "has_errors"]
 
@@ -24,7 +24,7 @@ class Severity(enum.StrEnum):
     """Worth a look, but allowed (an unreachable utility node, for instance)."""
 
 
-class Problem(ApiStruct, kw_only=True):
+class Problem(AnswerStruct, kw_only=True):
     """One thing wrong with a document.
 
     Attributes:
@@ -45,7 +45,7 @@ def has_errors(problems: list[Problem]) -> bool:
     return any(p.severity is Severity.ERROR for p in problems)
 
 
-class ProblemDetails(ApiStruct, kw_only=True):
+class ProblemDetails(AnswerStruct, kw_only=True):
     """The body of every error response (RFC 9457, ``application/problem+json``).
 
     Attributes:

@@ -6,12 +6,14 @@ from typing import Annotated, Any
 
 import msgspec
 
-from drift_models._base import ApiStruct
+from drift_models._base import AnswerStruct, ApiStruct
 from drift_models.runs import NodeStatus
 from drift_models.versions import VersionRef
 from drift_models.views import ViewResponse
 
 __all__ = [
+    "EventRequest",
+    "RedriveRequest",
     "ResumeRequest",
     "RunId",
     "StartRequest",
@@ -107,6 +109,16 @@ class RedriveRequest(ApiStruct, kw_only=True):
     callback_url: str | None = None
 
 
+class EventRequest(ApiStruct, kw_only=True):
+    """An event for a run's WAIT state.
+
+    Attributes:
+        payload: data that becomes the WAIT state's output.
+    """
+
+    payload: Any = None
+
+
 class UtilityRequest(ApiStruct, kw_only=True):
     """Run a disconnected (utility) state of a run's workflow without moving the run.
 
@@ -120,7 +132,7 @@ class UtilityRequest(ApiStruct, kw_only=True):
     parameters: dict[str, Any] = {}
 
 
-class UtilityResponse(ApiStruct, kw_only=True):
+class UtilityResponse(AnswerStruct, kw_only=True):
     """What a utility call did.
 
     Attributes:

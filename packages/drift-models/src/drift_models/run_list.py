@@ -1,16 +1,22 @@
-"""The bodies of ``GET /v3/workflow``: a page of a tenant's runs, newest first."""
+"""The bodies of the runs listing and of the bulk actions over the same filter.
+
+``GET /v3/workflow`` answers a :class:`RunPage` of a tenant's runs, newest first;
+``/v3/bulk`` answers a :class:`BulkJob`.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from drift_models._base import ApiStruct
+import msgspec
+
+from drift_models._base import AnswerStruct
 from drift_models.runs import RunStatus
 
-__all__ = ["RunPage", "RunSummary"]
+__all__ = ["BulkJob", "RunPage", "RunSummary"]
 
 
-class RunSummary(ApiStruct, kw_only=True):
+class RunSummary(AnswerStruct, kw_only=True):
     """One run in a listing (from Temporal's visibility store, not the run's context).
 
     Attributes:
@@ -34,7 +40,7 @@ class RunSummary(ApiStruct, kw_only=True):
     redrives: int = 0
 
 
-class RunPage(ApiStruct, kw_only=True):
+class RunPage(AnswerStruct, kw_only=True):
     """A page of runs.
 
     Attributes:
@@ -46,3 +52,23 @@ class RunPage(ApiStruct, kw_only=True):
     items: list[RunSummary]
     next_page_token: str | None = None
     total: int | None = None
+
+
+class BulkJob(msgspec.Struct, kw_only=True, rename="camel"):
+    """A bulk action and its progress.
+
+    Attributes:
+        job_id: the job (``GET /v3/bulk/{jobId}``); ``None`` for a dry run.
+        action: ``terminate`` or ``redrive``.
+        state: ``DRY_RUN``, ``RUNNING``, ``COMPLETED`` or ``FAILED``.
+        total: runs it reaches (the dry run's count, or the batch's total once known).
+        done: runs it has terminated (redriven).
+        failed: runs it could not terminate (redrive).
+    """
+
+    job_id: str | None
+    action: str
+    state: str
+    total: int
+    done: int = 0
+    failed: int = 0

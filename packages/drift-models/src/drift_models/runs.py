@@ -12,7 +12,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from drift_models._base import ApiStruct
+from drift_models._base import AnswerStruct
 from drift_models.views import View
 
 __all__ = ["NodeStatus", "RunHistory", "RunHistoryEntry", "RunStatus", "WorkflowResponse"]
@@ -58,7 +58,7 @@ class NodeStatus(enum.StrEnum):
     FAILED = "FAILED"
 
 
-class WorkflowResponse(ApiStruct, kw_only=True):
+class WorkflowResponse(AnswerStruct, kw_only=True):
     """The state of a run, as start, resume, terminate and status calls answer it.
 
     Attributes:
@@ -88,7 +88,7 @@ class WorkflowResponse(ApiStruct, kw_only=True):
     updated_at: dt.datetime | None = None
 
 
-class RunHistoryEntry(ApiStruct, kw_only=True):
+class RunHistoryEntry(AnswerStruct, kw_only=True):
     """One thing that happened to a run.
 
     Attributes:
@@ -117,7 +117,7 @@ class RunHistoryEntry(ApiStruct, kw_only=True):
     superseded: bool = False
 
 
-class RunHistory(ApiStruct, kw_only=True):
+class RunHistory(AnswerStruct, kw_only=True):
     """A run's node-by-node history, oldest first.
 
     Attributes:

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from drift_models._base import ApiStruct, DslStruct
+from drift_models._base import AnswerStruct, DslStruct
 
 __all__ = [
     "OptionId",
@@ -61,7 +61,7 @@ class PossibleValue(DslStruct, frozen=True, kw_only=True):
     meta_data: dict[str, Any] = {}
 
 
-class RenderedInstruction(ApiStruct, kw_only=True):
+class RenderedInstruction(AnswerStruct, kw_only=True):
     """A message template for the client with its variables filled in.
 
     Attributes:
@@ -73,7 +73,7 @@ class RenderedInstruction(ApiStruct, kw_only=True):
     template_variables: dict[str, Any] = {}
 
 
-class ViewOption(ApiStruct, kw_only=True):
+class ViewOption(AnswerStruct, kw_only=True):
     """One widget of a rendered view.
 
     Attributes:
@@ -99,7 +99,7 @@ class ViewOption(ApiStruct, kw_only=True):
     meta_data: dict[str, Any] = {}
 
 
-class View(ApiStruct, kw_only=True):
+class View(AnswerStruct, kw_only=True):
     """What a person is shown at a stable point of a run.
 
     Attributes:
@@ -125,7 +125,7 @@ class View(ApiStruct, kw_only=True):
         return None
 
 
-class ViewResponse(ApiStruct, kw_only=True):
+class ViewResponse(AnswerStruct, kw_only=True):
     """A person's answer to a view.
 
     Attributes:

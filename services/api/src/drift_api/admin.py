@@ -23,8 +23,7 @@ from prometheus_client import Gauge
 from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 from temporalio.client import Client
 
-from drift_api.bodies import HealthBody
-from drift_models import health
+from drift_models import HealthBody, health
 from drift_models.health import UP
 from drift_store import Store, connect_redis
 

@@ -17,14 +17,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody, Parameter, QueryParameter
 
 from drift_api.auth import Caller
-from drift_api.bodies import (
-    ActivateRequest,
-    DefinitionPage,
-    DefinitionSummaryBody,
-    PointersBody,
-    ValidationReport,
-    VersionBody,
-)
+from drift_api.bodies import pointers_body, summary_body, version_body
 from drift_api.definitions import DefinitionService
 from drift_api.dependencies import provide_caller, provide_definitions, provide_runs
 from drift_api.openapi import NODE_SCHEMA, WORKFLOW_SCHEMA, dsl_operation, problems
@@ -34,8 +27,14 @@ from drift_api.run_history import attempt_states
 from drift_api.runs import RunGateway
 from drift_models import (
     RESERVED_NAMES,
+    ActivateRequest,
+    DefinitionPage,
     Pointer,
+    PointersBody,
     Problem,
+    SavedDefinition,
+    ValidationReport,
+    VersionBody,
     WorkflowDefinition,
     has_errors,
     parse_version_ref,
@@ -67,13 +66,6 @@ VersionParameter = Annotated[
         pattern=VERSION_PATTERN,
     ),
 ]
-
-
-class SavedDefinition(msgspec.Struct, kw_only=True, rename="camel"):
-    """A saved SNAPSHOT with its problems (a workflow draft may still have errors)."""
-
-    definition: Any
-    problems: list[Problem]
 
 
 def parse_version(text: str) -> int | Pointer:
@@ -252,7 +244,7 @@ def _read_handlers(kind: DefinitionKind) -> list[Any]:
         """One page of the tenant's definitions, ordered by id."""
         page = await definitions.store.list(caller.tenant_id, kind, after=after, limit=limit)
         return DefinitionPage(
-            items=[DefinitionSummaryBody.of(item) for item in page.items],
+            items=[summary_body(item) for item in page.items],
             next_cursor=page.next_cursor,
         )
 
@@ -267,7 +259,7 @@ def _read_handlers(kind: DefinitionKind) -> list[Any]:
     ) -> list[VersionBody]:
         """Every published version, oldest first, with LATEST and ACTIVE marked."""
         history = await definitions.store.history(caller.tenant_id, kind, definition_id)
-        return [VersionBody.of(item) for item in history]
+        return [version_body(item) for item in history]
 
     return [read, listing, versions]
 
@@ -290,7 +282,7 @@ def _pointer_handlers(kind: DefinitionKind) -> list[Any]:
         pointers = await definitions.store.activate(
             caller.tenant_id, kind, definition_id, data.version
         )
-        return PointersBody.of(definition_id, pointers)
+        return pointers_body(definition_id, pointers)
 
     @post(
         "/{definition_id:str}/rollback",
@@ -306,7 +298,7 @@ def _pointer_handlers(kind: DefinitionKind) -> list[Any]:
     ) -> PointersBody:
         """Undo the last activation."""
         pointers = await definitions.store.rollback(caller.tenant_id, kind, definition_id)
-        return PointersBody.of(definition_id, pointers)
+        return pointers_body(definition_id, pointers)
 
     return [activate, rollback]
 

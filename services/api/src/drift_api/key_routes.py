@@ -7,87 +7,26 @@ answer; the store keeps only its HMAC.
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from typing import Annotated, Any, Final
 
-import msgspec
 from litestar import Controller, Request, delete, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody, Parameter, QueryParameter
 
 from drift_api.auth import ApiKeys, new_api_key, presented_key
-from drift_api.bodies import Body, millis_to_datetime
+from drift_api.bodies import api_key_info
 from drift_api.dependencies import services_of
 from drift_api.openapi import problems
 from drift_api.problems import ApiError
-from drift_models import Problem
-from drift_store import ApiKeyRecord, ApiKeyStore
+from drift_models import ApiKeyCreated, ApiKeyInfo, CreateApiKey, Problem
+from drift_store import ApiKeyStore
 
-__all__ = [
-    "ApiKeyController",
-    "ApiKeyCreated",
-    "ApiKeyInfo",
-    "CreateApiKey",
-    "provide_key_store",
-]
+__all__ = ["ApiKeyController", "provide_key_store"]
 
 _ID: Final = r"^[\w.\-]{1,64}$"
 _TENANT: Final = r"^[\w.\-]{1,128}$"
-
-
-class CreateApiKey(Body, kw_only=True):
-    """A key to make.
-
-    Attributes:
-        tenant_id: the tenant the key acts for.
-        key_id: its id (a random one when left out).
-        description: what it is for.
-    """
-
-    tenant_id: Annotated[str, msgspec.Meta(pattern=_TENANT)]
-    key_id: Annotated[str, msgspec.Meta(pattern=_ID)] | None = None
-    description: Annotated[str, msgspec.Meta(max_length=500)] | None = None
-
-
-class ApiKeyInfo(Body, kw_only=True):
-    """A key as listed: never the key itself.
-
-    Attributes:
-        tenant_id: the tenant it acts for.
-        key_id: its id.
-        description: what it is for.
-        created_at: when it was made.
-        revoked_at: when it was revoked, if it was.
-    """
-
-    tenant_id: str
-    key_id: str
-    description: str | None
-    created_at: dt.datetime
-    revoked_at: dt.datetime | None
-
-    @classmethod
-    def of(cls, record: ApiKeyRecord) -> ApiKeyInfo:
-        """The listing of a stored key."""
-        return cls(
-            tenant_id=record.tenant,
-            key_id=record.key_id,
-            description=record.description,
-            created_at=millis_to_datetime(record.created_at),
-            revoked_at=None if record.revoked_at is None else millis_to_datetime(record.revoked_at),
-        )
-
-
-class ApiKeyCreated(ApiKeyInfo, kw_only=True):
-    """A new key, shown this once.
-
-    Attributes:
-        key: the key to hand to the tenant; it cannot be read again.
-    """
-
-    key: str
 
 
 async def provide_key_store(request: Request[Any, Any, Any], state: State) -> ApiKeyStore:
@@ -129,7 +68,7 @@ class ApiKeyController(Controller):
             keys.digest(key),
             description=data.description,
         )
-        info = ApiKeyInfo.of(record)
+        info = api_key_info(record)
         return ApiKeyCreated(**{f: getattr(info, f) for f in info.__struct_fields__}, key=key)
 
     @get("", summary="List a tenant's keys", responses=problems(503))
@@ -141,7 +80,7 @@ class ApiKeyController(Controller):
         ],
     ) -> list[ApiKeyInfo]:
         """Every key of a tenant, revoked ones with their moment of revocation."""
-        return [ApiKeyInfo.of(record) for record in await key_store.list(tenant_id)]
+        return [api_key_info(record) for record in await key_store.list(tenant_id)]
 
     @delete(
         "/{tenant_id:str}/{key_id:str}",
@@ -167,4 +106,4 @@ class ApiKeyController(Controller):
                 [Problem(path="path:key_id", message=message, code="key")],
             )
         services_of(state).keys.forget()
-        return ApiKeyInfo.of(record)
+        return api_key_info(record)

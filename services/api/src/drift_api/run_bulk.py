@@ -15,7 +15,6 @@ import dataclasses
 import uuid
 from typing import Final
 
-import msgspec
 from temporalio.api.batch.v1 import BatchOperationTermination
 from temporalio.api.enums.v1 import BatchOperationState
 from temporalio.api.workflowservice.v1 import (
@@ -28,9 +27,9 @@ from temporalio.service import RPCError, RPCStatusCode
 from drift_api.problems import ApiError
 from drift_api.run_bulk_redrive import BulkRedrives
 from drift_api.run_query import RunFilter, visibility_query
-from drift_models import RunStatus
+from drift_models import BulkJob, RunStatus
 
-__all__ = ["BulkJob", "BulkRuns"]
+__all__ = ["BulkRuns"]
 
 _STATES: Final = {
     BatchOperationState.BATCH_OPERATION_STATE_RUNNING: "RUNNING",
@@ -43,26 +42,6 @@ _OPEN: Final = (
     RunStatus.WAITING,
     RunStatus.SCHEDULER_WAITING,
 )
-
-
-class BulkJob(msgspec.Struct, kw_only=True, rename="camel"):
-    """A bulk action and its progress.
-
-    Attributes:
-        job_id: the job (``GET /v3/bulk/{jobId}``); ``None`` for a dry run.
-        action: ``terminate`` or ``redrive``.
-        state: ``DRY_RUN``, ``RUNNING``, ``COMPLETED`` or ``FAILED``.
-        total: runs it reaches (the dry run's count, or the batch's total once known).
-        done: runs it has terminated (redriven).
-        failed: runs it could not terminate (redrive).
-    """
-
-    job_id: str | None
-    action: str
-    state: str
-    total: int
-    done: int = 0
-    failed: int = 0
 
 
 class BulkRuns:

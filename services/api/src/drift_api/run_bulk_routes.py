@@ -12,10 +12,11 @@ from litestar.params import Parameter, QueryParameter
 from drift_api.auth import Caller
 from drift_api.dependencies import provide_caller, services_of
 from drift_api.openapi import problems
-from drift_api.run_bulk import BulkJob, BulkRuns
+from drift_api.run_bulk import BulkRuns
 from drift_api.run_bulk_redrive import BulkRedrives
 from drift_api.run_list_routes import provide_run_filter
 from drift_api.run_query import RunFilter
+from drift_models import BulkJob
 
 __all__ = ["BulkController"]
 

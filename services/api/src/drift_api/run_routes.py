@@ -16,13 +16,13 @@ from litestar.openapi import ResponseSpec
 from litestar.params import HeaderParameter, JSONBody, Parameter
 
 from drift_api.auth import Caller
-from drift_api.bodies import EventRequest
 from drift_api.dependencies import provide_caller, provide_runs
 from drift_api.openapi import problems
 from drift_api.problems import ApiError
 from drift_api.run_history import read_history
 from drift_api.runs import Answer, RunGateway
 from drift_models import (
+    EventRequest,
     Problem,
     RedriveRequest,
     ResumeRequest,

@@ -2,12 +2,15 @@
 
 Each command prints for people by default and JSON with ``--json``, and returns an exit
 code a script can rely on: 0 done, 1 the operation failed (a refused answer, a failed
-run, invalid files), 3 the API could not be reached or refused the call.
+run, invalid files, an answer that is not the shape the API promises), 3 the API could
+not be reached or refused the call. Answers are decoded into the body types of
+drift-models; ``--json`` prints the answer as the API sent it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -15,9 +18,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from drift_cli.client import ApiClient, ApiFailure
-from drift_cli.rest_target import KIND_PATHS, RestApplyTarget, version_of
-from drift_models import NodeTypes, load_definitions
+import msgspec
+
+from drift_cli.client import ApiAnswer, ApiClient, ApiFailure
+from drift_cli.rest_target import KIND_PATHS, RestApplyTarget
+from drift_models import (
+    NodeTypes,
+    PointersBody,
+    PublishedDefinition,
+    RunHistory,
+    RunStatus,
+    ViewOption,
+    WorkflowResponse,
+    load_definitions,
+)
 from drift_models.apply import (
     ApplyChange,
     ApplyRefusedError,
@@ -30,6 +44,7 @@ __all__ = [
     "activate",
     "apply",
     "graph",
+    "iso_time",
     "logs",
     "publish",
     "redrive",
@@ -116,11 +131,13 @@ async def publish(
     api: ApiClient, kind: str, definition_id: str, out: TextIO, *, as_json: bool
 ) -> int:
     """Publish a draft as its next version."""
-    _, body = await api.call("POST", f"{KIND_PATHS[kind]}/{definition_id}/publish")
+    published = await api.answer(
+        "POST", f"{KIND_PATHS[kind]}/{definition_id}/publish", PublishedDefinition
+    )
     if as_json:
-        _emit(out, body)
+        _emit(out, published.json())
     else:
-        out.write(f"published {kind} {definition_id} v{version_of(body)}\n")
+        out.write(f"published {kind} {definition_id} v{published.body.version}\n")
     return EXIT_OK
 
 
@@ -130,13 +147,15 @@ async def activate(
     """Point ACTIVE at a version (or, without one, roll back to the previous activation)."""
     base = f"/workflowDefinition/{workflow_id}"
     if version is None:
-        _, body = await api.call("POST", f"{base}/rollback")
+        pointers = await api.answer("POST", f"{base}/rollback", PointersBody)
     else:
-        _, body = await api.call("POST", f"{base}/activate", body={"version": version})
+        pointers = await api.answer(
+            "POST", f"{base}/activate", PointersBody, body={"version": version}
+        )
     if as_json:
-        _emit(out, body)
+        _emit(out, pointers.json())
     else:
-        out.write(f"workflow {workflow_id}: ACTIVE is v{body.get('active')}\n")
+        out.write(f"workflow {workflow_id}: ACTIVE is v{pointers.body.active}\n")
     return EXIT_OK
 
 
@@ -164,36 +183,45 @@ async def graph(
 # ---------------------------------------------------------------------- runs
 
 
-def render_state(state: dict[str, Any]) -> str:
+def render_state(state: WorkflowResponse) -> str:
     """A run's state for people: status, node, disposition, error and the view's widgets."""
     lines = [
-        f"run {state.get('workflowId')}: {state.get('workflowStatus')}"
-        + (f" at {state['currentNode']}" if state.get("currentNode") else "")
+        f"run {state.workflow_id}: {state.workflow_status}"
+        + (f" at {state.current_node}" if state.current_node else "")
     ]
-    for label, key in (("disposition", "disposition"), ("error", "errorMessage")):
-        if state.get(key):
-            lines.append(f"  {label}: {state[key]}")
-    view = state.get("view")
+    for label, value in (("disposition", state.disposition), ("error", state.error_message)):
+        if value:
+            lines.append(f"  {label}: {value}")
+    view = state.view
     if view:
-        lines.append(
-            f"  view {view.get('layoutId')} (answer with: drift resume {state.get('workflowId')})"
-        )
-        lines.extend(_render_option(option) for option in view.get("inputOptions") or [])
-    if state.get("output") is not None and state.get("workflowStatus") in {"COMPLETED", "FAILED"}:
-        lines.append(f"  output: {json.dumps(state['output'], ensure_ascii=False)}")
+        lines.append(f"  view {view.layout_id} (answer with: drift resume {state.workflow_id})")
+        lines.extend(_render_option(option) for option in view.input_options)
+    if state.output is not None and state.workflow_status in _ENDED_WITH_OUTPUT:
+        lines.append(f"  output: {json.dumps(state.output, ensure_ascii=False)}")
     return "\n".join(lines)
 
 
-def _render_option(option: dict[str, Any]) -> str:
-    choices = [v.get("value") for v in option.get("possibleValues") or []]
-    choices += [v.get("value") for v in option.get("possibleDynamicValues") or []]
-    shown = f" [{', '.join(str(c) for c in choices)}]" if choices else ""
-    description = f" — {option['description']}" if option.get("description") else ""
-    return f"    {option.get('id')}{description}{shown}"
+_ENDED_WITH_OUTPUT = frozenset({RunStatus.COMPLETED, RunStatus.FAILED})
+_FAILED = frozenset({RunStatus.FAILED, RunStatus.TERMINATED})
 
 
-def _verdict(state: dict[str, Any]) -> int:
-    return EXIT_FAILED if state.get("workflowStatus") in {"FAILED", "TERMINATED"} else EXIT_OK
+def _render_option(option: ViewOption) -> str:
+    choices = [v.value for v in option.possible_values]
+    choices += [v.value for v in option.possible_dynamic_values]
+    shown = f" [{', '.join(choices)}]" if choices else ""
+    description = f" — {option.description}" if option.description else ""
+    return f"    {option.id}{description}{shown}"
+
+
+def iso_time(moment: dt.datetime) -> str:
+    """A time as the API writes it (ISO 8601, ``Z`` for UTC)."""
+    return msgspec.json.encode(moment).decode().strip('"')
+
+
+def _shown(answer: ApiAnswer[WorkflowResponse], out: TextIO, *, as_json: bool) -> int:
+    """Print a run's state (for people, or as the API sent it); the exit code it means."""
+    _emit(out, answer.json()) if as_json else out.write(render_state(answer.body) + "\n")
+    return EXIT_FAILED if answer.body.workflow_status in _FAILED else EXIT_OK
 
 
 async def start(
@@ -212,23 +240,20 @@ async def start(
         body["version"] = int(version) if version.isdigit() else version.upper()
     if run_id:
         body["workflowId"] = run_id
-    _, state = await api.call("POST", "/v3/workflow/start", body=body)
-    _emit(out, state) if as_json else out.write(render_state(state) + "\n")
-    return _verdict(state)
+    state = await api.answer("POST", "/v3/workflow/start", WorkflowResponse, body=body)
+    return _shown(state, out, as_json=as_json)
 
 
 async def redrive(api: ApiClient, run_id: str, out: TextIO, *, as_json: bool) -> int:
     """Continue a FAILED run at the state that failed; print its next stable state."""
-    _, state = await api.call("POST", f"/v3/workflow/{run_id}/redrive")
-    _emit(out, state) if as_json else out.write(render_state(state) + "\n")
-    return _verdict(state)
+    state = await api.answer("POST", f"/v3/workflow/{run_id}/redrive", WorkflowResponse)
+    return _shown(state, out, as_json=as_json)
 
 
 async def status(api: ApiClient, run_id: str, out: TextIO, *, as_json: bool) -> int:
     """Print a run's state."""
-    _, state = await api.call("GET", f"/v3/workflow/{run_id}")
-    _emit(out, state) if as_json else out.write(render_state(state) + "\n")
-    return _verdict(state)
+    state = await api.answer("GET", f"/v3/workflow/{run_id}", WorkflowResponse)
+    return _shown(state, out, as_json=as_json)
 
 
 async def resume(
@@ -241,45 +266,41 @@ async def resume(
     as_json: bool,
 ) -> int:
     """Answer a waiting run's view: from ``answers``, else by asking for each widget."""
-    _, state = await api.call("GET", f"/v3/workflow/{run_id}")
-    view = state.get("view")
-    if state.get("workflowStatus") != "WAITING" or not view:
+    state = (await api.answer("GET", f"/v3/workflow/{run_id}", WorkflowResponse)).body
+    view = state.view
+    if state.workflow_status is not RunStatus.WAITING or not view:
         out.write(render_state(state) + "\n")
         sys.stderr.write(f"drift resume: run {run_id} is not waiting for an answer\n")
         return EXIT_FAILED
     if answers is None:
         out.write(render_state(state) + "\n")
         answers = {}
-        for option in view.get("inputOptions") or []:
-            reply = ask(f"{option.get('id')}> ").strip()
+        for option in view.input_options:
+            reply = ask(f"{option.id}> ").strip()
             if reply:
-                answers[str(option["id"])] = [
-                    item.strip() for item in reply.split(",") if item.strip()
-                ]
-    body = {"viewResponse": {"selectedOptions": answers}, "node": state.get("currentNode")}
+                answers[option.id] = [item.strip() for item in reply.split(",") if item.strip()]
+    body = {"viewResponse": {"selectedOptions": answers}, "node": state.current_node}
     try:
-        _, after = await api.call("PUT", f"/v3/workflow/resume/{run_id}", body=body)
+        after = await api.answer(
+            "PUT", f"/v3/workflow/resume/{run_id}", WorkflowResponse, body=body
+        )
     except ApiFailure as failure:
         if failure.status in {409, 422}:
             sys.stderr.write(failure.describe() + "\n")
             return EXIT_FAILED
         raise
-    _emit(out, after) if as_json else out.write(render_state(after) + "\n")
-    return _verdict(after)
+    return _shown(after, out, as_json=as_json)
 
 
 async def logs(api: ApiClient, run_id: str, out: TextIO, *, as_json: bool) -> int:
     """Print a run's node-by-node history."""
-    _, history = await api.call("GET", f"/v3/workflow/{run_id}/history")
+    history = await api.answer("GET", f"/v3/workflow/{run_id}/history", RunHistory)
     if as_json:
-        _emit(out, history)
+        _emit(out, history.json())
         return EXIT_OK
-    for entry in history.get("entries", []):
-        nodes = ", ".join(entry.get("nodes") or []) or "-"
-        mark = "  (failed attempt, redriven)" if entry.get("superseded") else ""
-        line = (
-            f"{entry.get('at')}  {entry.get('event'):<10} {nodes}  "
-            f"{entry.get('detail') or ''}{mark}"
-        )
+    for entry in history.body.entries:
+        nodes = ", ".join(entry.nodes) or "-"
+        mark = "  (failed attempt, redriven)" if entry.superseded else ""
+        line = f"{iso_time(entry.at)}  {entry.event:<10} {nodes}  {entry.detail or ''}{mark}"
         out.write(line.rstrip() + "\n")
     return EXIT_OK

@@ -1,7 +1,8 @@
 """Entry point of the ``drift`` command.
 
 Exit codes: 0 success; 1 the command ran and found problems (invalid files, a failed
-run); 2 bad usage or settings; 3 the server could not be reached or refused the request.
+run, an answer of the API that is not the body it promises, named by its field); 2 bad
+usage or settings; 3 the server could not be reached or refused the request.
 """
 
 from __future__ import annotations
@@ -15,7 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from drift_cli import __version__, commands
-from drift_cli.client import ApiClient, ApiFailure, ApiUnreachable, Connection, resolve_connection
+from drift_cli.client import (
+    ApiAnswerInvalid,
+    ApiClient,
+    ApiFailure,
+    ApiUnreachable,
+    Connection,
+    resolve_connection,
+)
 from drift_cli.commands import ApplyOptions
 from drift_cli.dev import DevError, DevOptions, run_dev
 from drift_cli.run_listing import RunListOptions, list_runs
@@ -223,6 +231,9 @@ def _run_remote(args: argparse.Namespace) -> int:
     except ApiUnreachable as error:
         sys.stderr.write(f"drift {args.command}: {error}\n")
         return EXIT_UNREACHABLE
+    except ApiAnswerInvalid as error:
+        sys.stderr.write(f"drift {args.command}: {error}\n")
+        return EXIT_FAILED
     except ApiFailure as failure:
         sys.stderr.write(f"drift {args.command}: {failure.describe()}\n")
         return (

@@ -8,6 +8,8 @@ from typing import Any, TextIO
 from urllib.parse import urlencode
 
 from drift_cli.client import ApiClient
+from drift_cli.commands import iso_time
+from drift_models import RunPage, RunSummary
 
 __all__ = ["RunListOptions", "list_runs"]
 
@@ -61,8 +63,12 @@ class RunListOptions:
 
 
 async def list_runs(api: ApiClient, options: RunListOptions, out: TextIO, *, as_json: bool) -> int:
-    """Print the matching runs, newest first, and how many match in all."""
+    """Print the matching runs, newest first, and how many match in all.
+
+    ``--json`` prints the items as the API sent them.
+    """
     items: list[dict[str, Any]] = []
+    runs: list[RunSummary] = []
     token: str | None = None
     total: int | None = None
     while len(items) < options.limit:
@@ -71,22 +77,23 @@ async def list_runs(api: ApiClient, options: RunListOptions, out: TextIO, *, as_
             pairs.append(("total", "true"))
         else:
             pairs.append(("pageToken", token))
-        _, page = await api.call("GET", "/v3/workflow?" + urlencode(pairs))
-        items += page["items"]
-        total = page["total"] if total is None else total
-        token = page["nextPageToken"]
+        page = await api.answer("GET", "/v3/workflow?" + urlencode(pairs), RunPage)
+        items += page.json()["items"]
+        runs += page.body.items
+        total = page.body.total if total is None else total
+        token = page.body.next_page_token
         if not token:
             break
     if as_json:
         out.write(json.dumps({"items": items, "total": total}, indent=2) + "\n")
         return 0
-    for item in items:
-        version = item["workflowVersion"]
+    for run in runs:
+        version = run.workflow_version
+        closed = "" if run.closed_at is None else f"  closed {iso_time(run.closed_at)}"
         out.write(
-            f"{item['workflowId']}  {item['workflowDefinitionId']}"
-            f"{'' if version is None else f' v{version}'}  {item['workflowStatus']}"
-            f"  {item['currentNode'] or '-'}  started {item['startedAt']}"
-            f"{'  closed ' + item['closedAt'] if item['closedAt'] else ''}\n"
+            f"{run.workflow_id}  {run.workflow_definition_id}"
+            f"{'' if version is None else f' v{version}'}  {run.workflow_status}"
+            f"  {run.current_node or '-'}  started {iso_time(run.started_at)}{closed}\n"
         )
-    out.write(f"{len(items)} of {total} runs\n")
+    out.write(f"{len(runs)} of {total} runs\n")
     return 0

@@ -43,7 +43,7 @@ from drift_worker.plan import (
     MarkRequest,
     StepRequest,
     StepResult,
-    UtilityRequest,
+    UtilityStepRequest,
 )
 from drift_worker.receipts import StepReceipts
 from drift_worker.store_guard import StoreOutages, start_attempt
@@ -222,7 +222,7 @@ class EngineActivities(PinningActivities, BranchActivities):
     # ------------------------------------------------------------------ utility
 
     @activity.defn(name=ACTIVITY_UTILITY)
-    async def utility(self, request: UtilityRequest) -> UtilityResponse:
+    async def utility(self, request: UtilityStepRequest) -> UtilityResponse:
         """Run one state with the given parameters; the run's context is left as it was."""
         start_attempt()
         step = request.step

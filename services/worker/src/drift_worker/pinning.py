@@ -58,7 +58,7 @@ class PinningActivities:
                 stored = await self._definitions.get_workflow(
                     tenant,
                     request.workflow_definition_id,
-                    request.version,  # type: ignore[arg-type]
+                    request.version,
                 )
         except DefinitionNotFoundError as error:
             raise definition_error(str(error)) from None

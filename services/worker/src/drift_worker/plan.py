@@ -15,7 +15,7 @@ from typing import Any, Final
 
 import msgspec
 
-from drift_models import ResumeRules, RetryPolicy, RunStatus, View, WorkflowResponse
+from drift_models import ResumeRules, RetryPolicy, RunStatus, VersionRef, View, WorkflowResponse
 
 __all__ = [
     "ACTIVITY_BEGIN",
@@ -39,7 +39,7 @@ __all__ = [
     "Record",
     "StepRequest",
     "StepResult",
-    "UtilityRequest",
+    "UtilityStepRequest",
     "WaitSpec",
 ]
 
@@ -170,7 +170,7 @@ class BeginRequest(_Struct, kw_only=True):
     tenant_id: str
     run_id: str
     workflow_definition_id: str
-    version: int | str
+    version: VersionRef
     params: dict[str, Any] = {}
     thread_context: dict[str, Any] | None = None
 
@@ -351,8 +351,10 @@ class MarkRequest(_Struct, kw_only=True):
     records: list[Record] = []
 
 
-class UtilityRequest(_Struct, kw_only=True):
-    """Run one state for a utility call.
+class UtilityStepRequest(_Struct, kw_only=True):
+    """Run one state for a utility call: the activity's input.
+
+    The REST body of a utility call is :class:`drift_models.UtilityRequest`.
 
     Attributes:
         step: which run, workflow and state (``records`` and ``chain`` are unused).

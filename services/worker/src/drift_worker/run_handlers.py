@@ -36,7 +36,7 @@ from drift_models.engine import (
 )
 from drift_nodes.resume import validate_resume
 from drift_worker.node_activity import run_node_activity
-from drift_worker.plan import ACTIVITY_UTILITY, UtilityRequest
+from drift_worker.plan import ACTIVITY_UTILITY, UtilityStepRequest
 from drift_worker.retries import failure_message
 from drift_worker.run_state import as_builtins
 from drift_worker.run_steps import RunSteps
@@ -99,7 +99,7 @@ class RunHandlers(RunSteps):
         """Run a disconnected state without moving the run."""
         plan = self._require_plan()
         planned = plan.states[call.node]
-        request = UtilityRequest(
+        request = UtilityStepRequest(
             step=self._step_request(call.node, chain=False),
             parameters=call.parameters,
         )

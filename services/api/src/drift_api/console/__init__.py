@@ -20,13 +20,13 @@ from litestar.static_files import create_static_files_router
 from drift_api.console.action_pages import redrive, send_event, utility_call
 from drift_api.console.definition_actions import change_definition
 from drift_api.console.definition_pages import definition_graph, definition_page, definitions_page
-from drift_api.console.run_list import RunFilters, RunPage, list_runs
+from drift_api.console.run_list import RunFilters, list_runs
 from drift_api.console.run_live import run_live
 from drift_api.console.run_pages import graph_svg, inbox, resume, run_page, runs_page, terminate
 from drift_api.console.sign_in import sign_in, sign_in_form, sign_out
 from drift_api.console.web import BASE, console_of, error_handlers
 
-__all__ = ["BASE", "RunFilters", "RunPage", "console_router", "list_runs"]
+__all__ = ["BASE", "RunFilters", "console_router", "list_runs"]
 
 _STATIC = Path(__file__).parent / "static"
 

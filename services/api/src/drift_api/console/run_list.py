@@ -13,15 +13,15 @@ of runs, and no call to any run; a run's own page reads its true state.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Final
 
 from drift_api.auth import Caller
 from drift_api.run_query import RunFilter
 from drift_api.run_search import RunSearch
-from drift_models import RunStatus, RunSummary
+from drift_models import RunPage, RunStatus
 
-__all__ = ["RunFilters", "RunPage", "list_runs"]
+__all__ = ["RunFilters", "list_runs"]
 
 _MAX_PAGE: Final = 100
 
@@ -49,19 +49,6 @@ class RunFilters:
     limit: int = 25
 
 
-@dataclass(frozen=True, slots=True)
-class RunPage:
-    """One page of runs, newest first.
-
-    Attributes:
-        runs: each run as ``GET /v3/workflow`` lists it.
-        next_cursor: the cursor of the next page, ``None`` on the last.
-    """
-
-    runs: list[RunSummary] = field(default_factory=list)
-    next_cursor: str | None = None
-
-
 async def list_runs(search: RunSearch, caller: Caller, filters: RunFilters) -> RunPage:
     """One page of the caller's tenant's runs matching ``filters``, newest first.
 
@@ -76,11 +63,10 @@ async def list_runs(search: RunSearch, caller: Caller, filters: RunFilters) -> R
         started_after=filters.started_after,
         started_before=filters.started_before,
     )
-    listed = await search.page(
+    return await search.page(
         caller.tenant_id,
         run_filter,
         limit=max(1, min(filters.limit, _MAX_PAGE)),
         page_token=filters.cursor,
         total=False,
     )
-    return RunPage(runs=list(listed.items), next_cursor=listed.next_page_token)

@@ -108,16 +108,16 @@ async def inbox(request: Request[Any, Any, Any]) -> Response[str]:
         limit=25,
     )
     listed = await list_runs(await provide_search(request.app.state), caller, filters)
-    layouts = await layouts_of(console.services.definitions, caller.tenant_id, listed.runs)
+    layouts = await layouts_of(console.services.definitions, caller.tenant_id, listed.items)
     groups: dict[tuple[str, str], list[RunSummary]] = {}
-    for run in listed.runs:
+    for run in listed.items:
         layout = layouts[run.workflow_id]
         groups.setdefault((layout, run.workflow_definition_id), []).append(run)
     context = console.context(
         title="Inbox",
         groups=sorted(groups.items()),
         workflow=workflow or "",
-        next_cursor=listed.next_cursor,
+        next_cursor=listed.next_page_token,
     )
     return page("inbox.html", context)
 
