@@ -1,25 +1,22 @@
-"""The transition function decides what the step activity decided, on generated workflows.
+"""The engine acts on the transition function's decisions, on generated workflows.
 
-``drift_nodes.transition`` is the one decider of what comes after a node ran; the step
-activity reads it through ``step_outcome_of``. These property tests draw workflows, a
-state of theirs, a node definition and a node result, and check that reading against the
-activity's decider as it was before it was wired to ``transition`` (``step_outcome`` and
-its chain's rule that a state with nowhere to go fails the step, kept below verbatim as
-the oracle): the same stop, the same fields, the same next state. The oracle goes once
-the workflow's ``_follow`` reads transitions too and the engine's end-to-end tests cover
-the same ground.
+``drift_nodes.transition`` is the one decider of what comes after a node ran: the step
+activity turns it into its answer (``step_result_of``), the answer travels as a recorded
+activity result (``StepResult``), and the workflow reads it back (``transition_of``) and
+acts on that. These property tests draw workflows, a state of theirs, a node definition
+and a node result, and check that what the workflow acts on is the transition itself,
+through Temporal's payload converter.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
 from drift_models import (
-    InstructionNode,
-    NodeDefinition,
     RunStatus,
     View,
     WorkflowDefinition,
@@ -28,16 +25,16 @@ from drift_models import (
 from drift_models.testing import instances, json_values
 from drift_nodes import (
     ChildStart,
+    Failed,
+    Next,
     NodeResult,
     WaitFor,
-    WaitForDuration,
-    WaitForEvent,
-    WaitUntil,
     discover_nodes,
     transition,
 )
-from drift_worker.outcomes import step_outcome_of
-from drift_worker.plan import ChildSpec, EndSpec, Outcome, StepResult, WaitSpec
+from drift_worker.converter import DATA_CONVERTER
+from drift_worker.outcomes import step_result_of, transition_of
+from drift_worker.plan import Outcome, StepResult
 
 NODE_TYPES = discover_nodes().node_types
 STATE_NAMES = ("lookup", "route", "confirm", "done", "elsewhere")
@@ -80,87 +77,38 @@ def decisions(draw: st.DrawFn) -> tuple[WorkflowDefinition, str, Any, NodeResult
 
 @PROPERTY_SETTINGS
 @given(decisions())
-def test_the_transition_is_the_activitys_decision(
+def test_the_workflow_acts_on_the_transition(
     drawn: tuple[WorkflowDefinition, str, Any, NodeResult],
 ) -> None:
+    # What the step activity answers, recorded as an activity result and read back the
+    # way the workflow reads it, is the transition itself: the workflow decides nothing
+    # of its own about what comes after a node.
     workflow, state, definition, result = drawn
     decided = transition(workflow, state, definition, result)
     event(type(decided).__name__)
-    assert step_outcome_of(decided) == _activity_decision(workflow, state, definition, result)
+    assert transition_of(_recorded(step_result_of(decided))) == decided
 
 
-def _activity_decision(
-    workflow: WorkflowDefinition, state: str, definition: Any, result: NodeResult
-) -> StepResult | str:
-    """The activity's decision as its chain read it: with nowhere to go, the step failed."""
-    outcome, following = _step_outcome_before(workflow, state, definition, result)
-    if outcome is not None:
-        return outcome
-    if following is None:
-        error = f"{state!r} has no nextNode, so the run cannot go on"
-        return StepResult(revision=0, outcome=Outcome.FAILED, state=state, error=error)
-    return following
+def _recorded(result: StepResult) -> StepResult:
+    """``result`` after the trip through Temporal: encoded as a payload, decoded back."""
+    converter = DATA_CONVERTER.payload_converter
+    payloads = converter.to_payloads([result])
+    decoded = converter.from_payloads(payloads, [StepResult])
+    assert isinstance(decoded[0], StepResult)
+    return decoded[0]
 
 
-def _step_outcome_before(
-    workflow: WorkflowDefinition,
-    name: str,
-    definition: NodeDefinition,
-    result: NodeResult,
-) -> tuple[StepResult | None, str | None]:
-    """The activity's decider as it was before it asked ``transition`` (kept verbatim)."""
-    state = workflow.states[name]
-    following = result.next_node or state.next_node
-    if result.is_terminal:
-        end = EndSpec(
-            status=result.status or RunStatus.COMPLETED,
-            disposition=result.disposition,
-            error_message=result.error_message,
-            output=result.output,
-        )
-        return StepResult(
-            revision=0, outcome=Outcome.END, state=name, end=end, view=result.view
-        ), None
-    if result.status is RunStatus.WAITING:
-        rules = definition.config.rules if isinstance(definition, InstructionNode) else None
-        return StepResult(
-            revision=0,
-            outcome=Outcome.VIEW,
-            state=name,
-            view=result.view,
-            rules=rules,
-            next_node=state.next_node,
-        ), None
-    if result.wait is not None:
-        return StepResult(
-            revision=0, outcome=Outcome.WAIT, state=name, wait=_wait_spec_before(result, following)
-        ), None
-    if result.child is not None:
-        child = ChildSpec(
-            workflow_definition_id=result.child.workflow_id,
-            version=result.child.workflow_version,
-            params=dict(result.child.parameters),
-            wait=result.child.mode == "SYNC",
-            next_node=state.next_node,
-        )
-        return StepResult(revision=0, outcome=Outcome.CHILD, state=name, child=child), None
-    return None, following
+@pytest.mark.parametrize("outcome", [Outcome.END, Outcome.WAIT, Outcome.CHILD], ids=str)
+def test_an_outcome_without_its_details_reads_as_a_failure(outcome: Outcome) -> None:
+    decided = transition_of(StepResult(revision=3, outcome=outcome, state="lookup"))
+    assert decided == Failed(
+        state="lookup", error=f"the step answered {outcome} without its details"
+    )
 
 
-def _wait_spec_before(result: NodeResult, following: str | None) -> WaitSpec:
-    wait = result.wait
-    if isinstance(wait, WaitForDuration):
-        return WaitSpec(duration_seconds=wait.seconds, next_node=following)
-    if isinstance(wait, WaitUntil):
-        return WaitSpec(until=wait.moment, next_node=following)
-    if isinstance(wait, WaitForEvent):
-        return WaitSpec(
-            event=wait.name,
-            timeout_seconds=wait.timeout_seconds,
-            timeout_node=wait.timeout_node,
-            next_node=following,
-        )
-    return WaitSpec(next_node=following)
+def test_a_failed_outcome_without_an_error_says_the_node_failed() -> None:
+    decided = transition_of(StepResult(revision=3, outcome=Outcome.FAILED, state="lookup"))
+    assert decided == Failed(state="lookup", error="the node failed")
 
 
 @PROPERTY_SETTINGS
@@ -170,8 +118,7 @@ def test_a_transition_names_the_state_that_ran_unless_it_moves_on(
 ) -> None:
     workflow, state, definition, result = drawn
     decided = transition(workflow, state, definition, result)
-    outcome = step_outcome_of(decided)
-    if isinstance(outcome, str):
-        assert outcome in {result.next_node, workflow.states[state].next_node} - {None}
+    if isinstance(decided, Next):
+        assert decided.state in {result.next_node, workflow.states[state].next_node} - {None}
     else:
-        assert outcome.state == state
+        assert decided.state == state

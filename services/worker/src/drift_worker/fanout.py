@@ -35,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
         BranchResult,
         ItemFailure,
     )
+    from drift_worker.node_activity import run_node_activity
     from drift_worker.plan import (
         ACTIVITY_MARK,
         MapPlan,
@@ -44,7 +45,7 @@ with workflow.unsafe.imports_passed_through():
         Record,
         StepRequest,
     )
-    from drift_worker.retries import failure_message, retry_options
+    from drift_worker.retries import failure_message
     from drift_worker.store_wait import until_stored
 
 __all__ = [
@@ -335,25 +336,14 @@ async def _run_path(
 
 async def _branch_step(run: FanoutRun, state: str, request: BranchRequest) -> BranchResult:
     planned = run.plan.states[state]
-    timeout = timedelta(seconds=planned.timeout_seconds)
-    retry = retry_options(planned.retry, non_retryable=["PermanentNodeError"])
 
     def attempt() -> Awaitable[BranchResult]:
-        if planned.pure:
-            return workflow.execute_local_activity(
-                ACTIVITY_BRANCH,
-                request,
-                result_type=BranchResult,
-                start_to_close_timeout=timeout,
-                retry_policy=retry,
-            )
-        return workflow.execute_activity(
+        return run_node_activity(
             ACTIVITY_BRANCH,
             request,
-            result_type=BranchResult,
-            start_to_close_timeout=timeout,
-            heartbeat_timeout=min(_HEARTBEAT_TIMEOUT, timeout),
-            retry_policy=retry,
+            planned,
+            BranchResult,
+            heartbeat_timeout=_HEARTBEAT_TIMEOUT,
         )
 
     what = f"state {state!r}" + ("" if request.item_index is None else f" [{request.item_index}]")

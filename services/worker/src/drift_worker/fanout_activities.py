@@ -18,16 +18,16 @@ from temporalio.exceptions import ApplicationError
 from drift_models import (
     MAP_INDEX,
     MAP_ITEM,
-    NodeDefinition,
     RunContext,
     WorkflowDefinition,
 )
-from drift_nodes import NodeError, NodeResult
+from drift_nodes import NodeError
 from drift_nodes.fanout_rules import FanoutRuleError, map_items, path_refusal
 from drift_worker.engine_store import EngineStore
 from drift_worker.fanout_plan import ACTIVITY_BRANCH, ACTIVITY_MAP_SIZE, BranchRequest, BranchResult
 from drift_worker.heartbeat import heartbeating
 from drift_worker.metrics import Metrics
+from drift_worker.node_runner import NodeRunner
 from drift_worker.outcomes import node_failure
 from drift_worker.plan import StepRequest
 from drift_worker.store_guard import StoreOutages, start_attempt
@@ -44,29 +44,14 @@ def _permanent(message: str) -> ApplicationError:
 class BranchActivities:
     """The fan-out activities; :class:`~drift_worker.activities.EngineActivities` has them.
 
-    The attributes and the two methods below are the engine's own (declared here so
-    this part reads on its own).
+    The attributes below are the engine's own (declared here so this part reads on its
+    own).
     """
 
     _store: EngineStore
     _metrics: Metrics
+    _nodes: NodeRunner
     outages: StoreOutages
-
-    def _node_type(self, name: str, definition: NodeDefinition) -> Any:
-        raise NotImplementedError
-
-    async def _execute(
-        self,
-        request: StepRequest,
-        *,
-        workflow: WorkflowDefinition,
-        name: str,
-        definition: NodeDefinition,
-        node_type: Any,
-        context: RunContext,
-        overrides: dict[str, Any] | None = None,
-    ) -> NodeResult:
-        raise NotImplementedError
 
     @activity.defn(name=ACTIVITY_MAP_SIZE)
     async def map_size(self, request: BranchRequest) -> int:
@@ -107,11 +92,11 @@ class BranchActivities:
         name = step.state
         while True:
             definition = await self._store.definition(step, workflow, name)
-            node_type = self._node_type(name, definition)
+            node_type = self._nodes.node_type(name, definition)
             if outputs and (not node_type.pure or len(outputs) >= _CHAIN_LIMIT):
                 return BranchResult(outputs=outputs, next_state=name)
             try:
-                result = await self._execute(
+                result = await self._nodes.execute(
                     msgspec.structs.replace(step, state=name),
                     workflow=workflow,
                     name=name,
