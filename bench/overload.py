@@ -223,7 +223,7 @@ async def publish(url: str) -> None:
 async def measure(system: System, clients: int, args: argparse.Namespace) -> dict[str, Any]:
     """One load level against one system, with the CPU and RSS of its processes."""
     headers = HEADERS if system.flavor == "drift" else {}
-    _, cpu_before = system.stats()
+    each_before = [proc.stats()[1] for proc in system.procs]
     process = await asyncio.create_subprocess_exec(
         sys.executable, __file__, "--load", system.flavor, system.url, json.dumps(headers),
         str(clients), str(args.warmup), str(args.seconds), str(args.sync_timeout + 30),
@@ -235,10 +235,17 @@ async def measure(system: System, clients: int, args: argparse.Namespace) -> dic
         msg = f"the load generator failed ({process.returncode})"
         raise RuntimeError(msg)
     figures: dict[str, Any] = json.loads(output.decode().strip().splitlines()[-1])
-    rss, cpu_after = system.stats()
-    figures["rss"] = rss
+    after = [proc.stats() for proc in system.procs]
+    figures["rss"] = sum(rss for rss, _ in after)
     flows = max(1, figures["all_flows"])
-    figures["cpu_ms"] = (cpu_after - cpu_before) * 1000 / flows
+    figures["cpu_each"] = {
+        proc.name: (cpu - before) * 1000 / flows
+        for proc, (_, cpu), before in zip(system.procs, after, each_before, strict=True)
+    }
+    figures["cpu_ms"] = sum(figures["cpu_each"].values())
+    figures["rss_each"] = {
+        proc.name: rss for proc, (rss, _) in zip(system.procs, after, strict=True)
+    }
     return figures
 
 
@@ -301,6 +308,12 @@ def report(
             f"{statuses['200']:>7}{statuses['202']:>6}{statuses['429']:>7}{other:>6}"
             f"{row['timeouts']:>5}{row['cpu_ms']:>8.1f}{row['rss']:>8.0f}"
         )
+    for (clients, name), row in rows.items():
+        split = ", ".join(
+            f"{proc} {row['cpu_each'][proc]:.1f} ms / {row['rss_each'][proc]:.0f} MB"
+            for proc in row["cpu_each"]
+        )
+        print(f"CPU per flow and RSS by process, {clients} clients, {name}: {split}")
     for name, sizes in idle.items():
         parts = " + ".join(f"{size:.0f}" for size in sizes)
         print(f"idle RSS {name}: {parts} = {sum(sizes):.0f} MB")
