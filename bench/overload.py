@@ -15,6 +15,12 @@ calls (p50/p95/p99) and the slowest call of all, answers by status code, client
 timeouts, API + worker CPU milliseconds per flow and RSS, and the ratios to the
 baseline. Loopback only; every phase is bounded in time.
 
+What the baseline leaves out: it traces nothing and counts no requests (no
+OpenTelemetry, no Prometheus), authenticates no one, bounds no waits and stages no big
+payloads; Drift runs with its defaults (tracing and request metrics on). ``--lean`` runs
+Drift with ``DRIFT_TRACING=false`` and ``DRIFT_REQUEST_METRICS=false`` too, the same
+observability as the baseline's.
+
 Usage: uv run python bench/overload.py [--clients 10,50,...] [--seconds S] [--quick]
 """
 
@@ -172,6 +178,9 @@ def drift_system(folder: Path, temporal: str, orders: str, args: argparse.Namesp
            "DRIFT_SYNC_TIMEOUT_SECONDS": str(args.sync_timeout)}  # fmt: skip
     if args.max_sync_waits:
         api["DRIFT_MAX_SYNC_WAITS"] = str(args.max_sync_waits)
+    if getattr(args, "lean", False):
+        worker["DRIFT_TRACING"] = api["DRIFT_TRACING"] = "false"
+        api["DRIFT_REQUEST_METRICS"] = "false"
     python = sys.executable
     return System(
         "drift", "drift", f"http://127.0.0.1:{port}",
@@ -348,6 +357,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-sync-waits", type=int, default=0,
                         help="DRIFT_MAX_SYNC_WAITS (0: the API's default)")  # fmt: skip
     parser.add_argument("--quick", action="store_true", help="a smoke run at tiny scale")
+    lean = "Drift without tracing or request metrics, as the baseline"
+    parser.add_argument("--lean", action="store_true", help=lean)
     args = parser.parse_args(arguments)
     if args.quick:
         args.clients, args.seconds, args.warmup = "2,4", 2.0, 1.0
