@@ -79,15 +79,31 @@ class Proc:
             )
 
     def stats(self) -> tuple[float, float]:
-        """Its resident memory (MB) and CPU seconds so far, from /proc."""
+        """Resident memory (MB) and CPU seconds so far, from /proc, of it and its children.
+
+        The children count: ``drift-worker``'s script sandboxes are processes of their own.
+        """
         assert self.process is not None
-        pid = self.process.pid
-        rss = 0.0
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                rss = int(line.split()[1]) / 1024
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return rss, (int(fields[11]) + int(fields[12])) / _TICK
+        rss, cpu = 0.0, 0.0
+        pids = [self.process.pid]
+        while pids:
+            pid = pids.pop()
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                children = [
+                    child
+                    for task in Path(f"/proc/{pid}/task").iterdir()
+                    for child in (task / "children").read_text().split()
+                ]
+            except OSError:  # it ended meanwhile
+                continue
+            for line in status.splitlines():
+                if line.startswith("VmRSS:"):
+                    rss += int(line.split()[1]) / 1024
+            cpu += (int(fields[11]) + int(fields[12])) / _TICK
+            pids += [int(child) for child in children]
+        return rss, cpu
 
     def stop(self) -> None:
         """Stop it (SIGTERM, then SIGKILL after 10 s)."""
