@@ -15,6 +15,12 @@ calls (p50/p95/p99) and the slowest call of all, answers by status code, client
 timeouts, API + worker CPU milliseconds per flow and RSS, and the ratios to the
 baseline. Loopback only; every phase is bounded in time.
 
+What the baseline leaves out: it traces nothing and counts no requests (no
+OpenTelemetry, no Prometheus), authenticates no one, bounds no waits and stages no big
+payloads; Drift runs with its defaults (tracing and request metrics on). ``--lean`` runs
+Drift with ``DRIFT_TRACING=false`` and ``DRIFT_REQUEST_METRICS=false`` too, the same
+observability as the baseline's.
+
 Usage: uv run python bench/overload.py [--clients 10,50,...] [--seconds S] [--quick]
 """
 
@@ -73,15 +79,31 @@ class Proc:
             )
 
     def stats(self) -> tuple[float, float]:
-        """Its resident memory (MB) and CPU seconds so far, from /proc."""
+        """Resident memory (MB) and CPU seconds so far, from /proc, of it and its children.
+
+        The children count: ``drift-worker``'s script sandboxes are processes of their own.
+        """
         assert self.process is not None
-        pid = self.process.pid
-        rss = 0.0
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                rss = int(line.split()[1]) / 1024
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return rss, (int(fields[11]) + int(fields[12])) / _TICK
+        rss, cpu = 0.0, 0.0
+        pids = [self.process.pid]
+        while pids:
+            pid = pids.pop()
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                children = [
+                    child
+                    for task in Path(f"/proc/{pid}/task").iterdir()
+                    for child in (task / "children").read_text().split()
+                ]
+            except OSError:  # it ended meanwhile
+                continue
+            for line in status.splitlines():
+                if line.startswith("VmRSS:"):
+                    rss += int(line.split()[1]) / 1024
+            cpu += (int(fields[11]) + int(fields[12])) / _TICK
+            pids += [int(child) for child in children]
+        return rss, cpu
 
     def stop(self) -> None:
         """Stop it (SIGTERM, then SIGKILL after 10 s)."""
@@ -172,6 +194,9 @@ def drift_system(folder: Path, temporal: str, orders: str, args: argparse.Namesp
            "DRIFT_SYNC_TIMEOUT_SECONDS": str(args.sync_timeout)}  # fmt: skip
     if args.max_sync_waits:
         api["DRIFT_MAX_SYNC_WAITS"] = str(args.max_sync_waits)
+    if getattr(args, "lean", False):
+        worker["DRIFT_TRACING"] = api["DRIFT_TRACING"] = "false"
+        api["DRIFT_REQUEST_METRICS"] = "false"
     python = sys.executable
     return System(
         "drift", "drift", f"http://127.0.0.1:{port}",
@@ -223,7 +248,7 @@ async def publish(url: str) -> None:
 async def measure(system: System, clients: int, args: argparse.Namespace) -> dict[str, Any]:
     """One load level against one system, with the CPU and RSS of its processes."""
     headers = HEADERS if system.flavor == "drift" else {}
-    _, cpu_before = system.stats()
+    each_before = [proc.stats()[1] for proc in system.procs]
     process = await asyncio.create_subprocess_exec(
         sys.executable, __file__, "--load", system.flavor, system.url, json.dumps(headers),
         str(clients), str(args.warmup), str(args.seconds), str(args.sync_timeout + 30),
@@ -235,10 +260,17 @@ async def measure(system: System, clients: int, args: argparse.Namespace) -> dic
         msg = f"the load generator failed ({process.returncode})"
         raise RuntimeError(msg)
     figures: dict[str, Any] = json.loads(output.decode().strip().splitlines()[-1])
-    rss, cpu_after = system.stats()
-    figures["rss"] = rss
+    after = [proc.stats() for proc in system.procs]
+    figures["rss"] = sum(rss for rss, _ in after)
     flows = max(1, figures["all_flows"])
-    figures["cpu_ms"] = (cpu_after - cpu_before) * 1000 / flows
+    figures["cpu_each"] = {
+        proc.name: (cpu - before) * 1000 / flows
+        for proc, (_, cpu), before in zip(system.procs, after, each_before, strict=True)
+    }
+    figures["cpu_ms"] = sum(figures["cpu_each"].values())
+    figures["rss_each"] = {
+        proc.name: rss for proc, (rss, _) in zip(system.procs, after, strict=True)
+    }
     return figures
 
 
@@ -301,6 +333,12 @@ def report(
             f"{statuses['200']:>7}{statuses['202']:>6}{statuses['429']:>7}{other:>6}"
             f"{row['timeouts']:>5}{row['cpu_ms']:>8.1f}{row['rss']:>8.0f}"
         )
+    for (clients, name), row in rows.items():
+        split = ", ".join(
+            f"{proc} {row['cpu_each'][proc]:.1f} ms / {row['rss_each'][proc]:.0f} MB"
+            for proc in row["cpu_each"]
+        )
+        print(f"CPU per flow and RSS by process, {clients} clients, {name}: {split}")
     for name, sizes in idle.items():
         parts = " + ".join(f"{size:.0f}" for size in sizes)
         print(f"idle RSS {name}: {parts} = {sum(sizes):.0f} MB")
@@ -335,6 +373,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-sync-waits", type=int, default=0,
                         help="DRIFT_MAX_SYNC_WAITS (0: the API's default)")  # fmt: skip
     parser.add_argument("--quick", action="store_true", help="a smoke run at tiny scale")
+    lean = "Drift without tracing or request metrics, as the baseline"
+    parser.add_argument("--lean", action="store_true", help=lean)
     args = parser.parse_args(arguments)
     if args.quick:
         args.clients, args.seconds, args.warmup = "2,4", 2.0, 1.0

@@ -85,6 +85,8 @@ async def _profiled(url: str, args: argparse.Namespace) -> str:
     load = json.loads(output.decode().strip().splitlines()[-1])
     flows = max(1, load["all_flows"])
     used = (after.ru_utime + after.ru_stime) - (cpu.ru_utime + cpu.ru_stime)
+    if args.dump:
+        profile.dump_stats(args.dump)
     stats = pstats.Stats(profile)
     shares: Counter[str] = Counter()
     raw = stats.stats  # type: ignore[attr-defined]
@@ -129,6 +131,7 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=1, help="closed-loop clients")
     parser.add_argument("--sync-timeout", type=float, default=10.0)
     parser.add_argument("--max-sync-waits", type=int, default=0)
+    parser.add_argument("--dump", help="also write the raw profile to this file (pstats)")
     args = parser.parse_args()
     began = time.monotonic()
     asyncio.run(run(args))

@@ -169,6 +169,7 @@ def _expected_worker() -> WorkerSettings:
         max_concurrent_local_activities=400,
         enum_store_file="/etc/drift/enum-store/enum-store.yaml",
         shutdown_grace_seconds=45,
+        tracing=False,
         log_level="WARNING",
     )
 

@@ -117,6 +117,7 @@ EVERYTHING: Final[dict[str, Any]] = {
             "maxConcurrentActivities": 50,
             "maxConcurrentLocalActivities": 400,
             "shutdownGraceSeconds": 45,
+            "tracing": False,
             "logLevel": "WARNING",
         },
         "enumStore": {"values": {"*": {"crmUrl": "http://crm.internal"}, "acme": {"tier": 2}}},

@@ -48,6 +48,7 @@ _LATER: Final = {
         data_container=WorkflowResponse,
         description="Accepted: the run goes on (async mode, or the sync timeout passed); "
         "the body is its current state.",
+        generate_examples=False,
     )
 }
 

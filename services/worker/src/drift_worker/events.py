@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from drift_models import RunStatus
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 __all__ = ["RunEvent", "RunEvents"]
 
@@ -51,8 +52,12 @@ class RunEvents:
     """
 
     def __init__(self, redis: Redis, timeout_seconds: float = 0.5) -> None:
+        # Imported here: redis-py costs a worker ~20 MB that one without Redis never needs.
+        from redis.exceptions import RedisError  # noqa: PLC0415
+
         self._redis = redis
         self._timeout = timeout_seconds
+        self._failures: tuple[type[BaseException], ...] = (RedisError, OSError, TimeoutError)
 
     @staticmethod
     def channel(tenant: str, run_id: str | None = None) -> str:
@@ -77,5 +82,5 @@ class RunEvents:
                 pipe.publish(self.channel(tenant), payload)
                 pipe.publish(self.channel(tenant, run_id), payload)
                 await pipe.execute()
-        except (RedisError, OSError, TimeoutError) as error:
+        except self._failures as error:
             _LOG.warning("progress event for run %s not published: %s", run_id, error)

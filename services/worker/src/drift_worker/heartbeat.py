@@ -41,7 +41,9 @@ async def heartbeating(work: Awaitable[T], metrics: Metrics) -> T:
 
 
 async def _beat(interval: float, metrics: Metrics) -> None:
+    # Not at once: the activity's start told Temporal it is alive, and a beat per node
+    # that ends within the interval (most) would be an RPC for nothing.
     while True:
+        await asyncio.sleep(interval)
         activity.heartbeat()
         metrics.heartbeats.inc()
-        await asyncio.sleep(interval)

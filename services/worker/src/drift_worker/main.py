@@ -35,7 +35,8 @@ async def serve(settings: WorkerSettings, stop: asyncio.Event | None = None) -> 
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    configure_tracing("drift-worker")
+    if settings.tracing:
+        configure_tracing("drift-worker")
     async with running_worker(settings) as running, _redis_probe(settings) as ping:
         admin = AdminServer(
             host=settings.host,

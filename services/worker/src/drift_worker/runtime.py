@@ -175,7 +175,7 @@ async def running_worker(
             workflows=[DriftRunWorkflow, DriftMapBatchWorkflow],
             activities=[*activities.all(), *redrive.all(), callbacks.send],
             workflow_runner=workflow_runner(),
-            interceptors=[TracingInterceptor()],
+            interceptors=[TracingInterceptor()] if settings.tracing else [],
             max_concurrent_activities=settings.max_concurrent_activities,
             max_concurrent_local_activities=settings.max_concurrent_local_activities,
             graceful_shutdown_timeout=timedelta(seconds=settings.shutdown_grace_seconds),

@@ -33,6 +33,8 @@ class WorkerSettings(EngineSettings, kw_only=True, forbid_unknown_fields=True):
         max_concurrent_local_activities: local activities run at once.
         enum_store_file: a YAML or JSON file of tenant → lookup values (``_enum_store``).
         shutdown_grace_seconds: how long running activities get to finish on shutdown.
+        tracing: OpenTelemetry spans for every workflow, activity and node, continuing the
+            caller's trace; ``False`` saves their CPU where nobody collects traces.
     """
 
     app_port: Port = 7200
@@ -43,3 +45,4 @@ class WorkerSettings(EngineSettings, kw_only=True, forbid_unknown_fields=True):
     max_concurrent_local_activities: Annotated[int, msgspec.Meta(ge=1)] = 200
     enum_store_file: str | None = None
     shutdown_grace_seconds: Annotated[float, msgspec.Meta(ge=0)] = 20.0
+    tracing: bool = True

@@ -9,6 +9,7 @@ tracer provider is still installed so trace context keeps flowing.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Mapping
@@ -48,6 +49,10 @@ def configure_tracing(
     return provider
 
 
+@functools.cache
 def tracer() -> trace.Tracer:
-    """The worker's tracer."""
+    """The worker's tracer, one per process.
+
+    A tracer asked for before the provider is installed follows it once it is.
+    """
     return trace.get_tracer(TRACER_NAME)
