@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import random
+
 import pytest
 
 from drift_api.admission import SyncAdmission
@@ -44,3 +47,44 @@ def test_retry_after_follows_how_long_admitted_calls_take() -> None:
         with admission.admit():
             now[0] += 0.05
     assert admission.retry_after == 1
+
+
+def test_a_herd_is_asked_back_as_places_free_up_and_spread() -> None:
+    now = [0.0]
+    admission = SyncAdmission(2, retry_after=1, clock=lambda: now[0], spread=random.Random(7))  # noqa: S311
+    for _ in range(60):
+        with admission.admit():
+            now[0] += 4.0
+    assert admission.retry_after == 4
+    mean = admission.mean_seconds
+    told: list[int] = []
+    with admission.admit(), admission.admit():
+        for _ in range(40):  # forty callers refused in the same moment
+            with pytest.raises(ApiError) as refused, admission.admit():
+                pass
+            told.append(int(refused.value.headers["Retry-After"]))
+        assert admission.waiting == 40
+        # about twice as many asked back as places free up: 40 waiting, 2 places per 4 s
+        assert admission.retry_after == math.ceil(mean * 40 / (2 * 2))
+    assert told[:5] == [4] * 5  # up to twice the places come back in one wait: not spread
+    assert len(set(told[20:])) > 1  # a herd comes back spread over time
+    for count, wait in enumerate(told[1:], start=1):
+        base = min(60, max(1, math.ceil(mean * max(1.0, count / 4))))
+        assert base <= wait <= min(60, base + math.ceil(base / 2))
+
+
+def test_callers_refused_longer_ago_than_the_wait_are_no_longer_counted() -> None:
+    now = [0.0]
+    admission = SyncAdmission(1, retry_after=1, clock=lambda: now[0], spread=random.Random(1))  # noqa: S311
+    for _ in range(60):
+        with admission.admit():
+            now[0] += 2.0
+    with admission.admit():
+        for _ in range(10):
+            with pytest.raises(ApiError), admission.admit():
+                pass
+        assert admission.waiting == 10
+        assert admission.retry_after == 10  # ceil(2 s x 10 waiting / 2 per place)
+        now[0] += 11.0
+        assert admission.waiting == 0
+        assert admission.retry_after == 2

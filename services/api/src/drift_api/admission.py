@@ -7,11 +7,14 @@ admits at most ``max_sync_waits`` sync calls at once and answers the next ones a
 once with ``429`` and ``Retry-After``, before anything is sent: a ``429`` always means
 that nothing happened, and the same request may simply be sent again.
 
-The ``Retry-After`` grows with the load: it is the recent mean time an admitted call
-took (never less than the configured seconds, at most a minute), about the time the
-calls now waiting take to be answered. Refused callers then come back when places are
-likely free, instead of every second in a herd whose refusals (auth, routing, a problem
-body each) would eat the CPU the admitted calls need.
+The ``Retry-After`` grows with the load. It starts from the recent mean time an admitted
+call took, about the time the calls now waiting take to be answered; when more callers
+are waiting than places free up in that time (the refusals of the last wait, each
+waiting caller being refused about once per wait), it grows so that about twice as many
+callers come back as places free up, and the callers of such a herd are spread over
+half a wait more. It is never less than the configured seconds and at most a minute. Refused callers
+then come back when places are likely free, instead of all at once in a herd whose
+refusals (auth, routing, a problem body each) would eat the CPU the admitted calls need.
 
 Async calls (with a ``callbackUrl``) hold nothing while the run moves, so they are not
 counted.
@@ -20,7 +23,9 @@ counted.
 from __future__ import annotations
 
 import math
+import random
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Final
@@ -32,6 +37,10 @@ __all__ = ["SyncAdmission"]
 _MOST_RETRY_AFTER: Final = 60
 _WEIGHT: Final = 0.1
 """How much one finished call moves the mean (an exponentially weighted mean)."""
+_HEADROOM: Final = 2
+"""How many waiting callers are asked back for each place that frees up."""
+_MOST_REMEMBERED: Final = 10_000
+"""The most recent refusals kept to count the waiting callers."""
 
 
 class SyncAdmission:
@@ -43,6 +52,7 @@ class SyncAdmission:
         limit: the most sync calls waiting at once.
         retry_after: the least seconds a refused caller is told to wait.
         clock: seconds, monotonic (tests pass their own).
+        spread: draws the extra seconds that spread a herd (tests pass a seeded one).
     """
 
     def __init__(
@@ -51,18 +61,36 @@ class SyncAdmission:
         *,
         retry_after: int,
         clock: Callable[[], float] = time.monotonic,
+        spread: random.Random | None = None,
     ) -> None:
         self._limit = limit
         self._retry_after = retry_after
         self._clock = clock
+        self._spread = spread or random.Random()  # noqa: S311 - spreading retries, not secrets
         self._in_flight = 0
         self._mean_seconds = 0.0
+        self._refused: deque[float] = deque(maxlen=_MOST_REMEMBERED)
+        self._last_wait = retry_after
+
+    @property
+    def waiting(self) -> int:
+        """Callers refused within the last ``Retry-After``: about those still waiting."""
+        since = self._clock() - self._last_wait
+        while self._refused and self._refused[0] < since:
+            self._refused.popleft()
+        return len(self._refused)
 
     @property
     def retry_after(self) -> int:
-        """The ``Retry-After`` of a refusal now: the recent mean time of an admitted call."""
-        wait = math.ceil(self._mean_seconds)
+        """The ``Retry-After`` of a refusal now, before the spread of a herd."""
+        ask_back = max(1.0, self.waiting / (_HEADROOM * self._limit))
+        wait = math.ceil(self._mean_seconds * ask_back)
         return min(_MOST_RETRY_AFTER, max(self._retry_after, wait))
+
+    @property
+    def mean_seconds(self) -> float:
+        """The recent mean time an admitted call took (an exponentially weighted mean)."""
+        return self._mean_seconds
 
     @property
     def in_flight(self) -> int:
@@ -82,7 +110,7 @@ class SyncAdmission:
             ApiError: ``429`` with ``Retry-After`` when every place is taken.
         """
         if self._in_flight >= self._limit:
-            wait = self.retry_after
+            wait = self._refusal_wait()
             raise ApiError(
                 429,
                 "Too Many Sync Calls",
@@ -99,3 +127,17 @@ class SyncAdmission:
             self._in_flight -= 1
             took = self._clock() - began
             self._mean_seconds += _WEIGHT * (took - self._mean_seconds)
+
+    def _refusal_wait(self) -> int:
+        """The wait told to one refused caller; a herd of them is spread.
+
+        Up to twice as many waiting callers as places come back in one wait anyway; past
+        that, each is told a few extra seconds at random, so they do not return at once.
+        """
+        herd = self.waiting
+        wait = self.retry_after
+        self._last_wait = wait
+        self._refused.append(self._clock())
+        if herd <= _HEADROOM * self._limit:
+            return wait
+        return min(_MOST_RETRY_AFTER, wait + self._spread.randint(0, math.ceil(wait / 2)))
