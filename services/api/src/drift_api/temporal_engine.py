@@ -13,7 +13,7 @@ Temporal's refusals become Drift's problems (:mod:`drift_api.engine_errors`).
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 from temporalio.client import (
@@ -65,6 +65,8 @@ from drift_nodes import OutboundGuard
 from drift_store import ContextStore
 
 __all__ = ["TemporalEngine"]
+
+T = TypeVar("T")
 
 
 class TemporalEngine:
@@ -167,21 +169,27 @@ class TemporalEngine:
 
     # -- updates on a running run ---------------------------------------------------------
 
-    def _resume_begin(
-        self, tenant: str, run_id: str, answer: ResumeInput
-    ) -> Begin[WorkflowResponse]:
+    def _update_begin(
+        self, tenant: str, run_id: str, name: str, call: object, answer_type: type[T]
+    ) -> Begin[T]:
+        """How to send the update ``name`` with ``call`` to a run, under a given update id."""
         handle = self.client.get_workflow_handle(temporal_workflow_id(tenant, run_id))
 
-        def begin(update_id: str) -> Awaitable[WorkflowUpdateHandle[WorkflowResponse]]:
+        def begin(update_id: str) -> Awaitable[WorkflowUpdateHandle[T]]:
             return handle.start_update(
-                UPDATE_RESUME,
-                answer,
+                name,
+                call,
                 wait_for_stage=WorkflowUpdateStage.ACCEPTED,
-                result_type=WorkflowResponse,
+                result_type=answer_type,
                 id=update_id,
             )
 
         return begin
+
+    def _resume_begin(
+        self, tenant: str, run_id: str, answer: ResumeInput
+    ) -> Begin[WorkflowResponse]:
+        return self._update_begin(tenant, run_id, UPDATE_RESUME, answer, WorkflowResponse)
 
     async def resume(
         self, tenant: str, run_id: str, answer: ResumeInput, limit: Limit
@@ -218,34 +226,14 @@ class TemporalEngine:
         self, tenant: str, run_id: str, call: UtilityInput, limit: Limit
     ) -> UtilityResponse | Late:
         """The ``drift.utility`` update, waited for until the limit."""
-        handle = self.client.get_workflow_handle(temporal_workflow_id(tenant, run_id))
-
-        def begin(update_id: str) -> Awaitable[WorkflowUpdateHandle[UtilityResponse]]:
-            return handle.start_update(
-                UPDATE_UTILITY,
-                call,
-                wait_for_stage=WorkflowUpdateStage.ACCEPTED,
-                result_type=UtilityResponse,
-                id=update_id,
-            )
-
+        begin = self._update_begin(tenant, run_id, UPDATE_UTILITY, call, UtilityResponse)
         return await self._updates.wait(tenant, run_id, begin, limit=limit, path="$.parameters")
 
     async def terminate(
         self, tenant: str, run_id: str, call: TerminateInput, limit: Limit
     ) -> WorkflowResponse | Late:
         """The ``drift.terminate`` update, waited for until the limit."""
-        handle = self.client.get_workflow_handle(temporal_workflow_id(tenant, run_id))
-
-        def begin(update_id: str) -> Awaitable[WorkflowUpdateHandle[WorkflowResponse]]:
-            return handle.start_update(
-                UPDATE_TERMINATE,
-                call,
-                wait_for_stage=WorkflowUpdateStage.ACCEPTED,
-                result_type=WorkflowResponse,
-                id=update_id,
-            )
-
+        begin = self._update_begin(tenant, run_id, UPDATE_TERMINATE, call, WorkflowResponse)
         return await self._updates.wait(tenant, run_id, begin, limit=limit)
 
     async def close_terminated(self, tenant: str, run_id: str) -> None:
