@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+from contextlib import ExitStack
 
 import pytest
 
@@ -88,3 +89,21 @@ def test_callers_refused_longer_ago_than_the_wait_are_no_longer_counted() -> Non
         now[0] += 11.0
         assert admission.waiting == 0
         assert admission.retry_after == 2
+
+
+def test_starts_leave_a_quarter_of_the_places_to_runs_already_started() -> None:
+    admission = SyncAdmission(8, retry_after=1)
+    assert admission.start_limit == 6
+    with ExitStack() as held:
+        for _ in range(6):
+            held.enter_context(admission.admit(starting=True))
+        with pytest.raises(ApiError) as refused, admission.admit(starting=True):
+            pass
+        assert refused.value.status == 429
+        assert "6 sync calls, the most starts may hold" in refused.value.detail
+        for _ in range(2):  # a resume still finds a place
+            held.enter_context(admission.admit())
+        with pytest.raises(ApiError), admission.admit():
+            pass
+    assert admission.in_flight == 0
+    assert SyncAdmission(1, retry_after=1).start_limit == 1  # one place: starts may take it

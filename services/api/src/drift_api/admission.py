@@ -16,6 +16,12 @@ half a wait more. It is never less than the configured seconds and at most a min
 then come back when places are likely free, instead of all at once in a herd whose
 refusals (auth, routing, a problem body each) would eat the CPU the admitted calls need.
 
+Starts may take all places but a quarter, kept for calls on runs already started
+(resume, utility calls, terminate): under overload the runs in flight are finished before
+new ones begin, instead of new runs taking the places their own resumes then cannot get
+(every started run waiting at a view is held by the engine and counts against goodput
+only once it ends).
+
 Async calls (with a ``callbackUrl``) hold nothing while the run moves, so they are not
 counted.
 """
@@ -41,6 +47,8 @@ _HEADROOM: Final = 2
 """How many waiting callers are asked back for each place that frees up."""
 _MOST_REMEMBERED: Final = 10_000
 """The most recent refusals kept to count the waiting callers."""
+_KEPT_FOR_RUNS: Final = 4
+"""One place in this many is kept for calls on runs already started."""
 
 
 class SyncAdmission:
@@ -64,6 +72,7 @@ class SyncAdmission:
         spread: random.Random | None = None,
     ) -> None:
         self._limit = limit
+        self._start_limit = max(1, limit - limit // _KEPT_FOR_RUNS)
         self._retry_after = retry_after
         self._clock = clock
         self._spread = spread or random.Random()  # noqa: S311 - spreading retries, not secrets
@@ -102,19 +111,34 @@ class SyncAdmission:
         """The most sync calls admitted at once."""
         return self._limit
 
+    @property
+    def start_limit(self) -> int:
+        """The most places sync starts may hold at once (the rest wait for started runs)."""
+        return self._start_limit
+
     @contextmanager
-    def admit(self) -> Iterator[None]:
+    def admit(self, *, starting: bool = False) -> Iterator[None]:
         """Hold one place for the duration of a sync call.
 
+        Args:
+            starting: the call starts a run; starts leave a quarter of the places to calls
+                on runs already started.
+
         Raises:
-            ApiError: ``429`` with ``Retry-After`` when every place is taken.
+            ApiError: ``429`` with ``Retry-After`` when every place it may take is taken.
         """
-        if self._in_flight >= self._limit:
+        bound = self._start_limit if starting else self._limit
+        if self._in_flight >= bound:
             wait = self._refusal_wait()
+            held = (
+                f"{bound} sync calls"
+                if not starting
+                else f"{bound} sync calls, the most starts may hold"
+            )
             raise ApiError(
                 429,
                 "Too Many Sync Calls",
-                f"this API process already waits for {self._limit} sync calls; nothing was "
+                f"this API process already waits for {held}; nothing was "
                 f"sent to the run; send the same request again after {wait} s, or use "
                 "async mode (callbackUrl)",
                 headers={"Retry-After": str(wait)},

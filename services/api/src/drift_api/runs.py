@@ -99,7 +99,7 @@ class RunGateway:
                 parameters, 409 when the run id belongs to a run of another workflow,
                 429 when a sync start finds every place taken (nothing was sent).
         """
-        with self._calls.place(request.callback_url):
+        with self._calls.place(request.callback_url, starting=True):
             return await self._start(caller, request, Limit.after(self._sync_timeout))
 
     async def _start(

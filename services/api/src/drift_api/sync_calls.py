@@ -46,13 +46,15 @@ class SyncCalls:
         self._admission = admission
         self._engine = engine
 
-    def admit(self) -> AbstractContextManager[None]:
+    def admit(self, *, starting: bool = False) -> AbstractContextManager[None]:
         """A place among the sync calls waiting (``429`` when none is free)."""
-        return self._admission.admit()
+        return self._admission.admit(starting=starting)
 
-    def place(self, callback_url: str | None) -> AbstractContextManager[None]:
+    def place(
+        self, callback_url: str | None, *, starting: bool = False
+    ) -> AbstractContextManager[None]:
         """A place for a sync call; an async call (with a ``callbackUrl``) holds none."""
-        return nullcontext() if callback_url is not None else self.admit()
+        return nullcontext() if callback_url is not None else self.admit(starting=starting)
 
     async def stage(self, value: object, what: str, limit: Limit) -> None:
         """Store ``value``'s big payloads before anything is sent (``503`` when late)."""
