@@ -30,6 +30,15 @@ def test_overload_benchmark_runs_both_systems_and_prints_the_table() -> None:
         assert answered > 0, row
         assert timeouts == 0, row
         assert rss > 0, row
-    assert lines[6].startswith("idle RSS drift: ")
-    assert lines[7].startswith("idle RSS baseline: ")
-    assert lines[8].startswith("goal 2 clients: goodput 1.00x drift at 2")
+    by_process = lines[6:10]
+    prefixes = [
+        f"CPU per flow and RSS by process, {clients} clients, {system}: {system}-worker "
+        for clients in (2, 4)
+        for system in ("drift", "baseline")
+    ]
+    assert [line[: len(p)] for line, p in zip(by_process, prefixes, strict=True)] == prefixes
+    assert ["drift-api" in line for line in by_process] == [True, False, True, False]
+    assert ["baseline-service" in line for line in by_process] == [False, True, False, True]
+    assert lines[10].startswith("idle RSS drift: ")
+    assert lines[11].startswith("idle RSS baseline: ")
+    assert lines[12].startswith("goal 2 clients: goodput 1.00x drift at 2")

@@ -166,7 +166,6 @@ async def test_over_real_http_the_bound_not_the_server_decides_who_waits(
 ) -> None:
     # A bound above granian's default of 128 requests in Python at once: the server must
     # still hand every request over, so the excess is refused at once, not left waiting.
-    # Starts may hold three quarters of the places: 150 of 200.
     del worker  # runs the starts in the background
     real = msgspec.structs.replace(
         settings,
@@ -176,7 +175,7 @@ async def test_over_real_http_the_bound_not_the_server_decides_who_waits(
         admin_port=free_port(),
         metrics_port=0,
         sync_timeout_seconds=8,
-        max_sync_waits=200,
+        max_sync_waits=150,
     )
     async with serving(real):
         base = f"http://127.0.0.1:{real.app_port}"

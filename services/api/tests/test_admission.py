@@ -91,9 +91,16 @@ def test_callers_refused_longer_ago_than_the_wait_are_no_longer_counted() -> Non
         assert admission.retry_after == 2
 
 
-def test_starts_leave_a_quarter_of_the_places_to_runs_already_started() -> None:
-    admission = SyncAdmission(8, retry_after=1)
-    assert admission.start_limit == 6
+def test_starts_leave_a_quarter_of_the_places_while_runs_already_started_wait() -> None:
+    now = [0.0]
+    admission = SyncAdmission(8, retry_after=3, clock=lambda: now[0])
+    assert admission.start_limit == 8  # nothing refused: starts may take every place
+    with ExitStack() as held:
+        for _ in range(8):
+            held.enter_context(admission.admit(starting=True))
+        with pytest.raises(ApiError), admission.admit():  # a resume finds no place
+            pass
+    assert admission.start_limit == 6  # a quarter is kept for it while it waits
     with ExitStack() as held:
         for _ in range(6):
             held.enter_context(admission.admit(starting=True))
@@ -101,9 +108,10 @@ def test_starts_leave_a_quarter_of_the_places_to_runs_already_started() -> None:
             pass
         assert refused.value.status == 429
         assert "6 sync calls, the most starts may hold" in refused.value.detail
-        for _ in range(2):  # a resume still finds a place
+        for _ in range(2):  # the resume comes back and finds its place
             held.enter_context(admission.admit())
         with pytest.raises(ApiError), admission.admit():
             pass
+    now[0] += 3.5  # past the last Retry-After: no call on a started run waits any more
+    assert admission.start_limit == 8
     assert admission.in_flight == 0
-    assert SyncAdmission(1, retry_after=1).start_limit == 1  # one place: starts may take it

@@ -16,11 +16,12 @@ half a wait more. It is never less than the configured seconds and at most a min
 then come back when places are likely free, instead of all at once in a herd whose
 refusals (auth, routing, a problem body each) would eat the CPU the admitted calls need.
 
-Starts may take all places but a quarter, kept for calls on runs already started
-(resume, utility calls, terminate): under overload the runs in flight are finished before
-new ones begin, instead of new runs taking the places their own resumes then cannot get
-(every started run waiting at a view is held by the engine and counts against goodput
-only once it ends).
+While a call on a run already started (resume, utility call, terminate) has been refused
+within the last ``Retry-After``, starts may take all places but a quarter, kept for those
+calls: under overload the runs in flight are finished before new ones begin, instead of
+new runs taking the places their own resumes then cannot get (a started run waiting at a
+view is held by the engine and counts for goodput only once it ends). Without such a
+refusal, starts may take every place.
 
 Async calls (with a ``callbackUrl``) hold nothing while the run moves, so they are not
 counted.
@@ -80,6 +81,7 @@ class SyncAdmission:
         self._mean_seconds = 0.0
         self._refused: deque[float] = deque(maxlen=_MOST_REMEMBERED)
         self._last_wait = retry_after
+        self._run_call_refused_at: float | None = None
 
     @property
     def waiting(self) -> int:
@@ -113,7 +115,14 @@ class SyncAdmission:
 
     @property
     def start_limit(self) -> int:
-        """The most places sync starts may hold at once (the rest wait for started runs)."""
+        """The most places sync starts may hold now.
+
+        All of them, but a quarter while a call on a run already started was refused within
+        the last ``Retry-After`` (those places are kept for it when it comes back).
+        """
+        refused_at = self._run_call_refused_at
+        if refused_at is None or self._clock() - refused_at > self._last_wait:
+            return self._limit
         return self._start_limit
 
     @contextmanager
@@ -122,13 +131,15 @@ class SyncAdmission:
 
         Args:
             starting: the call starts a run; starts leave a quarter of the places to calls
-                on runs already started.
+                on runs already started while such a call waits to come back.
 
         Raises:
             ApiError: ``429`` with ``Retry-After`` when every place it may take is taken.
         """
-        bound = self._start_limit if starting else self._limit
+        bound = self.start_limit if starting else self._limit
         if self._in_flight >= bound:
+            if not starting:
+                self._run_call_refused_at = self._clock()
             wait = self._refusal_wait()
             held = (
                 f"{bound} sync calls"
