@@ -232,8 +232,8 @@ class FakeEngine:
         return _Listing(self)
 
     def bulk(self) -> BulkActions:
-        """Bulk actions are not part of the fake."""
-        raise NotImplementedError
+        """Bulk actions are not part of the fake (tests/api drives them on Temporal)."""
+        raise NotImplementedError("the fake engine has no bulk actions")
 
     async def health(self) -> None:
         """Always up."""

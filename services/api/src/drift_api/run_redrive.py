@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Awaitable
 from typing import Any, Final
 
 import msgspec
@@ -25,8 +24,6 @@ from temporalio.client import (
     WorkflowExecutionDescription,
     WorkflowExecutionStatus,
     WorkflowFailureError,
-    WorkflowUpdateHandle,
-    WorkflowUpdateStage,
 )
 from temporalio.common import (
     SearchAttributeKey,
@@ -46,7 +43,7 @@ from drift_api.problems import ApiError
 from drift_api.run_attributes import start_memo
 from drift_api.run_state import StateReader
 from drift_api.sync_limits import Late, Limit
-from drift_api.update_calls import UpdateCalls
+from drift_api.update_calls import UpdateCalls, state_with_start
 from drift_models import (
     RedrivePoint,
     RedriveRequest,
@@ -56,7 +53,7 @@ from drift_models import (
     WorkflowResponse,
     temporal_workflow_id,
 )
-from drift_models.engine import UPDATE_STATE, WORKFLOW_NAME
+from drift_models.engine import WORKFLOW_NAME
 from drift_models.redrive import RUN_FAILED
 from drift_models.visibility import SA_ATTEMPT, SA_CLIENT, SA_NODE, SA_STATUS, SA_USER
 
@@ -278,14 +275,7 @@ class RunRedrives:
             WORKFLOW_NAME, run, **self._options(run, failed)
         )
 
-        def begin(update_id: str) -> Awaitable[WorkflowUpdateHandle[WorkflowResponse]]:
-            return self._client.start_update_with_start_workflow(
-                UPDATE_STATE,
-                start_workflow_operation=operation,
-                wait_for_stage=WorkflowUpdateStage.ACCEPTED,
-                result_type=WorkflowResponse,
-                id=update_id,
-            )
+        begin = state_with_start(self._client, operation)
 
         try:
             known = self._known(failed)

@@ -39,7 +39,7 @@ from drift_api.run_redrive import RunRedrives
 from drift_api.run_search import RunSearch
 from drift_api.run_state import StateReader
 from drift_api.sync_limits import Late, Limit, seconds_left
-from drift_api.update_calls import Begin, UpdateCalls, stage_payloads
+from drift_api.update_calls import Begin, UpdateCalls, stage_payloads, state_with_start
 from drift_models import (
     DEFAULT_MAX_REDRIVES,
     EventSignal,
@@ -56,7 +56,6 @@ from drift_models import (
 from drift_models.engine import (
     SIGNAL_EVENT,
     UPDATE_RESUME,
-    UPDATE_STATE,
     UPDATE_TERMINATE,
     UPDATE_UTILITY,
     WORKFLOW_NAME,
@@ -147,14 +146,7 @@ class TemporalEngine:
             WORKFLOW_NAME, run, **self._start_options(run)
         )
 
-        def begin(update_id: str) -> Awaitable[WorkflowUpdateHandle[WorkflowResponse]]:
-            return self.client.start_update_with_start_workflow(
-                UPDATE_STATE,
-                start_workflow_operation=operation,
-                wait_for_stage=WorkflowUpdateStage.ACCEPTED,
-                result_type=WorkflowResponse,
-                id=update_id,
-            )
+        begin = state_with_start(self.client, operation)
 
         try:
             return await self._updates.wait(

@@ -24,13 +24,15 @@ import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 
 from temporalio.client import (
     Client,
+    WithStartWorkflowOperation,
     WorkflowUpdateFailedError,
     WorkflowUpdateHandle,
     WorkflowUpdateRPCTimeoutOrCancelledError,
+    WorkflowUpdateStage,
 )
 from temporalio.converter import DataConverter
 from temporalio.exceptions import ApplicationError
@@ -46,15 +48,42 @@ from drift_api.update_outcome import (
     outcome_unknown,
     start_known,
 )
-from drift_models import RunStatus, temporal_workflow_id
+from drift_models import RunStatus, WorkflowResponse, temporal_workflow_id
+from drift_models.engine import UPDATE_STATE
 from drift_store import StoreError
 
-__all__ = ["Begin", "Late", "Limit", "UpdateCalls", "seconds_left", "stage_payloads"]
+__all__ = [
+    "Begin",
+    "Late",
+    "Limit",
+    "UpdateCalls",
+    "seconds_left",
+    "stage_payloads",
+    "state_with_start",
+]
 
 T = TypeVar("T")
 
 Begin = Callable[[str], Awaitable[WorkflowUpdateHandle[T]]]
 """Sends the update with the given update id and waits for its acceptance."""
+
+
+def state_with_start(
+    client: Client, operation: WithStartWorkflowOperation[Any, Any]
+) -> Begin[WorkflowResponse]:
+    """How to send ``drift.state`` with ``operation``'s start (a sync start or redrive)."""
+
+    def begin(update_id: str) -> Awaitable[WorkflowUpdateHandle[WorkflowResponse]]:
+        return client.start_update_with_start_workflow(
+            UPDATE_STATE,
+            start_workflow_operation=operation,
+            wait_for_stage=WorkflowUpdateStage.ACCEPTED,
+            result_type=WorkflowResponse,
+            id=update_id,
+        )
+
+    return begin
+
 
 _ON_ITS_WAY: Final = frozenset({RunStatus.CREATED.value, RunStatus.RUNNING.value})
 """A run in these states is still going to its next stable point (a view, maybe)."""
