@@ -127,7 +127,9 @@ async def test_the_http_node_refuses_a_name_resolving_to_an_ipv6_form_of_an_inte
 ) -> None:
     # The worker's own resolver is replaced by a hostile DNS answer; everything from the
     # node down to the guarded connector is the real one.
-    monkeypatch.setattr("drift_nodes.guard.DefaultResolver", lambda: _FixedResolver(answer))
+    monkeypatch.setattr(
+        "drift_nodes._guarded_resolver.DefaultResolver", lambda: _FixedResolver(answer)
+    )
     with pytest.raises(OutboundBlockedError, match="outbound guard refused") as caught:
         await run_node(HTTP, node("http://orders.example:9/x"), guarded)
     assert f"orders.example ({answer}) is " in caught.value.message
@@ -142,7 +144,7 @@ async def test_an_allowed_network_reached_through_its_ipv4_mapped_form(
     server.route("GET", "/hello", hello)
     await server.start()
     monkeypatch.setattr(
-        "drift_nodes.guard.DefaultResolver", lambda: _FixedResolver("::ffff:127.0.0.1")
+        "drift_nodes._guarded_resolver.DefaultResolver", lambda: _FixedResolver("::ffff:127.0.0.1")
     )
     answered = await run_node(HTTP, node(f"http://orders.example:{server.port}/hello"), resources)
     assert answered.output["body"] == {"hello": "mapped"}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib.metadata
 
+from drift_nodes.activity_kind import NodeReader, activity_kind, start_activity
 from drift_nodes.api import NodeCall, NodeConfig, NodeType
 from drift_nodes.auth import (
     AUTH_ENTRY_POINT_GROUP,
@@ -108,6 +109,7 @@ __all__ = [
     "NodeDiscoveryError",
     "NodeError",
     "NodeMock",
+    "NodeReader",
     "NodeRegistry",
     "NodeResources",
     "NodeResult",
@@ -140,6 +142,7 @@ __all__ = [
     "WaitForEvent",
     "WaitUntil",
     "__version__",
+    "activity_kind",
     "check_script",
     "decode_scenario_file",
     "discover_auth_providers",
@@ -148,6 +151,7 @@ __all__ = [
     "failure_target",
     "render_value",
     "resolve_parameters",
+    "start_activity",
     "transition",
     "validate_resume",
 ]

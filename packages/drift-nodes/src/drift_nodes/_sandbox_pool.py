@@ -10,6 +10,7 @@ reason, is replaced by a fresh one on the next request.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import os
 import sys
@@ -26,6 +27,8 @@ _CHILD: Final = Path(__file__).with_name("_sandbox_child.py")
 _BOOT: Final = "import runpy, sys; runpy.run_path(sys.argv.pop(1), run_name='__main__')"
 _START_TIMEOUT: Final = 60.0
 _GRACE_SECONDS: Final = 1.0
+GROW_AFTER_SECONDS: Final = 0.05
+"""How long a request waits for a busy sandbox before the pool starts another."""
 
 
 class SandboxDiedError(Exception):
@@ -79,6 +82,9 @@ class _Sandbox:
             sandbox.kill()
             msg = "the script sandbox process did not start"
             raise SandboxDiedError(msg) from None
+        except asyncio.CancelledError:
+            sandbox.kill()  # no pool knows it yet: it would outlive the worker's close
+            raise
         return sandbox
 
     @property
@@ -129,18 +135,35 @@ class _Sandbox:
 
 
 class SandboxPool:
-    """Up to ``size`` sandbox processes, started on first use and replaced when they die.
+    """Up to ``size`` sandbox processes, started as the load needs them and replaced when they die.
+
+    The first request starts one process. Another starts (up to ``size``) only when a
+    request has found every started process busy for ``grow_after`` seconds: a script
+    answers in about a millisecond, so short overlaps queue behind the warm process
+    instead of costing a resident process (~20 MB) each, and only sustained parallel
+    work (or a slow script) grows the pool. A process that is still starting counts as
+    one about to be free, not as busy. Started processes are kept until :meth:`close`.
 
     Bound to the event loop it is first used on (asyncio subprocesses are).
     """
 
-    def __init__(self, *, size: int, memory_bytes: int, cache_size: int) -> None:
+    def __init__(
+        self,
+        *,
+        size: int,
+        memory_bytes: int,
+        cache_size: int,
+        grow_after: float = GROW_AFTER_SECONDS,
+    ) -> None:
+        self._size = size
         self._memory_bytes = memory_bytes
         self._cache_size = cache_size
-        # Last in, first out: a warm sandbox is reused before an idle slot starts a new one.
-        self._slots: asyncio.LifoQueue[_Sandbox | None] = asyncio.LifoQueue()
-        for _ in range(size):
-            self._slots.put_nowait(None)
+        self._grow_after = grow_after
+        # Last in, first out: the warmest sandbox is reused first.
+        self._idle: list[_Sandbox] = []
+        self._holding = 0  # processes started or starting, idle or busy
+        self._starting = 0
+        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
         self._all: set[_Sandbox] = set()
         self._encoder = msgspec.msgpack.Encoder()
         self._decoder = msgspec.msgpack.Decoder(EvalReply)
@@ -161,16 +184,14 @@ class SandboxPool:
                 or a sandbox did not answer in time.
         """
         payload = self._encoder.encode(request)
-        sandbox = await self._slots.get()
+        sandbox = await self._acquire()
         try:
             while True:
                 fresh = sandbox is None or not sandbox.alive
                 if sandbox is None or fresh:
                     if sandbox is not None:
                         self._all.discard(sandbox)
-                    sandbox = await _Sandbox.spawn(self._memory_bytes, self._cache_size)
-                    self._all.add(sandbox)
-                    self.started += 1
+                    sandbox = await self._spawn()
                 try:
                     data = await sandbox.call(payload, request.timeout + _GRACE_SECONDS)
                 except SandboxDiedError as error:
@@ -180,6 +201,13 @@ class SandboxPool:
                     if fresh or error.timed_out:
                         raise
                     continue
+                except asyncio.CancelledError:
+                    # Its answer is still on the way: a later request would read it as
+                    # its own. Nobody waits for it, so the process goes.
+                    self._all.discard(sandbox)
+                    sandbox.kill()
+                    sandbox = None
+                    raise
                 reply = self._decoder.decode(data)
                 if reply.failure is not None and reply.failure.kind == "memory":
                     # The child exits after a memory failure: never hand it another request.
@@ -188,11 +216,81 @@ class SandboxPool:
                     sandbox = None
                 return reply
         finally:
-            self._slots.put_nowait(sandbox)
+            self._release(sandbox)
+
+    async def _acquire(self) -> _Sandbox | None:
+        """A warm sandbox, or ``None``: the caller holds a place and starts one."""
+        loop = asyncio.get_running_loop()
+        grow_at: float | None = None
+        while True:
+            if self._idle:
+                return self._idle.pop()
+            until: float | None = None
+            if self._holding == 0:
+                self._holding += 1
+                return None
+            if self._holding < self._size:
+                if self._starting:
+                    grow_at = None  # one is about to be free: not every process is busy
+                elif grow_at is None:
+                    grow_at = loop.time() + self._grow_after
+                elif loop.time() >= grow_at:
+                    self._holding += 1
+                    return None
+                until = grow_at
+            await self._wait_for_release(until)
+
+    async def _wait_for_release(self, until: float | None) -> None:
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            async with asyncio.timeout_at(until):
+                await waiter
+        except TimeoutError:
+            pass
+        except BaseException:
+            if waiter.done() and not waiter.cancelled():
+                self._wake_one()  # this caller is leaving: pass its wake-up on
+            raise
+        finally:
+            with contextlib.suppress(ValueError):
+                self._waiters.remove(waiter)
+
+    def _wake_one(self) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+
+    async def _spawn(self) -> _Sandbox:
+        self._starting += 1
+        try:
+            sandbox = await _Sandbox.spawn(self._memory_bytes, self._cache_size)
+        finally:
+            self._starting -= 1
+            # Waiters held off while it started now see whether every process is busy.
+            for waiter in self._waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
+        self._all.add(sandbox)
+        self.started += 1
+        return sandbox
+
+    def _release(self, sandbox: _Sandbox | None) -> None:
+        if sandbox is None:
+            self._holding -= 1
+        else:
+            self._idle.append(sandbox)
+        self._wake_one()
 
     async def close(self) -> None:
         """Stop every sandbox process."""
         sandboxes, self._all = self._all, set()
+        # Idle sandboxes give their places back; a busy one's place stays with its
+        # request, which sees the sandbox die and handles it as any death.
+        self._holding -= len(self._idle)
+        self._idle.clear()
         await asyncio.gather(*(s.close() for s in sandboxes))
 
     def pids(self) -> list[int]:

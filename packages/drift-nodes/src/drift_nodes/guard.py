@@ -19,12 +19,8 @@ every redirect hop the same way.
 from __future__ import annotations
 
 import ipaddress
-import socket
 from collections.abc import Iterable
 from typing import Any, Final
-
-from aiohttp.abc import AbstractResolver, ResolveResult
-from aiohttp.resolver import DefaultResolver
 
 from drift_nodes._address_rules import (
     IPAddress,
@@ -34,7 +30,7 @@ from drift_nodes._address_rules import (
     refusal_reason,
 )
 
-__all__ = ["BlockedAddressError", "GuardedResolver", "OutboundGuard"]
+__all__ = ["BlockedAddressError", "GuardedResolver", "OutboundGuard"]  # noqa: F822 - see __getattr__
 
 _METADATA_HOSTS: Final = frozenset(
     {
@@ -121,42 +117,12 @@ class OutboundGuard:
         return f"{shown} is {reason}"
 
 
-class GuardedResolver(AbstractResolver):
-    """An aiohttp resolver that drops the addresses the guard refuses.
+def __getattr__(name: str) -> Any:
+    # The resolver subclasses aiohttp's: importing it lazily keeps aiohttp (~9 MB) out of
+    # processes that only judge hosts (the API checks callback URLs with the guard).
+    if name == "GuardedResolver":
+        from drift_nodes._guarded_resolver import GuardedResolver  # noqa: PLC0415
 
-    When every address of a name is refused it raises :class:`BlockedAddressError`
-    (an ``OSError``), which aiohttp reports as a connection error carrying it.
-    """
-
-    def __init__(self, guard: OutboundGuard, resolver: AbstractResolver | None = None) -> None:
-        self._guard = guard
-        self._resolver = resolver or DefaultResolver()
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[ResolveResult]:
-        """Resolve ``host`` and keep only the addresses the guard allows."""
-        refusal = self._guard.refusal(host)
-        if refusal is not None:
-            msg = f"the outbound guard refused {refusal}"
-            raise BlockedAddressError(msg)
-        results = await self._resolver.resolve(host, port, family)
-        allowed: list[ResolveResult] = []
-        reasons: list[str] = []
-        for result in results:
-            reason = self._guard.address_refusal(ipaddress.ip_address(result["host"]), host)
-            if reason is None:
-                allowed.append(result)
-            else:
-                reasons.append(reason)
-        if not allowed:
-            msg = f"the outbound guard refused {'; '.join(reasons)}"
-            raise BlockedAddressError(msg)
-        return allowed
-
-    async def close(self) -> None:
-        """Close the wrapped resolver."""
-        await self._resolver.close()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._resolver, name)
+        return GuardedResolver
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)

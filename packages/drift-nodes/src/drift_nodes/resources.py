@@ -10,15 +10,16 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Self
-
-import aiohttp
+from typing import TYPE_CHECKING, Self
 
 from drift_nodes.auth import TokenProvider
-from drift_nodes.guard import GuardedResolver, OutboundGuard
+from drift_nodes.guard import OutboundGuard
 from drift_nodes.http_transport import HttpTransport
 from drift_nodes.scripting import ScriptEngine
 from drift_nodes.settings import NodeSettings
+
+if TYPE_CHECKING:
+    import aiohttp
 
 __all__ = ["NodeResources"]
 
@@ -77,6 +78,11 @@ class NodeResources:
     def http(self) -> aiohttp.ClientSession:
         """The one HTTP session of the worker, created on first use, guarded by its resolver."""
         if self._session is None or self._session.closed:
+            # Imported here: a process that never sends HTTP (the API) never loads aiohttp.
+            import aiohttp  # noqa: PLC0415
+
+            from drift_nodes._guarded_resolver import GuardedResolver  # noqa: PLC0415
+
             http = self.settings.http
             connector = aiohttp.TCPConnector(
                 resolver=GuardedResolver(self.guard),

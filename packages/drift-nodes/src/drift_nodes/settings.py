@@ -25,7 +25,9 @@ class ScriptSettings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_f
         memory_bytes: the address-space limit of each sandbox process; a script that
             needs more fails its node and the sandbox is replaced.
         max_callstack_size: the deepest Starlark call stack allowed (recursion depth).
-        sandbox_processes: how many sandbox processes evaluate scripts in parallel.
+        sandbox_processes: the most sandbox processes evaluating scripts in parallel;
+            they start on demand (one first, another when every started one has been
+            busy for a moment).
         max_result_bytes: the largest result (encoded) a script may return.
         in_process_fast_path: evaluate scripts that are provably bounded (one
             expression, no loops, no repetition) in the worker process itself, saving the

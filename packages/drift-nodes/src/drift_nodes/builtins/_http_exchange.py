@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-import aiohttp
 import msgspec
 from yarl import URL
 
@@ -18,6 +17,9 @@ from drift_nodes.errors import (
     RetryableNodeError,
 )
 from drift_nodes.guard import BlockedAddressError, OutboundGuard
+
+if TYPE_CHECKING:
+    import aiohttp
 
 __all__ = ["Exchange", "Response", "check_target", "send"]
 
@@ -93,6 +95,10 @@ async def send(
         RetryableNodeError: connection failures and timeouts.
         PermanentNodeError: bad URLs, too many redirects, refused addresses, too large bodies.
     """
+    # Imported here, as the session was made: a process that only validates HTTP nodes
+    # (the API) never loads aiohttp.
+    import aiohttp  # noqa: PLC0415
+
     try:
         async with asyncio.timeout(timeout_seconds):
             return await _follow(session, exchange, guard, max_redirects, max_bytes)
