@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import hashlib
+import threading
+from typing import Any
 
 import msgspec
 import pytest
 from temporalio.api.common.v1 import Payload
 
-from drift_models.engine import CLAIM_ENCODING, CLAIM_KEY, EventSignal
+from drift_models.engine import CLAIM_ENCODING, CLAIM_KEY, EventSignal, RunInput
 from drift_models.engine_settings import EngineSettings
 from drift_models.settings import environment_names, load_settings
-from drift_models.temporal import DATA_CONVERTER, ClaimCheckCodec, data_converter
+from drift_models.temporal import (
+    DATA_CONVERTER,
+    ClaimCheckCodec,
+    MsgspecJSONConverter,
+    data_converter,
+    decoder_for,
+    prepare_decoders,
+)
 
 
 class _MemoryClaims:
@@ -77,3 +86,32 @@ def test_shared_settings_are_read_from_drift_variables() -> None:
     assert settings.temporal_namespace == "prod"
     assert settings.redis_sentinels == ["s1:26379"]
     assert settings.temporal_address == "127.0.0.1:7233"
+
+
+def test_each_payload_type_has_one_decoder_built_by_one_thread() -> None:
+    """Workflow threads decoding a type for the first time at once share one decoder."""
+
+    class Fresh(msgspec.Struct):
+        name: str
+        count: int = 0
+
+    built: list[msgspec.json.Decoder[Any]] = []
+    barrier = threading.Barrier(8)
+
+    def first_use() -> None:
+        barrier.wait()
+        built.append(decoder_for(Fresh))
+
+    threads = [threading.Thread(target=first_use) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len({id(decoder) for decoder in built}) == 1
+    converter = MsgspecJSONConverter()
+    payload = converter.to_payload(Fresh(name="a", count=2))
+    assert payload is not None
+    assert converter.from_payload(payload, Fresh) == Fresh(name="a", count=2)
+    prepare_decoders([RunInput, list[RunInput]])
+    assert decoder_for(RunInput) is decoder_for(RunInput)
+    assert decoder_for(list[RunInput]).decode(b"[]") == []

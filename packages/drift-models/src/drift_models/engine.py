@@ -10,7 +10,7 @@ and two tenants may use the same run id without meeting.
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from drift_models._base import ApiStruct
 from drift_models.redrive import RedrivePoint
@@ -31,6 +31,7 @@ __all__ = [
     "EventSignal",
     "ResumeInput",
     "RunInput",
+    "StartActivity",
     "TerminateInput",
     "UtilityInput",
     "temporal_workflow_id",
@@ -57,6 +58,10 @@ CLAIM_KEY: Final = "drift-blob"
 """The metadata entry of such a payload that names the blob (its SHA-256, hex)."""
 
 
+StartActivity = Literal["local", "regular"]
+"""How a state's node runs: as a Temporal local activity (a pure node) or as a regular one."""
+
+
 def temporal_workflow_id(tenant_id: str, run_id: str) -> str:
     """The Temporal workflow id of a tenant's run."""
     return f"{tenant_id}/{run_id}"
@@ -79,6 +84,11 @@ class RunInput(ApiStruct, kw_only=True):
         redrive: where a redrive continues the run (its failed attempt's point); set
             by the API's redrive only.
         redrive_count: how many times the run has been redriven (this attempt included).
+        start_activity: how the start state's node runs, as the starter read it from the
+            definitions (``"local"`` when it could not tell: the engine checks). Set, the
+            engine pins the run and runs its first step in one activity of that kind;
+            unset (a starter that does not say, and every run of earlier builds), it
+            pins in a local activity of its own and runs the first step after it.
     """
 
     tenant_id: str
@@ -92,6 +102,7 @@ class RunInput(ApiStruct, kw_only=True):
     carry_over: Any = None
     redrive: RedrivePoint | None = None
     redrive_count: int = 0
+    start_activity: StartActivity | None = None
 
 
 class ResumeInput(ApiStruct, kw_only=True):

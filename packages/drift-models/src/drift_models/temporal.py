@@ -19,7 +19,8 @@ worker write and read the very same payloads:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterable, Sequence
 from typing import Any, Final, Protocol
 
 import msgspec
@@ -49,6 +50,8 @@ __all__ = [
     "TemporalTarget",
     "connect_temporal",
     "data_converter",
+    "decoder_for",
+    "prepare_decoders",
     "with_claim_check",
 ]
 
@@ -75,7 +78,41 @@ class MsgspecJSONConverter(EncodingPayloadConverter):
 
     def from_payload(self, payload: Payload, type_hint: type | None = None) -> Any:
         """Decode into ``type_hint`` (any JSON value when there is none)."""
-        return msgspec.json.decode(payload.data, type=type_hint or Any)
+        return decoder_for(type_hint or Any).decode(payload.data)
+
+
+def decoder_for(type_hint: Any) -> msgspec.json.Decoder[Any]:
+    """The one decoder of ``type_hint``, built once, by one thread at a time.
+
+    msgspec builds a type's decoding information on its first use, calling back into
+    Python to read the class's annotations. Workflow activations run in threads (and
+    inside the workflow sandbox, whose import hooks that reading goes through): two of
+    them building the information of the same types at once crashed a worker with a
+    segmentation fault (a restarted worker replaying many runs at once). Building every
+    decoder under one lock, and reusing it, keeps that construction to one thread.
+    """
+    try:
+        decoder = _DECODERS.get(type_hint)
+    except TypeError:  # an unhashable hint: built each time, still one thread at a time
+        with _DECODERS_LOCK:
+            return msgspec.json.Decoder(type_hint)
+    if decoder is None:
+        with _DECODERS_LOCK:
+            decoder = _DECODERS.get(type_hint)
+            if decoder is None:
+                decoder = msgspec.json.Decoder(type_hint)
+                _DECODERS[type_hint] = decoder
+    return decoder
+
+
+def prepare_decoders(types: Iterable[Any]) -> None:
+    """Build the decoders of ``types`` now (a worker does, before any workflow runs)."""
+    for type_hint in types:
+        decoder_for(type_hint)
+
+
+_DECODERS: Final[dict[Any, msgspec.json.Decoder[Any]]] = {}
+_DECODERS_LOCK: Final = threading.Lock()
 
 
 class MsgspecPayloadConverter(CompositePayloadConverter):
