@@ -116,6 +116,7 @@ EVERYTHING: Final[dict[str, Any]] = {
             "historyLimit": 5000,
             "maxConcurrentActivities": 50,
             "maxConcurrentLocalActivities": 400,
+            "maxCachedRuns": 3000,
             "shutdownGraceSeconds": 45,
             "tracing": False,
             "logLevel": "WARNING",

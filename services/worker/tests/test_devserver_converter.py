@@ -11,8 +11,11 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from drift_models import RunInput, RunStatus, ThreadContext, WorkflowResponse
+from drift_models.temporal import decoder_for, prepare_decoders
 from drift_worker.converter import DATA_CONVERTER
 from drift_worker.devserver import DevServer, DevServerError
+from drift_worker.plan import StepRequest, StepResult
+from drift_worker.runtime import payload_types
 
 
 @activity.defn(name="echo-response")
@@ -98,3 +101,12 @@ def test_a_dev_server_that_cannot_start_says_why(tmp_path: Path) -> None:
             clash.start(timeout=20)
     finally:
         first.stop()
+
+
+def test_the_worker_builds_every_payload_decoder_before_workflows_run() -> None:
+    """Workflow threads never build a decoder's type information themselves."""
+    types = payload_types()
+    assert {RunInput, StepRequest, StepResult} <= set(types)
+    prepare_decoders(types)
+    for type_hint in types:
+        assert decoder_for(type_hint) is decoder_for(type_hint)

@@ -6,7 +6,8 @@ activity on a real (in-memory) SQLite store, and runs the real step activity fro
 drawn state. The step chains pure states, so its answer is checked against the chain
 walked with :func:`drift_nodes.transition` alone: the states run, the stop (read back
 through the payload converter as the workflow reads it), the disposition and the state
-the context is written at.
+the context is written at. The combined ``drift.begin-step`` activity is checked against
+begin then step on the same drawn workflows, run as a local and as a regular activity.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from temporalio.testing import ActivityEnvironment
 
 from drift_models import (
     NodeDefinition,
+    RetryPolicy,
     RunStatus,
     View,
     WorkflowDefinition,
@@ -46,9 +48,10 @@ from drift_nodes import (
     transition,
 )
 from drift_store import ContextStore, Store, open_store
-from drift_worker.activities import CHAIN_LIMIT, EngineActivities
+from drift_worker.activities import CHAIN_LIMIT, EngineActivities, first_step_request
 from drift_worker.converter import DATA_CONVERTER
 from drift_worker.enum_store import EnumStore
+from drift_worker.first_step import BeginStepResult, later_attempts
 from drift_worker.outcomes import transition_of
 from drift_worker.plan import BeginRequest, StepRequest, StepResult
 
@@ -82,6 +85,20 @@ class Scripted(NodeType[Any]):
 SCRIPTED = Scripted()
 
 
+ScriptedIONode = define_node_type("test.SCRIPTED_IO", _ScriptedConfig)
+_NEW_SCRIPTED_IO: Any = ScriptedIONode
+
+
+class ScriptedIO(Scripted):
+    """A scripted node that counts as doing I/O (it runs as a regular activity)."""
+
+    definition: ClassVar[type[NodeDefinition]] = ScriptedIONode
+    pure: ClassVar[bool] = False
+
+
+SCRIPTED_IO = ScriptedIO()
+
+
 @dataclasses.dataclass
 class Engine:
     """The real activities on a real store, with the scripted node type registered."""
@@ -95,6 +112,7 @@ class Engine:
 async def engine() -> AsyncIterator[Engine]:
     registry = discover_nodes()
     registry.add(SCRIPTED, source="tests")
+    registry.add(SCRIPTED_IO, source="tests")
     async with (
         open_store("sqlite://:memory:", node_types=registry.node_types) as store,
         NodeResources(NodeSettings()) as resources,
@@ -223,3 +241,105 @@ async def test_the_step_activity_decides_what_transition_decides(
     written = await engine.contexts.require(TENANT, run_id)
     assert written.current_node == stop.state
     assert written.revision == answered.revision
+
+
+def _with_io_start(workflow: WorkflowDefinition) -> WorkflowDefinition:
+    """``workflow`` with its start state's node swapped for the I/O one."""
+    name = workflow.start_node
+    state = workflow.states[name]
+    io = _NEW_SCRIPTED_IO(id=name, name=name, config=_ScriptedConfig())
+    states = {**workflow.states, name: msgspec.structs.replace(state, node_definition=io)}
+    return msgspec.structs.replace(workflow, states=states)
+
+
+def _environment_of(kind: str) -> ActivityEnvironment:
+    env = ActivityEnvironment()
+    env.info = dataclasses.replace(
+        env.info,
+        is_local=kind == "local",
+        start_to_close_timeout=timedelta(hours=1),
+        heartbeat_timeout=None if kind == "local" else timedelta(seconds=10),
+    )
+    return env
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(scripted_workflows(), st.sampled_from(["local", "regular"]), st.booleans())
+async def test_begin_step_answers_what_begin_then_step_answer(
+    engine: Engine,
+    drawn: tuple[WorkflowDefinition, str, dict[str, NodeResult]],
+    kind: str,
+    io_start: bool,
+) -> None:
+    workflow, _, answers = drawn
+    if io_start:
+        workflow = _with_io_start(workflow)
+    SCRIPTED.answers = SCRIPTED_IO.answers = answers
+    await engine.store.definitions.put(TENANT, workflow)
+
+    def begin_request(run_id: str) -> BeginRequest:
+        return BeginRequest(
+            tenant_id=TENANT, run_id=run_id, workflow_definition_id=workflow.id, version="SNAPSHOT"
+        )
+
+    apart, together = f"run-{uuid.uuid4().hex[:12]}", f"run-{uuid.uuid4().hex[:12]}"
+    begun = await _environment().run(engine.activities.begin, begin_request(apart))
+    stepped: StepResult = await _environment_of(kind).run(
+        engine.activities.step, first_step_request(begin_request(apart), begun)
+    )
+    both: BeginStepResult = await _environment_of(kind).run(
+        engine.activities.begin_step, begin_request(together)
+    )
+    event(f"{kind}, {'I/O' if io_start else 'pure'} start")
+    assert both.begun == begun
+    assert both.failure is None
+    if kind == "local" and io_start:
+        # An I/O state never runs in a local activity: only pinned, the step comes apart.
+        assert both.step is None
+        assert (await engine.contexts.require(TENANT, together)).revision == begun.revision
+        return
+    assert both.step is not None
+    assert _recorded(both.step) == _recorded(stepped)
+    written = [await engine.contexts.require(TENANT, run) for run in (apart, together)]
+    assert written[1].current_node == written[0].current_node
+    assert written[1].status == written[0].status
+    assert written[1].revision == written[0].revision
+    assert written[1].context.global_ == written[0].context.global_
+
+
+@given(
+    st.builds(
+        RetryPolicy,
+        maximum_attempts=st.integers(min_value=0, max_value=1000).filter(lambda n: n != 1),
+        initial_interval_seconds=st.floats(min_value=0.01, max_value=100),
+        backoff_coefficient=st.floats(min_value=1, max_value=100),
+        maximum_interval_seconds=st.none() | st.floats(min_value=0.01, max_value=1000),
+    )
+)
+def test_the_attempts_after_a_folded_first_one_wait_as_the_policy_says(
+    policy: RetryPolicy,
+) -> None:
+    later = later_attempts(policy)
+
+    def wait_before(attempt: int, of: RetryPolicy) -> float:
+        # Temporal's wait before attempt ``attempt`` (2, 3, ...) of a policy.
+        wait = of.initial_interval_seconds * of.backoff_coefficient ** (attempt - 2)
+        cap = of.maximum_interval_seconds
+        return wait if cap is None else min(wait, cap)
+
+    # Attempt n + 1 of the later policy is attempt n + 2 of the node's.
+    for attempt in (2, 3, 4):
+        assert wait_before(attempt, later) == pytest.approx(wait_before(attempt + 1, policy))
+    if policy.maximum_attempts:
+        assert later.maximum_attempts == policy.maximum_attempts - 1
+    else:
+        assert later.maximum_attempts == 0  # no limit stays no limit
+
+
+def test_a_policy_of_one_attempt_has_none_after_the_first() -> None:
+    with pytest.raises(ValueError, match="one attempt"):
+        later_attempts(RetryPolicy(maximum_attempts=1))

@@ -58,6 +58,7 @@ class FlakyContexts(ContextStore):
     lose_answer = False
     lose_race = False
     lose_create_answer = False
+    refuse_write = False
 
     async def create(self, tenant: str, run_id: str, context: RunContext, **extra: Any) -> Any:
         created = await super().create(tenant, run_id, context, **extra)
@@ -76,6 +77,9 @@ class FlakyContexts(ContextStore):
         current_node: str | UnsetType | None = UNSET,
         status: RunStatus | UnsetType = UNSET,
     ) -> ContextRecord:
+        if self.refuse_write:
+            self.refuse_write = False
+            raise BackendUnavailableError("sqlite :memory:", "the store is away")
         if self.lose_race:
             self.lose_race = False
             raise RevisionConflict(
@@ -226,3 +230,46 @@ async def test_a_begin_whose_create_answer_was_lost_finds_its_context(
     assert result.outcome is Outcome.END
     stored = await store.contexts.require(TENANT, "begin-1")
     assert stored.context.global_["count"] == {"n": 1}
+
+
+async def test_a_write_that_did_not_land_is_written_without_running_the_nodes_again(
+    parts: tuple[EngineActivities, FlakyContexts, Metrics], store: Store
+) -> None:
+    activities, contexts, metrics = parts
+    request = await _begin(activities, "unwritten-1")
+    contexts.refuse_write = True
+    with pytest.raises(ApplicationError) as failed:
+        await _environment().run(activities.step, request)
+    assert failed.value.type == STORE_UNAVAILABLE
+    unchanged = await store.contexts.require(TENANT, "unwritten-1")
+    assert unchanged.revision == request.revision  # nothing landed
+    # The workflow runs the same step again with the revision it knew.
+    result = await _environment().run(activities.step, request)
+    assert result.outcome is Outcome.END
+    assert result.revision == request.revision + 1
+    stored = await store.contexts.require(TENANT, "unwritten-1")
+    assert stored.context.global_["count"] == {"n": 1}
+    assert stored.status is RunStatus.COMPLETED
+    assert _scripts_run(metrics) == 1  # the node ran once, on the first try
+
+
+async def test_a_receipt_is_not_used_when_another_writer_went_on(
+    parts: tuple[EngineActivities, FlakyContexts, Metrics], store: Store
+) -> None:
+    activities, contexts, metrics = parts
+    request = await _begin(activities, "moved-1")
+    contexts.refuse_write = True
+    with pytest.raises(ApplicationError):
+        await _environment().run(activities.step, request)
+    current = await store.contexts.require(TENANT, "moved-1")
+    await store.contexts.update(
+        TENANT, "moved-1", expected_revision=current.revision, context=current.context
+    )
+    # The stored context moved past the revision the step knew: the receipt is not
+    # written over it; the step runs again on what is stored now.
+    result = await _environment().run(activities.step, request)
+    assert result.revision == current.revision + 2
+    stored = await store.contexts.require(TENANT, "moved-1")
+    assert stored.revision == result.revision
+    assert stored.context.global_["count"] == {"n": 1}
+    assert _scripts_run(metrics) == 2

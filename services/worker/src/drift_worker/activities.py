@@ -17,6 +17,7 @@ and its node's retry policy.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any, Final
 
@@ -24,13 +25,14 @@ import msgspec
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from drift_models import NodeStatus, RunContext, UtilityResponse, WorkflowDefinition
+from drift_models import NodeStatus, RunContext, RunStatus, UtilityResponse, WorkflowDefinition
 from drift_nodes import Next, NodeError, NodeRegistry, NodeResources, Transition, transition
 from drift_store import ContextStore, DefinitionReader
 from drift_worker.engine_store import EngineStore
 from drift_worker.enum_store import EnumStore
 from drift_worker.events import RunEvents
 from drift_worker.fanout_activities import BranchActivities
+from drift_worker.first_step import ACTIVITY_BEGIN_STEP, BeginStepResult, FirstStepFailure
 from drift_worker.heartbeat import heartbeating
 from drift_worker.metrics import Metrics
 from drift_worker.node_runner import NodeRunner
@@ -40,12 +42,15 @@ from drift_worker.plan import (
     ACTIVITY_MARK,
     ACTIVITY_STEP,
     ACTIVITY_UTILITY,
+    STORE_UNAVAILABLE,
+    BeginRequest,
+    BeginResult,
     MarkRequest,
     StepRequest,
     StepResult,
     UtilityStepRequest,
 )
-from drift_worker.receipts import StepReceipts
+from drift_worker.receipts import Receipt, StepReceipts
 from drift_worker.store_guard import StoreOutages, start_attempt
 
 __all__ = ["EngineActivities"]
@@ -53,6 +58,15 @@ __all__ = ["EngineActivities"]
 _LOG = logging.getLogger(__name__)
 CHAIN_LIMIT: Final = 64
 """Pure states one step runs at most (a pure loop still yields to the workflow)."""
+
+
+_NODE_FAILURES: Final = frozenset({"RetryableNodeError", "PermanentNodeError"})
+
+
+def first_step_request(request: BeginRequest, begun: BeginResult) -> StepRequest:
+    """The step that runs a just-pinned run's start state (as the workflow would ask it)."""
+    plan = begun.plan
+    return plan.step(request.tenant_id, request.run_id, plan.start_node, begun.revision)
 
 
 class EngineActivities(PinningActivities, BranchActivities):
@@ -94,7 +108,57 @@ class EngineActivities(PinningActivities, BranchActivities):
 
     def all(self) -> list[Any]:
         """Every activity, for ``Worker(activities=...)``."""
-        return [self.begin, self.step, self.mark, self.utility, self.branch, self.map_size]
+        return [
+            self.begin,
+            self.begin_step,
+            self.step,
+            self.mark,
+            self.utility,
+            self.branch,
+            self.map_size,
+        ]
+
+    # ------------------------------------------------------------------ begin + step
+
+    @activity.defn(name=ACTIVITY_BEGIN_STEP)
+    async def begin_step(self, request: BeginRequest) -> BeginStepResult:
+        """Pin the run and create its context, then run its first step (``first_step``).
+
+        The step runs unless this is a local activity and the start state does I/O, or
+        the start state fans out: then the answer carries no step and the workflow runs
+        it apart.
+        """
+        return await heartbeating(self._begin_step(request), self._metrics)
+
+    async def _begin_step(self, request: BeginRequest) -> BeginStepResult:
+        begun = await self.begin(request)
+        plan = begun.plan
+        start = plan.start_node
+        planned = plan.states[start]
+        fans_out = planned.parallel is not None or planned.map is not None
+        if fans_out or (activity.info().is_local and not planned.pure):
+            return BeginStepResult(begun=begun)
+        step = first_step_request(request, begun)
+        try:
+            result = await asyncio.wait_for(self._step(step), planned.timeout_seconds)
+        except ApplicationError as error:
+            self._store.forget(request.tenant_id, request.run_id)
+            if error.type == STORE_UNAVAILABLE:
+                return BeginStepResult(begun=begun)  # the workflow's step waits it out
+            if error.type in _NODE_FAILURES:
+                failure = FirstStepFailure(message=error.message, retryable=not error.non_retryable)
+                return BeginStepResult(begun=begun, failure=failure)
+            raise
+        except TimeoutError:
+            self._store.forget(request.tenant_id, request.run_id)
+            message = f"state {start!r} did not finish within {planned.timeout_seconds:g} s"
+            return BeginStepResult(
+                begun=begun, failure=FirstStepFailure(message=message, retryable=True)
+            )
+        except BaseException:
+            self._store.forget(request.tenant_id, request.run_id)
+            raise
+        return BeginStepResult(begun=begun, step=result)
 
     # ------------------------------------------------------------------ step
 
@@ -113,21 +177,16 @@ class EngineActivities(PinningActivities, BranchActivities):
         tenant = request.tenant_id
         workflow = await self._store.workflow(request)
         record = await self._store.context(tenant, request.run_id, request.revision)
-        landed = self._receipts.landed(request, record)
-        if landed is not None:
+        receipt = self._receipts.find(request, record)
+        if receipt is not None and receipt.landed:
             # The last try's write went through although its answer was lost.
             self.outages.succeeded(tenant, request.run_id)
-            return msgspec.structs.replace(landed, revision=record.revision)
-        context = record.context
-        for item in request.records:
-            context.global_[item.key] = item.value
-        executed: list[str] = []
-        dispositions: list[str] = []
-        decided = await self._chain(request, workflow, context, executed, dispositions)
-        status = status_after(decided)
-        outcome = step_result_of(decided)
-        disposition = dispositions[-1] if dispositions else None
-        result = msgspec.structs.replace(outcome, executed=executed, disposition=disposition)
+            return msgspec.structs.replace(receipt.outcome, revision=record.revision)
+        if receipt is not None:
+            # The last try's write did not land: write what its nodes did, not run them again.
+            context, result, status = receipt.context, receipt.outcome, receipt.status
+        else:
+            context, result, status = await self._run_chain(request, workflow, record.context)
         try:
             if request.after_end:
                 written = await self._store.write(tenant, request.run_id, record, context)
@@ -137,15 +196,31 @@ class EngineActivities(PinningActivities, BranchActivities):
                     request.run_id,
                     record,
                     context,
-                    current_node=outcome.state,
+                    current_node=result.state,
                     status=status,
                 )
         except ApplicationError:
-            self._receipts.keep(request, context, result)
+            self._receipts.keep(request, Receipt(context, result, status, landed=False))
             raise
         if self._events is not None:
-            await self._events.progress(tenant, request.run_id, executed, outcome.outcome, status)
+            await self._events.progress(
+                tenant, request.run_id, result.executed, result.outcome, status
+            )
         return msgspec.structs.replace(result, revision=written.revision)
+
+    async def _run_chain(
+        self, request: StepRequest, workflow: WorkflowDefinition, context: RunContext
+    ) -> tuple[RunContext, StepResult, RunStatus]:
+        """Run the step's states over ``context``: the context, the outcome, the status."""
+        for item in request.records:
+            context.global_[item.key] = item.value
+        executed: list[str] = []
+        dispositions: list[str] = []
+        decided = await self._chain(request, workflow, context, executed, dispositions)
+        outcome = step_result_of(decided)
+        disposition = dispositions[-1] if dispositions else None
+        result = msgspec.structs.replace(outcome, executed=executed, disposition=disposition)
+        return context, result, status_after(decided)
 
     async def _chain(
         self,

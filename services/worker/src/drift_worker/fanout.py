@@ -100,18 +100,8 @@ class FanoutRun:
 
     def request(self, state: str, outputs: list[tuple[str, Any]]) -> StepRequest:
         """The step of ``state`` with the path's ``outputs`` so far."""
-        plan = self.plan
-        return StepRequest(
-            tenant_id=self.tenant_id,
-            run_id=self.run_id,
-            workflow_id=plan.workflow_id,
-            workflow_version=plan.workflow_version,
-            pins=plan.pins(),
-            state=state,
-            records=[*self.records, *(Record(key=k, value=v) for k, v in outputs)],
-            revision=self.revision,
-            chain=True,
-        )
+        records = [*self.records, *(Record(key=k, value=v) for k, v in outputs)]
+        return self.plan.step(self.tenant_id, self.run_id, state, self.revision, records=records)
 
 
 def fans_out(plan: Plan, state: str) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import faulthandler
 import logging
 import os
 import signal
@@ -153,6 +154,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "setup-search-attributes":
         return asyncio.run(_setup(settings))
+    # A crash in native code (the Temporal core, a C extension) leaves every thread's
+    # Python stack in the log instead of a silent exit.
+    faulthandler.enable()
     asyncio.run(serve(settings))
     return 0
 

@@ -12,6 +12,7 @@ import msgspec
 from temporalio import activity
 
 from drift_models import RunContext, RunStatus, ThreadContext, WorkflowDefinition
+from drift_nodes import activity_kind
 from drift_store import (
     AlreadyExistsError,
     BackendUnavailableError,
@@ -71,6 +72,13 @@ class PinningActivities:
             if request.version != "SNAPSHOT":
                 raise definition_error(msg)
             version = 0
+        if workflow.start_node not in workflow.states:
+            # Only a SNAPSHOT (a draft, never checked) can say so; a run of it cannot start.
+            msg = (
+                f"workflow {workflow.id!r}: its startNode {workflow.start_node!r} is not one "
+                "of its states"
+            )
+            raise definition_error(msg)
         async with store_io(self.outages, tenant, request.run_id, "reading node definitions"):
             states = {
                 name: await self._plan_state(tenant, workflow, name) for name in workflow.states
@@ -151,7 +159,7 @@ class PinningActivities:
         node_type = self._nodes.node_type(name, definition)
         return PlannedState(
             node_type=definition.type_name,
-            pure=node_type.pure,
+            pure=activity_kind(node_type) == "local",
             timeout_seconds=state.timeout_seconds or node_type.timeout_seconds(definition),
             retry=state.retry or node_type.retry_policy(definition),
             node_version=pinned,

@@ -154,6 +154,31 @@ class Plan(_Struct, kw_only=True):
         """State → pinned node version, for states that use a referenced definition."""
         return {n: s.node_version for n, s in self.states.items() if s.node_version is not None}
 
+    def step(
+        self,
+        tenant_id: str,
+        run_id: str,
+        state: str,
+        revision: int,
+        *,
+        records: list[Record] | None = None,
+        chain: bool = True,
+        after_end: bool = False,
+    ) -> StepRequest:
+        """The request that runs ``state`` of this plan's run at the context's ``revision``."""
+        return StepRequest(
+            tenant_id=tenant_id,
+            run_id=run_id,
+            workflow_id=self.workflow_id,
+            workflow_version=self.workflow_version,
+            pins=self.pins(),
+            state=state,
+            records=records or [],
+            revision=revision,
+            chain=chain,
+            after_end=after_end,
+        )
+
 
 class BeginRequest(_Struct, kw_only=True):
     """Pin a run's definitions and create its context.

@@ -113,6 +113,8 @@ class RunWaits(RunSteps):
             params=child.params,
             thread_context=self._input.thread_context,
             parent_run_id=self._input.run_id,
+            # The parent does not read the child's definitions: the child checks.
+            start_activity="local",
         )
         handle = await workflow.start_child_workflow(
             WORKFLOW_NAME,

@@ -14,13 +14,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+import msgspec
 from temporalio.client import Client
 from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.worker import Worker
 
 from drift_models import SIGNATURE_HEADER
+from drift_models import engine as engine_contract
 from drift_models.temporal import connect_temporal as connect_engine
-from drift_models.temporal import with_claim_check
+from drift_models.temporal import prepare_decoders, with_claim_check
 from drift_nodes import (
     NodeRegistry,
     NodeResources,
@@ -38,6 +40,7 @@ from drift_store import (
     open_store,
     redis_address,
 )
+from drift_worker import fanout_plan, plan
 from drift_worker.activities import EngineActivities
 from drift_worker.callbacks import CallbackSender
 from drift_worker.enum_store import EnumStore
@@ -169,6 +172,8 @@ async def running_worker(
         )
         redrive = RedriveSteps(store.contexts, _blobs_of(store), activities.outages)
         callbacks = CallbackSender(resources.http, resources.guard, settings.callback_secret)
+        # Every payload type's decoder is built here, before workflow threads need them.
+        prepare_decoders(payload_types())
         worker = Worker(
             temporal,
             task_queue=settings.task_queue,
@@ -178,6 +183,7 @@ async def running_worker(
             interceptors=[TracingInterceptor()] if settings.tracing else [],
             max_concurrent_activities=settings.max_concurrent_activities,
             max_concurrent_local_activities=settings.max_concurrent_local_activities,
+            max_cached_workflows=settings.max_cached_runs,
             graceful_shutdown_timeout=timedelta(seconds=settings.shutdown_grace_seconds),
         )
         running = RunningWorker(
@@ -200,3 +206,13 @@ async def running_worker(
         async with worker:
             _LOG.info("worker polling %s on %s", settings.task_queue, settings.temporal_address)
             yield running
+
+
+def payload_types() -> list[type[msgspec.Struct]]:
+    """The Structs of the engine contract and of the worker's plan (workflow payloads)."""
+    return [
+        value
+        for module in (engine_contract, plan, fanout_plan)
+        for value in vars(module).values()
+        if isinstance(value, type) and issubclass(value, msgspec.Struct)
+    ]

@@ -31,6 +31,9 @@ class WorkerSettings(EngineSettings, kw_only=True, forbid_unknown_fields=True):
         history_limit: continue a run as new once its history has this many events.
         max_concurrent_activities: activities run at once by this worker.
         max_concurrent_local_activities: local activities run at once.
+        max_cached_runs: runs this worker keeps in memory between their workflow tasks
+            (the SDK's sticky cache); a run pushed out is replayed from its history at
+            its next task, so size it above the runs moving at once (see the README).
         enum_store_file: a YAML or JSON file of tenant → lookup values (``_enum_store``).
         shutdown_grace_seconds: how long running activities get to finish on shutdown.
         tracing: OpenTelemetry spans for every workflow, activity and node, continuing the
@@ -43,6 +46,7 @@ class WorkerSettings(EngineSettings, kw_only=True, forbid_unknown_fields=True):
     history_limit: Annotated[int, msgspec.Meta(ge=100)] = 10_000
     max_concurrent_activities: Annotated[int, msgspec.Meta(ge=1)] = 100
     max_concurrent_local_activities: Annotated[int, msgspec.Meta(ge=1)] = 200
+    max_cached_runs: Annotated[int, msgspec.Meta(ge=1)] = 1000
     enum_store_file: str | None = None
     shutdown_grace_seconds: Annotated[float, msgspec.Meta(ge=0)] = 20.0
     tracing: bool = True
