@@ -191,8 +191,9 @@ class FakeEngine:
         """Record the close."""
         self.closed.append((tenant, run_id))
 
-    async def send_event(self, tenant: str, run_id: str, event: EventSignal) -> None:
+    async def send_event(self, tenant: str, run_id: str, event: EventSignal, limit: Limit) -> None:
         """Record the event of an open run."""
+        del limit
         self._open_run(tenant, run_id)
         self.events.append((tenant, run_id, event))
 

@@ -45,6 +45,7 @@ from drift_api.run_routes import RunController
 from drift_api.runs import RunGateway
 from drift_api.scenario_gate import ScenarioGate
 from drift_api.settings import ApiSettings
+from drift_api.start_hint import StartHints
 from drift_api.temporal_engine import TemporalEngine
 from drift_models.temporal import with_claim_check
 from drift_nodes import NodeResources, NodeSettings, OutboundGuard, check_script, discover_nodes
@@ -162,7 +163,8 @@ def create_app(
     # The publish gate runs scenarios with the installed node types, scripts in the node
     # runtime's sandboxes (started on first use, stopped with the app).
     gate_resources = NodeResources(nodes)
-    gate = ScenarioGate(store.scenarios, discover_nodes(allow=nodes.allow), gate_resources)
+    registry = discover_nodes(allow=nodes.allow)
+    gate = ScenarioGate(store.scenarios, registry, gate_resources)
     definitions = DefinitionService(
         store.definitions, definition_cache, node_types, check_script, gate=gate
     )
@@ -176,6 +178,7 @@ def create_app(
             settings.max_sync_waits, retry_after=settings.overload_retry_after_seconds
         ),
         late_budget=settings.late_answer_seconds,
+        start_hints=StartHints(definitions, registry),
     )
     services = Services(
         settings=settings,
@@ -212,7 +215,11 @@ def create_app(
         return None
 
     metrics = PrometheusConfig(app_name="drift_api", prefix="drift_api", group_path=True)
-    tracing = OpenTelemetryConfig(tracer_provider=tracer_provider)
+    # One span per request: the instrumentation's extra "http send"/"http receive" spans
+    # (one per ASGI message, three or more a call) repeat what the request span says.
+    tracing = OpenTelemetryConfig(
+        tracer_provider=tracer_provider, exclude_spans=["receive", "send"]
+    )
     app = Litestar(
         route_handlers=[
             RunController,

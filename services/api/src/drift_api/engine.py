@@ -157,8 +157,8 @@ class Engine(Protocol):
         """Let a run the API terminated close in the engine too (best effort)."""
         ...
 
-    async def send_event(self, tenant: str, run_id: str, event: EventSignal) -> None:
-        """Send an event to the run."""
+    async def send_event(self, tenant: str, run_id: str, event: EventSignal, limit: Limit) -> None:
+        """Send an event to the run, within ``limit.ends``."""
         ...
 
     async def read_state(

@@ -143,9 +143,9 @@ class ConnectingEngine:
         """See :meth:`drift_api.engine.Engine.close_terminated`."""
         await (await self.engine()).close_terminated(tenant, run_id)
 
-    async def send_event(self, tenant: str, run_id: str, event: EventSignal) -> None:
+    async def send_event(self, tenant: str, run_id: str, event: EventSignal, limit: Limit) -> None:
         """See :meth:`drift_api.engine.Engine.send_event`."""
-        await (await self.engine()).send_event(tenant, run_id, event)
+        await (await self.engine()).send_event(tenant, run_id, event, limit)
 
     async def read_state(
         self, tenant: str, run_id: str, *, query_timeout: float | None = None

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import faulthandler
 import logging
 import secrets
 import signal
@@ -165,6 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(message)s")
     if args.command == "new-key":
         return _new_key(args.tenant, settings)
+    faulthandler.enable()  # a native crash leaves every thread's stack in the log
     asyncio.run(_serve(settings))
     return 0
 

@@ -29,7 +29,7 @@ from temporalio.service import RPCError
 from drift_api.engine_errors import rpc_error
 from drift_models import RunHistory, RunHistoryEntry, temporal_workflow_id
 
-__all__ = ["attempt_states", "read_history"]
+__all__ = ["PAGE_TIMEOUT", "attempt_states", "read_history"]
 
 _UPDATES: Final = {
     "drift.resume": "RESUMED",
@@ -37,25 +37,38 @@ _UPDATES: Final = {
     "drift.terminate": "TERMINATE",
 }
 _MAX_ATTEMPTS: Final = 1001
+PAGE_TIMEOUT: Final = 10.0
+"""Seconds one page of a run's history may take to come from Temporal."""
 
 
-async def read_history(client: Client, tenant: str, run_id: str) -> RunHistory:
+async def read_history(
+    client: Client, tenant: str, run_id: str, *, page_timeout: float = PAGE_TIMEOUT
+) -> RunHistory:
     """The node-by-node history of a tenant's run.
 
+    Args:
+        client: the Temporal client.
+        tenant: the run's tenant.
+        run_id: the run.
+        page_timeout: seconds each page of history may take (a Temporal that does not
+            answer is a ``503``, not a request that hangs).
+
     Raises:
-        ApiError: 404 when the tenant has no such run (or its history is gone).
+        ApiError: 404 when the tenant has no such run (or its history is gone), 503 when
+            Temporal cannot be reached or does not answer in time.
     """
-    histories = await _attempts(client, temporal_workflow_id(tenant, run_id), run_id)
+    histories = await _attempts(
+        client, temporal_workflow_id(tenant, run_id), run_id, dt.timedelta(seconds=page_timeout)
+    )
     last = len(histories) - 1
     entries: list[RunHistoryEntry] = []
     for attempt, history in enumerate(histories):
         scheduled: dict[int, str] = {}
         for event in history.events:
-            entry = _entry(event, scheduled)
-            if entry is not None:
-                entries.append(
-                    msgspec.structs.replace(entry, attempt=attempt, superseded=attempt < last)
-                )
+            entries.extend(
+                msgspec.structs.replace(entry, attempt=attempt, superseded=attempt < last)
+                for entry in _entries(event, scheduled)
+            )
     return RunHistory(workflow_id=run_id, entries=entries)
 
 
@@ -77,14 +90,16 @@ async def attempt_states(client: Client, tenant: str, run_id: str) -> tuple[set[
     return earlier, redriven
 
 
-async def _attempts(client: Client, workflow_id: str, run_id: str) -> list[WorkflowHistory]:
+async def _attempts(
+    client: Client, workflow_id: str, run_id: str, page_timeout: dt.timedelta
+) -> list[WorkflowHistory]:
     """The histories of the run's attempts, oldest first."""
     chain: list[WorkflowHistory] = []
     execution: str | None = None
     while len(chain) < _MAX_ATTEMPTS:
         handle = client.get_workflow_handle(workflow_id, run_id=execution)
         try:
-            history = await handle.fetch_history()
+            history = await handle.fetch_history(rpc_timeout=page_timeout)
         except RPCError as error:
             if chain:
                 break  # an earlier attempt is past its retention: show the ones kept
@@ -107,18 +122,21 @@ def _redriven_from(history: WorkflowHistory) -> str | None:
     return failed if isinstance(failed, str) and failed else None
 
 
-def _entry(event: HistoryEvent, scheduled: dict[int, str]) -> RunHistoryEntry | None:
+def _entries(event: HistoryEvent, scheduled: dict[int, str]) -> list[RunHistoryEntry]:
     at = event.event_time.ToDatetime(tzinfo=dt.UTC)
     if event.HasField("activity_task_scheduled_event_attributes"):
         attributes = event.activity_task_scheduled_event_attributes
         scheduled[event.event_id] = attributes.activity_type.name
-        return None
+        return []
     if event.HasField("activity_task_completed_event_attributes"):
         completed = event.activity_task_completed_event_attributes
         kind = scheduled.get(completed.scheduled_event_id, "")
         return _activity(at, kind, _first(completed.result))
+    if event.HasField("marker_recorded_event_attributes"):
+        return _marker(at, event)
     read = _READERS.get(event.WhichOneof("attributes") or "")
-    return None if read is None else read(at, event)
+    entry = None if read is None else read(at, event)
+    return [] if entry is None else [entry]
 
 
 def _started(at: dt.datetime, event: HistoryEvent) -> RunHistoryEntry:
@@ -132,7 +150,7 @@ def _started(at: dt.datetime, event: HistoryEvent) -> RunHistoryEntry:
     return RunHistoryEntry(at=at, event="STARTED", detail=detail)
 
 
-def _marker(at: dt.datetime, event: HistoryEvent) -> RunHistoryEntry | None:
+def _marker(at: dt.datetime, event: HistoryEvent) -> list[RunHistoryEntry]:
     attributes = event.marker_recorded_event_attributes
     details = attributes.details
     data = _first(details["data"]) if "data" in details else None
@@ -140,8 +158,8 @@ def _marker(at: dt.datetime, event: HistoryEvent) -> RunHistoryEntry | None:
     if "result" in details and kind is not None:
         return _activity(at, kind, _first(details["result"]))
     if attributes.failure.message:
-        return RunHistoryEntry(at=at, event="FAILED", detail=attributes.failure.message)
-    return None
+        return [RunHistoryEntry(at=at, event="FAILED", detail=attributes.failure.message)]
+    return []
 
 
 def _failed(at: dt.datetime, event: HistoryEvent) -> RunHistoryEntry:
@@ -202,7 +220,6 @@ def _cancelled(at: dt.datetime, _: HistoryEvent) -> RunHistoryEntry:
 
 _READERS: Final[dict[str, Callable[[dt.datetime, HistoryEvent], RunHistoryEntry | None]]] = {
     "workflow_execution_started_event_attributes": _started,
-    "marker_recorded_event_attributes": _marker,
     "activity_task_failed_event_attributes": _failed,
     "workflow_execution_update_accepted_event_attributes": _update,
     "workflow_execution_signaled_event_attributes": _signal,
@@ -215,9 +232,23 @@ _READERS: Final[dict[str, Callable[[dt.datetime, HistoryEvent], RunHistoryEntry 
 }
 
 
-def _activity(at: dt.datetime, kind: str, result: Any) -> RunHistoryEntry | None:
+def _activity(at: dt.datetime, kind: str, result: Any) -> list[RunHistoryEntry]:
     if not isinstance(result, dict):
-        return None
+        return []
+    if kind == "drift.begin-step":
+        # Pinning and the first step in one activity: both entries, as apart.
+        entries = _activity(at, "drift.begin", result.get("begun"))
+        if isinstance(result.get("step"), dict):
+            entries += _activity(at, "drift.step", result["step"])
+        failure = result.get("failure")
+        if isinstance(failure, dict):
+            entries.append(RunHistoryEntry(at=at, event="FAILED", detail=failure.get("message")))
+        return entries
+    entry = _one_activity(at, kind, result)
+    return [] if entry is None else [entry]
+
+
+def _one_activity(at: dt.datetime, kind: str, result: dict[str, Any]) -> RunHistoryEntry | None:
     if kind == "drift.step":
         return RunHistoryEntry(
             at=at,

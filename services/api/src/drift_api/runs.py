@@ -27,6 +27,7 @@ from drift_api.callback_check import CallbackCheck
 from drift_api.definitions import DefinitionService
 from drift_api.engine import Engine, RunExists
 from drift_api.problems import ApiError
+from drift_api.start_hint import StartHints
 from drift_api.sync_calls import Answer, SyncCalls
 from drift_api.sync_limits import Late, Limit
 from drift_models import (
@@ -64,6 +65,8 @@ class RunGateway:
         admission: bounds the sync calls waiting at once (unbounded by default).
         late_budget: seconds a sync call past its limit may spend finding the state it
             answers with ``202``.
+        start_hints: tells each start how its start state runs (``RunInput.start_activity``);
+            without it, starts do not say.
     """
 
     def __init__(
@@ -76,8 +79,10 @@ class RunGateway:
         callbacks: CallbackCheck | None = None,
         admission: SyncAdmission | None = None,
         late_budget: float = 1.0,
+        start_hints: StartHints | None = None,
     ) -> None:
         self.engine = engine
+        self._start_hints = start_hints
         self._definitions = definitions
         self._contexts = contexts
         self._sync_timeout = sync_timeout
@@ -137,6 +142,9 @@ class RunGateway:
             params=request.params,
             thread_context=caller.thread_context,
             callback_url=request.callback_url,
+            start_activity=(
+                None if self._start_hints is None else await self._start_hints.of(tenant, workflow)
+            ),
         )
         await self._calls.stage(run, "the start's parameters", limit)
         try:
@@ -274,10 +282,14 @@ class RunGateway:
         """Send an event to a run (a WAIT state may be waiting for it).
 
         Raises:
-            ApiError: 404 unknown run, 409 ended run.
+            ApiError: 404 unknown run, 409 ended run, 503 when Temporal could not be
+                reached or did not answer within the sync timeout ("Outcome Unknown").
         """
         await self.engine.send_event(
-            caller.tenant_id, run_id, EventSignal(name=name, payload=payload)
+            caller.tenant_id,
+            run_id,
+            EventSignal(name=name, payload=payload),
+            Limit.after(self._sync_timeout),
         )
 
     # -- reading ---------------------------------------------------------------------

@@ -12,8 +12,10 @@ Temporal's refusals become Drift's problems (:mod:`drift_api.engine_errors`).
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 from collections.abc import Awaitable
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 from temporalio.client import (
@@ -40,6 +42,7 @@ from drift_api.run_search import RunSearch
 from drift_api.run_state import StateReader
 from drift_api.sync_limits import Late, Limit, seconds_left
 from drift_api.update_calls import Begin, UpdateCalls, stage_payloads, state_with_start
+from drift_api.update_outcome import event_unknown, start_unconfirmed
 from drift_models import (
     DEFAULT_MAX_REDRIVES,
     EventSignal,
@@ -66,6 +69,9 @@ from drift_store import ContextStore
 __all__ = ["TemporalEngine"]
 
 T = TypeVar("T")
+
+_DESCRIBE_TIMEOUT: Final = dt.timedelta(seconds=5)
+"""How long a description of a run may take (its parent is unknown past it)."""
 
 
 class TemporalEngine:
@@ -129,9 +135,17 @@ class TemporalEngine:
         }
 
     async def start(self, run: RunInput, limit: Limit) -> bool:
-        """Start the run without waiting for it; ``False`` when the call broke off."""
+        """Start the run without waiting for it; ``False`` when the call broke off.
+
+        The start is sent within ``limit.accept_until``; one not taken by then is settled
+        as a sync start's is (:meth:`_start_surely`), so the call is over by
+        ``limit.ends`` even when Temporal does not answer.
+        """
         try:
-            await self.client.start_workflow(WORKFLOW_NAME, run, **self._start_options(run))
+            async with asyncio.timeout_at(limit.accept_until):
+                await self.client.start_workflow(WORKFLOW_NAME, run, **self._start_options(run))
+        except TimeoutError:
+            await self._start_surely(run, limit)
         except WorkflowAlreadyStartedError:
             raise RunExists(run.run_id) from None
         except RPCError as error:
@@ -150,7 +164,13 @@ class TemporalEngine:
 
         try:
             return await self._updates.wait(
-                run.tenant_id, run.run_id, begin, limit=limit, path="$.params", start=True
+                run.tenant_id,
+                run.run_id,
+                begin,
+                limit=limit,
+                path="$.params",
+                start=True,
+                confirm_start=lambda: self._start_surely(run, limit),
             )
         except WorkflowAlreadyStartedError:
             raise RunExists(run.run_id) from None
@@ -158,6 +178,27 @@ class TemporalEngine:
             # A refusal is precise; a broken call whose run exists is late, not failed.
             await self._updates.start_broke(run.tenant_id, run.run_id, error, limit)
             return Late.NOT_ACCEPTED
+
+    async def _start_surely(self, run: RunInput, limit: Limit) -> None:
+        """Make sure the run of a start not taken in time exists, within ``limit.ends``.
+
+        The timed-out call may still be on its way (in the client, in Temporal's
+        frontend), so Temporal not having the run yet would not mean it never will. The
+        same start sent again settles it: it creates the run or reaches the one the
+        first call created (``USE_EXISTING``). When that cannot be done in time either,
+        the answer says the start is unconfirmed (a retry with the same id is safe).
+
+        Raises:
+            RunExists: the run id belongs to a run that has ended.
+            ApiError: ``503`` "Start Unconfirmed".
+        """
+        try:
+            async with asyncio.timeout_at(limit.ends):
+                await self.client.start_workflow(WORKFLOW_NAME, run, **self._start_options(run))
+        except WorkflowAlreadyStartedError:
+            raise RunExists(run.run_id) from None
+        except (TimeoutError, RPCError):
+            raise start_unconfirmed(run.run_id, late=True) from None
 
     # -- updates on a running run ---------------------------------------------------------
 
@@ -232,11 +273,18 @@ class TemporalEngine:
         """Cancel the terminated run's execution, so Temporal shows it Cancelled."""
         await close_cancelled(self.client.get_workflow_handle(temporal_workflow_id(tenant, run_id)))
 
-    async def send_event(self, tenant: str, run_id: str, event: EventSignal) -> None:
-        """The ``drift.event`` signal."""
+    async def send_event(self, tenant: str, run_id: str, event: EventSignal, limit: Limit) -> None:
+        """The ``drift.event`` signal, sent within ``limit.ends``.
+
+        A signal Temporal does not answer in time may still be delivered: the answer
+        is then ``503`` "Outcome Unknown" (read the run before sending it again).
+        """
         handle = self.client.get_workflow_handle(temporal_workflow_id(tenant, run_id))
         try:
-            await handle.signal(SIGNAL_EVENT, event)
+            async with asyncio.timeout_at(limit.ends):
+                await handle.signal(SIGNAL_EVENT, event)
+        except TimeoutError:
+            raise event_unknown(run_id, event.name) from None
         except RPCError as error:
             raise rpc_error(error, run_id) from None
 
@@ -266,7 +314,7 @@ class TemporalEngine:
         """The parent run of a child run, from Temporal's description (``None`` if unknown)."""
         handle = self.client.get_workflow_handle(temporal_workflow_id(tenant, run_id))
         try:
-            description = await handle.describe()
+            description = await handle.describe(rpc_timeout=_DESCRIBE_TIMEOUT)
         except RPCError:
             return None
         parent = description.parent_id

@@ -13,7 +13,10 @@ about (:mod:`drift_api.update_outcome`) and the answer follows what Temporal say
 longer has it or when it can only be refused from now on (an answer carries its
 ``answerBy``). A start whose call broke off is asked about the same way: the run
 exists (``202``), it does not (``503``, nothing started), or Temporal cannot say
-within the limit (``503`` "Start Unconfirmed", retry with the same ``workflowId``).
+within the limit (``503`` "Start Unconfirmed", retry with the same ``workflowId``). A
+start that was merely not taken in time may still be on its way, so Temporal not
+having its run proves nothing: the same start is sent again (``confirm_start``), and
+the answer is the run it reaches (``202``) or "Start Unconfirmed".
 What a late call answers is :class:`drift_api.late_answers.Late`: an accepted update
 answers ``RUNNING`` without a query, see :mod:`drift_api.late_answers`.
 """
@@ -141,6 +144,13 @@ async def _send(begin: Begin[T], update_id: str) -> WorkflowUpdateHandle[T]:
     return handle
 
 
+def _refusal(error: WorkflowUpdateFailedError, run_id: str) -> ApiError:
+    """The answer to an update that failed: one past its ``answerBy`` was not applied."""
+    if isinstance(error.cause, ApplicationError) and error.cause.type == "Expired":
+        return not_applied(run_id, gone=False)
+    return refused(error, run_id)
+
+
 def _unreachable(error: RPCError, run_id: str, path: str) -> bool:
     """Whether Temporal's error leaves open what it did (a broken call, not a refusal)."""
     if error.status is RPCStatusCode.RESOURCE_EXHAUSTED:
@@ -171,6 +181,7 @@ class UpdateCalls:
         path: str = "$",
         start: bool = False,
         wait_for_view: bool = False,
+        confirm_start: Callable[[], Awaitable[None]] | None = None,
     ) -> WorkflowUpdateHandle[T] | Late:
         """Send an update; :class:`Late` when it is late but held (or a start exists).
 
@@ -190,6 +201,9 @@ class UpdateCalls:
             start: the update travels with the run's start.
             wait_for_view: an answer that names its view: while the run is on its way
                 there (``NotWaiting``, ``CREATED`` or ``RUNNING``) it is sent again until the limit.
+            confirm_start: for a start not taken by ``limit.accept_until`` (and not broken
+                off): makes sure its run exists, or raises the ``503`` that says it is
+                unconfirmed (the timed-out call may still be on its way).
 
         Raises:
             ApiError: the run's refusal, a run that has ended (409 saying how),
@@ -223,10 +237,23 @@ class UpdateCalls:
             break
         workflow_id = temporal_workflow_id(tenant, run_id)
         if start:
-            if broken is not None:
-                await start_known(self._client, workflow_id, run_id, limit)
+            await self._start_late(workflow_id, run_id, limit, broken, confirm_start)
             return Late.NOT_ACCEPTED  # the run exists: 202 with its state
         return await self._late(begin, workflow_id, update_id, run_id, limit, broken=broken)
+
+    async def _start_late(
+        self,
+        workflow_id: str,
+        run_id: str,
+        limit: Limit,
+        broken: RPCError | None,
+        confirm_start: Callable[[], Awaitable[None]] | None,
+    ) -> None:
+        """Return when the run of a start not taken in time exists (else its ``503``)."""
+        if broken is not None:
+            await start_known(self._client, workflow_id, run_id, limit)
+        elif confirm_start is not None:
+            await confirm_start()
 
     async def _late(
         self,
@@ -239,7 +266,10 @@ class UpdateCalls:
         broken: RPCError | None,
     ) -> WorkflowUpdateHandle[T] | Late:
         """An update not accepted in time (or whose call broke): what Temporal says of it."""
-        outcome = await self._outcomes.ask(workflow_id, update_id, limit)
+        try:
+            outcome = await self._outcomes.ask(workflow_id, update_id, limit)
+        except WorkflowUpdateFailedError as error:
+            raise _refusal(error, run_id) from None
         if outcome == "accepted":
             return await self._reattach(begin, update_id, run_id, limit)
         if outcome == "unknown" and broken is not None:
@@ -257,9 +287,7 @@ class UpdateCalls:
             async with asyncio.timeout_at(limit.ends):
                 return await begin(update_id)
         except WorkflowUpdateFailedError as error:
-            if isinstance(error.cause, ApplicationError) and error.cause.type == "Expired":
-                raise not_applied(run_id, gone=False) from None
-            raise refused(error, run_id) from None
+            raise _refusal(error, run_id) from None
         except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError, RPCError):
             return Late.ACCEPTED  # accepted: the run goes on
 
@@ -301,6 +329,7 @@ class UpdateCalls:
         path: str = "$",
         start: bool = False,
         wait_for_view: bool = False,
+        confirm_start: Callable[[], Awaitable[None]] | None = None,
     ) -> T | Late:
         """The update's answer, or why there is none when the limit came first."""
         handle = await self.accepted(
@@ -311,6 +340,7 @@ class UpdateCalls:
             path=path,
             start=start,
             wait_for_view=wait_for_view,
+            confirm_start=confirm_start,
         )
         if isinstance(handle, Late):
             return handle

@@ -19,7 +19,7 @@ from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.enums.v1 import UpdateWorkflowExecutionLifecycleStage
 from temporalio.api.update.v1 import UpdateRef, WaitPolicy
 from temporalio.api.workflowservice.v1 import PollWorkflowExecutionUpdateRequest
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from drift_api.problems import ApiError
@@ -29,6 +29,7 @@ __all__ = [
     "Limit",
     "Outcome",
     "UpdateOutcome",
+    "event_unknown",
     "not_applied",
     "outcome_unknown",
     "start_known",
@@ -61,6 +62,12 @@ class UpdateOutcome:
 
         A pending update is waited for (the question waits for its acceptance), so an
         update accepted late in the limit is still seen as accepted.
+
+        Raises:
+            WorkflowUpdateFailedError: the update has an outcome and it is a failure —
+                most often the run's validator rejected it (an answer past its
+                ``answerBy``, say), which leaves nothing in the run's history. Asking
+                again by sending the same id would send the update anew.
         """
         request = PollWorkflowExecutionUpdateRequest(
             namespace=self._client.namespace,
@@ -90,6 +97,9 @@ class UpdateOutcome:
                 else:
                     await asyncio.sleep(min(0.1, max(0.0, limit.ends - loop.time())))
                 continue
+            if answer.HasField("outcome") and answer.outcome.HasField("failure"):
+                cause = await self._client.data_converter.decode_failure(answer.outcome.failure)
+                raise WorkflowUpdateFailedError(cause)
             if answer.stage >= _ACCEPTED or answer.HasField("outcome"):
                 return "accepted"
             known = "pending"
@@ -132,13 +142,24 @@ async def start_known(client: Client, workflow_id: str, run_id: str, limit: Limi
     raise start_unconfirmed(run_id)
 
 
-def start_unconfirmed(run_id: str) -> ApiError:
-    """A start whose call broke off and that Temporal could not confirm or deny in time."""
+def start_unconfirmed(run_id: str, *, late: bool = False) -> ApiError:
+    """A start that Temporal could not confirm or deny in time.
+
+    Args:
+        run_id: the run it was starting.
+        late: the start was not taken within the sync timeout (rather than broken off).
+    """
+    what = (
+        f"Temporal did not take the start of run {run_id!r} within the sync timeout and "
+        "could not confirm it in time"
+        if late
+        else f"Temporal went away while run {run_id!r} was being started and could not be "
+        "asked again in time"
+    )
     return ApiError(
         503,
         "Start Unconfirmed",
-        f"Temporal went away while run {run_id!r} was being started and could not be "
-        f"asked again in time: the run may exist. Send the same start again with "
+        f"{what}: the run may exist. Send the same start again with "
         f'"workflowId": "{run_id}": a start with the id of an existing run reaches that '
         "run, so the retry cannot start a second one",
         headers={"Retry-After": "1"},
@@ -158,6 +179,17 @@ def not_applied(run_id: str, *, gone: bool) -> ApiError:
         "Not Applied",
         f"run {run_id!r} did not take the request within the sync timeout and {why}: "
         "nothing was applied; send it again",
+        headers={"Retry-After": "1"},
+    )
+
+
+def event_unknown(run_id: str, name: str) -> ApiError:
+    """An event Temporal did not take in time: it may still be delivered."""
+    return ApiError(
+        503,
+        "Outcome Unknown",
+        f"Temporal did not answer in time while the event {name!r} was sent to run "
+        f"{run_id!r}: it may have been delivered. Read the run before sending it again",
         headers={"Retry-After": "1"},
     )
 
