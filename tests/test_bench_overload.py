@@ -18,6 +18,18 @@ def test_overload_benchmark_runs_both_systems_and_prints_the_table() -> None:
         timeout=600,
     )
     lines = result.stdout.splitlines()
+    assert lines[0] == "one client, 4 flows each, one at a time (median ms):"
+    for line, label in zip(lines[1:3], ("start -> view", "resume -> end"), strict=True):
+        words = line.split()
+        assert line.startswith(f"  {label}: drift "), line
+        drift, base = float(words[4].rstrip(",")), float(words[6].rstrip(","))
+        assert drift > 0, line
+        assert base > 0, line
+        # the ratio is of the unrounded medians: within rounding of the printed ones
+        assert words[7].endswith("x"), line
+        slack = 0.006 + 0.05 * (1 + drift / base) / base
+        assert abs(float(words[7][:-1]) - drift / base) < slack, line
+    lines = lines[3:]
     assert lines[0].startswith("overload: Drift (drift-api + drift-worker) vs hand-written")
     assert lines[1].split()[:4] == ["clients", "system", "flows/s", "x"]
     rows = [line.split() for line in lines[2:6]]

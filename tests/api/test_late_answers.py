@@ -9,19 +9,32 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import signal
+import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import msgspec
+import pytest
 from litestar import Litestar
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowUpdateFailedError, WorkflowUpdateStage
+from temporalio.exceptions import ApplicationError
 
 from drift_api import ApiSettings, connect_temporal, create_app
-from drift_api.run_history import read_history
-from drift_models import RunContext, RunStatus, temporal_workflow_id
+from drift_api.run_history import PAGE_TIMEOUT, read_history
+from drift_api.sync_limits import Limit
+from drift_api.update_outcome import UpdateOutcome
+from drift_models import (
+    ResumeInput,
+    RunContext,
+    RunStatus,
+    ViewResponse,
+    temporal_workflow_id,
+)
+from drift_models.engine import UPDATE_RESUME
 from drift_nodes import HttpSettings, NodeSettings, discover_nodes
 from drift_store import Store, open_store
 from drift_worker.devserver import DevServer
@@ -31,7 +44,7 @@ from drift_worker.settings import WorkerSettings
 from tests.api.conftest import asgi, lifespan
 from tests.api.harness import Api, new_run_id, publish_examples, tenant_key
 from tests.faults.processes import ManagedProcess, wait_port_open
-from tests.peers import Services
+from tests.peers import CallbackReceiver, Services
 
 REFUND = {"orderId": "A-100", "reason": "damaged"}
 APPROVE = {"decision": ["approve"]}
@@ -214,3 +227,155 @@ async def test_an_answer_sent_before_the_run_reaches_its_view_waits_for_it(
             resumed = await resume
             assert resumed.status_code == 200, resumed.text
             assert resumed.json()["workflowStatus"] == "COMPLETED", resumed.text
+
+
+@contextlib.contextmanager
+def _frozen(server: DevServer) -> Iterator[None]:
+    """Freeze a dev server for the block (every call to it hangs)."""
+    assert server.pid is not None
+    os.killpg(server.pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.killpg(server.pid, signal.SIGCONT)
+
+
+async def test_a_start_temporal_cannot_take_in_time_is_unconfirmed_not_running(
+    examples: Api, temporal_server: DevServer, services: Services
+) -> None:
+    """Temporal frozen for the whole call: the update-with-start and the same start sent
+    again to settle it both time out, so nothing is known of the run. The true answer is
+    503 "Start Unconfirmed" (a retry with the same id is safe), not a 202 saying the run
+    goes on; once Temporal is back the same start reaches one run."""
+    order = {"orderId": "A-300", "reason": "late"}
+    run_id = new_run_id()
+    app = examples.http._transport.app  # type: ignore[attr-defined]
+    _set_sync_timeout(app, 2.0)
+    with _frozen(temporal_server):
+        late = await examples.start("refund", order, workflowId=run_id)
+    assert late.status_code == 503, late.text
+    problem = late.json()
+    assert problem["title"] == "Start Unconfirmed", problem
+    assert "within the sync timeout" in problem["detail"], problem
+    assert problem["extensions"]["workflowId"] == run_id
+    assert late.headers["Retry-After"] == "1"
+
+    _set_sync_timeout(app, 15.0)
+    again = await examples.start("refund", order, workflowId=run_id)
+    assert again.status_code == 200, again.text
+    assert again.json()["workflowStatus"] == "WAITING"
+    assert again.json()["currentNode"] == "confirmRefund"
+    assert services.calls.count("GET /orders/A-300") == 1
+
+
+async def test_an_async_start_temporal_cannot_take_is_answered_within_the_limit(
+    examples: Api, temporal_server: DevServer, receiver: CallbackReceiver
+) -> None:
+    """An async start answers at once, and with Temporal frozen it still answers within
+    its limit (before: it hung until Temporal came back), saying the start is unconfirmed."""
+    order = {"orderId": "A-300", "reason": "async"}
+    run_id = new_run_id()
+    app = examples.http._transport.app  # type: ignore[attr-defined]
+    _set_sync_timeout(app, 2.0)
+    with _frozen(temporal_server):
+        late = await asyncio.wait_for(
+            examples.start("refund", order, workflowId=run_id, callbackUrl=receiver.url), 6
+        )
+    assert late.status_code == 503, late.text
+    assert late.json()["title"] == "Start Unconfirmed", late.text
+
+    again = await examples.start("refund", order, workflowId=run_id, callbackUrl=receiver.url)
+    assert again.status_code == 202, again.text
+    waiting = await receiver.wait_for(run_id, "WAITING")
+    assert waiting["body"]["currentNode"] == "confirmRefund"
+
+
+async def test_an_event_temporal_does_not_take_in_time_is_an_unknown_outcome(
+    examples: Api, temporal_server: DevServer
+) -> None:
+    """An event sent while Temporal is frozen is answered within the sync timeout (before:
+    it hung until Temporal came back), and says it may have been delivered."""
+    run_id = new_run_id()
+    started = await examples.start("refund", REFUND, workflowId=run_id)
+    assert started.status_code == 200, started.text
+    app = examples.http._transport.app  # type: ignore[attr-defined]
+    _set_sync_timeout(app, 2.0)
+    path = f"/v3/workflow/{run_id}/event/documentsUploaded"
+    with _frozen(temporal_server):
+        sent = await asyncio.wait_for(examples.post(path, json={"payload": {"n": 1}}), 6)
+    assert sent.status_code == 503, sent.text
+    problem = sent.json()
+    assert problem["title"] == "Outcome Unknown", problem
+    assert "'documentsUploaded'" in problem["detail"], problem
+
+
+async def test_a_history_read_while_temporal_does_not_answer_is_503_in_bounded_time(
+    examples: Api, temporal_server: DevServer
+) -> None:
+    """A run's history with Temporal frozen: 503 once a page took PAGE_TIMEOUT (before: the
+    request hung until Temporal came back)."""
+    run_id = new_run_id()
+    started = await examples.start("refund", REFUND, workflowId=run_id)
+    assert started.status_code == 200, started.text
+    with _frozen(temporal_server):
+        read = await asyncio.wait_for(
+            examples.get(f"/v3/workflow/{run_id}/history"), PAGE_TIMEOUT + 5
+        )
+    assert read.status_code == 503, read.text
+    assert read.headers["Retry-After"] == "1"
+    after = await examples.get(f"/v3/workflow/{run_id}/history")
+    assert after.status_code == 200, after.text
+    assert after.json()["entries"], after.text
+
+
+async def test_an_update_the_run_rejects_while_it_is_asked_about_is_not_accepted(
+    *,
+    examples: Api,
+    api_client: Client,
+    temporal_client: Client,
+    settings: ApiSettings,
+    worker: RunningWorker,
+    services: Services,
+) -> None:
+    """The question about a late update sees the run's validator reject it (an answer past
+    its answerBy): that is a refusal, never "accepted" (before, the API then answered 202
+    for a resume that was never applied: the workers-down drill counted it lost)."""
+    queue = f"asked-{uuid.uuid4().hex[:12]}"
+    app = _app(worker.store, api_client, settings, task_queue=queue, sync_timeout_seconds=15)
+    run_id = new_run_id()
+    workflow_id = temporal_workflow_id(examples.tenant, run_id)
+    async with _serve(app, examples.tenant) as api:
+        async with _worker(temporal_client, worker.settings.store_url, queue, services):
+            started = await api.start("refund", REFUND, workflowId=run_id)
+            assert started.json()["workflowStatus"] == "WAITING", started.text
+        # No worker: the answer, already past its answerBy, waits for the run.
+        update_id = uuid.uuid4().hex
+        late = ResumeInput(
+            view_response=ViewResponse(selected_options=APPROVE),
+            answer_by=int((time.time() - 60) * 1000),
+        )
+        handle = temporal_client.get_workflow_handle(workflow_id)
+        sent = asyncio.create_task(
+            handle.start_update(
+                UPDATE_RESUME, late, id=update_id, wait_for_stage=WorkflowUpdateStage.ACCEPTED
+            )
+        )
+        await asyncio.sleep(1.0)  # the update reaches Temporal, which holds it for the run
+        limit = Limit.after(20)
+        asked = asyncio.create_task(UpdateOutcome(api_client).ask(workflow_id, update_id, limit))
+        await asyncio.sleep(1.0)
+        assert not asked.done()  # held, not accepted: the question waits
+        async with _worker(temporal_client, worker.settings.store_url, queue, services):
+            update = await sent  # a rejection comes back as the update's outcome
+            with pytest.raises(WorkflowUpdateFailedError) as rejected:
+                await update.result()
+            assert isinstance(rejected.value.cause, ApplicationError)
+            assert rejected.value.cause.type == "Expired"
+            (outcome,) = await asyncio.gather(asked, return_exceptions=True)
+            if isinstance(outcome, WorkflowUpdateFailedError):
+                assert isinstance(outcome.cause, ApplicationError)
+                assert outcome.cause.type == "Expired"
+            else:
+                assert outcome == "absent", outcome  # asked again after it was dropped
+            history = await read_history(temporal_client, examples.tenant, run_id)
+            assert [e.event for e in history.entries if e.event == "RESUMED"] == []

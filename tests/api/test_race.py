@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
+from typing import Any
 
 from tests.api.harness import Api, new_run_id
 from tests.peers import Services
@@ -13,6 +15,9 @@ STARTS = 100
 async def test_concurrent_starts_all_get_their_first_view(
     examples: Api, services: Services
 ) -> None:
+    """A start answers 200 at its first view, or 202 with its true state after the sync
+    timeout (a slow machine, a cluster of many processes); either way every run gets
+    there, once."""
     run_ids = [new_run_id() for _ in range(STARTS)]
     answers = await asyncio.gather(
         *(
@@ -20,12 +25,37 @@ async def test_concurrent_starts_all_get_their_first_view(
             for i, run_id in enumerate(run_ids)
         )
     )
-    assert [a.status_code for a in answers] == [200] * STARTS, [a.text for a in answers[:3]]
+    statuses = Counter(a.status_code for a in answers)
+    assert set(statuses) <= {200, 202}, (statuses, answers[0].text)
+    assert statuses[200] > 0, statuses
     bodies = [a.json() for a in answers]
     assert [b["workflowId"] for b in bodies] == run_ids
-    assert {b["workflowStatus"] for b in bodies} == {"WAITING"}
-    assert all(b["view"] is not None and b["currentNode"] == "confirmRefund" for b in bodies)
+    for answer, body in zip(answers, bodies, strict=True):
+        if answer.status_code == 200:
+            _assert_at_the_view(body)
+        else:
+            # Past the sync timeout: the state it was in then, whatever that was.
+            assert body["workflowStatus"] in {"CREATED", "RUNNING", "WAITING"}, body
+            _assert_at_the_view(await _until_waiting(examples, body["workflowId"]))
     assert services.calls.count("GET /orders/A-100") == STARTS
+
+
+def _assert_at_the_view(body: dict[str, Any]) -> None:
+    assert body["workflowStatus"] == "WAITING", body
+    assert body["currentNode"] == "confirmRefund", body
+    assert body["view"] is not None, body
+
+
+async def _until_waiting(api: Api, run_id: str, tries: int = 300) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    for _ in range(tries):
+        read = await api.get(f"/v3/workflow/{run_id}")
+        assert read.status_code == 200, read.text
+        body = read.json()
+        if body["workflowStatus"] == "WAITING":
+            return body
+        await asyncio.sleep(0.2)
+    return body
 
 
 async def test_the_same_idempotency_key_is_one_run(examples: Api, services: Services) -> None:

@@ -69,8 +69,8 @@ def test_a_start_is_one_trace_across_the_api_and_worker_processes(
     # whose parent is the caller's span.
     assert [(s.service, s.name) for s in chain] == [
         ("drift-worker", "drift.node lookupOrder"),
-        ("drift-worker", "RunActivity:drift.step"),
-        ("drift-worker", "StartActivity:drift.step"),
+        ("drift-worker", "RunActivity:drift.begin-step"),
+        ("drift-worker", "StartActivity:drift.begin-step"),
         ("drift-api", "StartUpdateWithStartWorkflow:drift.run"),
         ("drift-api", "POST /v3/workflow/start"),
     ]

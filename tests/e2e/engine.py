@@ -20,13 +20,16 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from drift_api.run_attributes import close_cancelled, start_attributes, start_memo
 from drift_models import (
     EventSignal,
+    NodeDefinition,
     NodeTypes,
     ResumeInput,
     RunInput,
+    StartActivity,
     TerminateInput,
     ThreadContext,
     UtilityInput,
     UtilityResponse,
+    VersionRef,
     ViewResponse,
     WorkflowResponse,
     load_definitions,
@@ -42,8 +45,8 @@ from drift_models.engine import (
     UPDATE_UTILITY,
     WORKFLOW_NAME,
 )
-from drift_nodes import check_script
-from drift_store import ContextRecord, Store
+from drift_nodes import NodeRegistry, check_script, discover_nodes, start_activity
+from drift_store import ContextRecord, DefinitionNotFoundError, Store
 from drift_store.apply_target import StoreApplyTarget
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -58,6 +61,15 @@ async def publish_examples(store: Store, tenant: str, node_types: NodeTypes) -> 
     await apply_definitions(target, in_apply_order(files))
 
 
+_REGISTRY: list[NodeRegistry] = []
+
+
+def _registry() -> NodeRegistry:
+    if not _REGISTRY:
+        _REGISTRY.append(discover_nodes())
+    return _REGISTRY[0]
+
+
 @dataclass
 class Engine:
     """Drives runs through Temporal the way the REST API does."""
@@ -66,6 +78,25 @@ class Engine:
     task_queue: str
     store: Store
     tenant: str = "t1"
+    hinted: bool = False
+    """Starts say how the start state runs (``RunInput.start_activity``), as the API's do;
+    unhinted starts take the path of a starter that does not say."""
+
+    async def start_hint(self, workflow: str) -> StartActivity | None:
+        """The start hint the API would send for ``workflow`` (``None`` when unhinted)."""
+        if not self.hinted:
+            return None
+        stored = await self.store.definitions.get_workflow(self.tenant, workflow, "ACTIVE")
+
+        async def read_node(node_id: str, version: VersionRef) -> NodeDefinition | None:
+            try:
+                return (
+                    await self.store.definitions.get_node(self.tenant, node_id, version)
+                ).definition
+            except DefinitionNotFoundError:
+                return None
+
+        return await start_activity(stored.definition, _registry(), read_node)
 
     def handle(self, run_id: str) -> WorkflowHandle[Any, WorkflowResponse]:
         return self.client.get_workflow_handle(
@@ -76,6 +107,8 @@ class Engine:
         self, workflow: str, params: dict[str, Any], *, run_id: str | None = None, **extra: Any
     ) -> WorkflowResponse:
         run_id = run_id or f"run-{uuid.uuid4().hex[:10]}"
+        if "start_activity" not in extra:
+            extra["start_activity"] = await self.start_hint(workflow)
         run = RunInput(
             tenant_id=self.tenant,
             run_id=run_id,
@@ -101,7 +134,11 @@ class Engine:
     async def begin(self, workflow: str, params: dict[str, Any], *, run_id: str) -> None:
         """Start a run without waiting for it (as an async-mode start does)."""
         run = RunInput(
-            tenant_id=self.tenant, run_id=run_id, workflow_definition_id=workflow, params=params
+            tenant_id=self.tenant,
+            run_id=run_id,
+            workflow_definition_id=workflow,
+            params=params,
+            start_activity=await self.start_hint(workflow),
         )
         await self.client.start_workflow(
             WORKFLOW_NAME,

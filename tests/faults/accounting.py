@@ -11,7 +11,8 @@ run made. Against that, every answer a client got is checked:
   API's "cannot know" answers ("Start Unconfirmed", "Outcome Unknown": Temporal went
   away mid-call and could not be asked again in time), which claim neither and are
   counted apart (``unsure``);
-- a 409 to a start with a fresh id, a 404 for a run that exists, any other 5xx: untrue;
+- a 409 to a start with a fresh id, a 404 for a run that had started before the request
+  was sent, any other 5xx: untrue;
 - a 409 to an answer is true only while the run had not reached its view (or event
   wait) yet, by its history; an answer that said it waited there before the engine got
   there (a state read ahead of the engine) is untrue: acting on it is refused;
@@ -302,10 +303,10 @@ def _check_one(sheet: Accounting, fact: Fact, reply: Reply, answers: list[Reply]
         _check_refusal(sheet, fact, reply, answers, what)
         return
     if status in (200, 202):
-        if not fact.exists:
-            sheet.note("lost", f"{what} answered {status} {reply.state}, but there is no run")
-        elif reply.operation == "start" and status == 200 and reply.state not in _STABLE_STATES:
-            sheet.note("untrue", f"{what} answered 200 with the unstable state {reply.state}")
+        _check_acknowledged(sheet, fact, reply, what)
+        return
+    if status == 404 and reply.operation == "get":
+        _check_not_found(sheet, fact, reply, what)
         return
     if status >= 500 or (status == 404 and fact.exists) or (reply.operation == "start"):
         sheet.note("untrue", f"{what} answered {status} {reply.detail}")
@@ -314,6 +315,21 @@ def _check_one(sheet: Accounting, fact: Fact, reply: Reply, answers: list[Reply]
         before = [at for at in _accepted(fact, reply.operation) if at <= reply.received]
         if not before:
             sheet.note("untrue", f"{what} answered 409 to a waiting run: {reply.detail}")
+
+
+def _check_acknowledged(sheet: Accounting, fact: Fact, reply: Reply, what: str) -> None:
+    """A 2xx must have a run; a sync start's 200 carries a stable state."""
+    if not fact.exists:
+        sheet.note("lost", f"{what} answered {reply.status} {reply.state}, but there is no run")
+    elif reply.operation == "start" and reply.status == 200 and reply.state not in _STABLE_STATES:
+        sheet.note("untrue", f"{what} answered 200 with the unstable state {reply.state}")
+
+
+def _check_not_found(sheet: Accounting, fact: Fact, reply: Reply, what: str) -> None:
+    """A read sent while the run's start was still on its way finds no run, truly."""
+    if fact.exists and fact.started_at < reply.sent:
+        started = f"{reply.sent - fact.started_at:.1f} s after the run started"
+        sheet.note("untrue", f"{what} answered 404 {started}: {reply.detail}")
 
 
 _STABLE_STATES: Final = frozenset({"WAITING", "SCHEDULER_WAITING", "COMPLETED", "FAILED"})

@@ -60,7 +60,9 @@ class Timeline:
     """What the fault did and when (epoch seconds).
 
     Attributes:
-        crashes: when a worker was SIGKILLed (a node it ran may run again).
+        crashes: when a process that knew of a running node was SIGKILLed (a worker, or
+            the Temporal history service that records a node's completion) or Temporal
+            woke from a freeze: a node running then may run again (at-least-once).
         events: what happened, for the report.
     """
 

@@ -265,8 +265,14 @@ class Driver:
         """
         for _ in range(tries):
             reply = await self.read(run.run_id)
-            if reply.status == 200 and reply.node == WAIT_NODES[run.workflow]:
-                return reply.state in ("WAITING", "SCHEDULER_WAITING")
+            if (
+                reply.status == 200
+                and reply.node == WAIT_NODES[run.workflow]
+                and reply.state in ("WAITING", "SCHEDULER_WAITING")
+            ):
+                return True
+            # At its wait state but still RUNNING (the step that reached it was stored,
+            # the wait not yet): it is on its way, read again.
             await asyncio.sleep(0.5)
         return False
 
@@ -293,7 +299,10 @@ class Driver:
             assert reply.status in (200, 202), f"{run.run_id}: {reply}"
         for run in runs:
             run.seen_waiting = await self._awaits_answer(run, tries=120)
-            assert run.seen_waiting, f"{run.run_id} never waited at {WAIT_NODES[run.workflow]}"
+            if not run.seen_waiting:
+                last = await self.read(run.run_id)
+                msg = f"{run.run_id} never waited at {WAIT_NODES[run.workflow]} (last read: {last})"
+                raise AssertionError(msg)
         return runs
 
     async def _release(self, stop: asyncio.Event, runs: list[Run], spacing: float) -> None:

@@ -58,7 +58,12 @@ async def _until(check: object, what: str, process: ManagedProcess, timeout: flo
     deadline = asyncio.get_running_loop().time() + timeout
     while asyncio.get_running_loop().time() < deadline:
         if not process.alive():
-            raise AssertionError(f"{process.name} exited:\n{process.tail()}")
+            status = process.process.returncode if process.process else None
+            notes = process.kernel_notes()
+            raise AssertionError(
+                f"{process.name} exited (status {status}; kernel: {notes or 'nothing'}):\n"
+                f"{process.tail()}"
+            )
         if await check():  # type: ignore[operator]
             return
         await asyncio.sleep(0.2)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -145,6 +147,22 @@ class ManagedProcess:
     def resume(self) -> None:
         """SIGCONT after :meth:`pause`."""
         self._signal_group(signal.SIGCONT)
+
+    def kernel_notes(self) -> str:
+        """What the kernel logged about its last pid (an OOM kill, a segfault), if readable."""
+        if self.process is None:
+            return ""
+        dmesg = shutil.which("dmesg")
+        if dmesg is None:
+            return ""
+        try:
+            log = subprocess.run(
+                [dmesg], capture_output=True, text=True, timeout=5, check=False
+            ).stdout
+        except (OSError, subprocess.TimeoutExpired):
+            return ""
+        pid = re.compile(rf"\b{self.process.pid}\b")
+        return "\n".join(line for line in log.splitlines() if pid.search(line))
 
     def tail(self, characters: int = 3000) -> str:
         """The end of its log, for failure messages."""
