@@ -155,7 +155,9 @@ async def measure(
         ):
             await publish_examples(drift.store, TENANT, drift.registry.node_types)
             await publish_inline(drift.store, drift.registry.node_types)
-            engine = Engine(client=client, task_queue=queue, store=drift.store, tenant=TENANT)
+            engine = Engine(
+                client=client, task_queue=queue, store=drift.store, tenant=TENANT, hinted=True
+            )
             hand_queue = f"{queue}-hand"
             runner = SandboxedWorkflowRunner(
                 restrictions=SandboxRestrictions.default.with_passthrough_modules(

@@ -8,12 +8,17 @@ bench/overload_baseline.py) is a minimal HTTP service and a hand-written worker 
 the same flow with one activity and one context write up to the view and one local
 activity with one write to the end. A client that gets ``429``
 waits its ``Retry-After`` (with a little jitter) and sends the same call again, as a
-good client does; a ``202`` ends the flow (it is not counted as goodput).
+good client does; a ``202`` ends the flow (it is not counted as goodput). Each load
+starts a dev server, the orders service and both systems afresh (both systems share
+that server, one after the other): a dev server slows as earlier loads' runs pile up.
 
-Printed per load and system: goodput (flows ended per second), latency of the answered
-calls (p50/p95/p99) and the slowest call of all, answers by status code, client
-timeouts, API + worker CPU milliseconds per flow and RSS, and the ratios to the
-baseline. Loopback only; every phase is bounded in time.
+First, one client runs flows one after another through each system in turn (rounds of
+ten, alternating, after a few untimed ones): the medians of start → view and of
+resume → end, and their ratios. Then, printed per load and system: goodput (flows
+ended per second), latency of the answered calls (p50/p95/p99) and the slowest call of
+all, answers by status code, client timeouts, API + worker CPU milliseconds per flow and
+RSS, and the ratios to the baseline; by process, with the Temporal server's and the load
+generator's CPU per flow (on the same two cores). Loopback only; every phase is bounded in time.
 
 What the baseline leaves out: it traces nothing and counts no requests (no
 OpenTelemetry, no Prometheus), authenticates no one, bounds no waits and stages no big
@@ -31,7 +36,9 @@ import asyncio
 import importlib
 import json
 import os
+import resource
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -84,26 +91,7 @@ class Proc:
         The children count: ``drift-worker``'s script sandboxes are processes of their own.
         """
         assert self.process is not None
-        rss, cpu = 0.0, 0.0
-        pids = [self.process.pid]
-        while pids:
-            pid = pids.pop()
-            try:
-                status = Path(f"/proc/{pid}/status").read_text()
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                children = [
-                    child
-                    for task in Path(f"/proc/{pid}/task").iterdir()
-                    for child in (task / "children").read_text().split()
-                ]
-            except OSError:  # it ended meanwhile
-                continue
-            for line in status.splitlines():
-                if line.startswith("VmRSS:"):
-                    rss += int(line.split()[1]) / 1024
-            cpu += (int(fields[11]) + int(fields[12])) / _TICK
-            pids += [int(child) for child in children]
-        return rss, cpu
+        return process_stats(self.process.pid)
 
     def stop(self) -> None:
         """Stop it (SIGTERM, then SIGKILL after 10 s)."""
@@ -117,15 +105,47 @@ class Proc:
             self.process.wait(10)
 
 
+def process_stats(pid: int) -> tuple[float, float]:
+    """Resident memory (MB) and CPU seconds so far of process ``pid`` and its children."""
+    rss, cpu = 0.0, 0.0
+    pids = [pid]
+    while pids:
+        current = pids.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            children = [
+                child
+                for task in Path(f"/proc/{current}/task").iterdir()
+                for child in (task / "children").read_text().split()
+            ]
+        except OSError:  # it ended meanwhile
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                rss += int(line.split()[1]) / 1024
+        cpu += (int(fields[11]) + int(fields[12])) / _TICK
+        pids += [int(child) for child in children]
+    return rss, cpu
+
+
+class StartError(RuntimeError):
+    """A process of a system did not start."""
+
+
 async def wait_answering(url: str, proc: Proc, within: float = 60) -> None:
-    """Until ``url`` answers (any status); fail when the process died or time ran out."""
+    """Until ``url`` answers (any status).
+
+    Raises:
+        StartError: the process died or time ran out (with its log's end).
+    """
     deadline = time.monotonic() + within
     async with aiohttp.ClientSession() as session:
         while time.monotonic() < deadline:
             assert proc.process is not None
             if proc.process.poll() is not None:
                 msg = f"{proc.name} exited: {proc.log.read_text()[-2000:]}"
-                raise RuntimeError(msg)
+                raise StartError(msg)
             try:
                 async with session.get(url) as answer:
                     await answer.read()
@@ -133,7 +153,7 @@ async def wait_answering(url: str, proc: Proc, within: float = 60) -> None:
             except aiohttp.ClientError:
                 await asyncio.sleep(0.2)
     msg = f"{proc.name} does not answer at {url}: {proc.log.read_text()[-2000:]}"
-    raise RuntimeError(msg)
+    raise StartError(msg)
 
 
 @asynccontextmanager
@@ -245,10 +265,18 @@ async def publish(url: str) -> None:
 # -- measuring ------------------------------------------------------------------------
 
 
-async def measure(system: System, clients: int, args: argparse.Namespace) -> dict[str, Any]:
-    """One load level against one system, with the CPU and RSS of its processes."""
+async def measure(
+    system: System, clients: int, args: argparse.Namespace, server: int
+) -> dict[str, Any]:
+    """One load level against one system, with the CPU and RSS of its processes.
+
+    ``server`` is the Temporal dev server's process id: its CPU per flow is reported too
+    (not in the system's total; both systems share the server, one at a time).
+    """
     headers = HEADERS if system.flavor == "drift" else {}
     each_before = [proc.stats()[1] for proc in system.procs]
+    server_before = process_stats(server)[1]
+    clients_before = _ended_children_cpu()
     process = await asyncio.create_subprocess_exec(
         sys.executable, __file__, "--load", system.flavor, system.url, json.dumps(headers),
         str(clients), str(args.warmup), str(args.seconds), str(args.sync_timeout + 30),
@@ -260,7 +288,14 @@ async def measure(system: System, clients: int, args: argparse.Namespace) -> dic
         msg = f"the load generator failed ({process.returncode})"
         raise RuntimeError(msg)
     figures: dict[str, Any] = json.loads(output.decode().strip().splitlines()[-1])
+    for proc in system.procs:
+        assert proc.process is not None
+        if proc.process.poll() is not None:
+            msg = f"{proc.name} exited ({proc.process.returncode}): {proc.log.read_text()[-3000:]}"
+            raise RuntimeError(msg)
     after = [proc.stats() for proc in system.procs]
+    server_cpu = process_stats(server)[1] - server_before
+    clients_cpu = _ended_children_cpu() - clients_before
     figures["rss"] = sum(rss for rss, _ in after)
     flows = max(1, figures["all_flows"])
     figures["cpu_each"] = {
@@ -268,17 +303,63 @@ async def measure(system: System, clients: int, args: argparse.Namespace) -> dic
         for proc, (_, cpu), before in zip(system.procs, after, each_before, strict=True)
     }
     figures["cpu_ms"] = sum(figures["cpu_each"].values())
+    figures["server_ms"] = server_cpu * 1000 / flows
+    figures["clients_ms"] = clients_cpu * 1000 / flows
     figures["rss_each"] = {
         proc.name: rss for proc, (rss, _) in zip(system.procs, after, strict=True)
     }
     return figures
 
 
+def _ended_children_cpu() -> float:
+    """CPU seconds of this process's children that have ended (the load generators)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 async def run(args: argparse.Namespace) -> int:
-    """Start the dev server, the orders service and both systems; measure; print."""
+    """Measure every load on fresh servers; print."""
+    rows: dict[tuple[int, str], dict[str, Any]] = {}
+    idle: dict[str, list[float]] = {}
+    timings: dict[str, dict[str, list[float]]] = {}
+    for index, clients in enumerate(args.clients):
+        first = index == 0
+        sequential = args.sequential if first else 0
+        try:
+            level = await one_level(clients, args, sequential=sequential)
+        except StartError as error:
+            # A port picked free was taken meanwhile (the dev server takes some of its own).
+            print(f"starting again: {error}", file=sys.stderr)
+            level = await one_level(clients, args, sequential=sequential)
+        rows.update(level.rows)
+        if first:
+            idle, timings = level.idle, level.timings
+    report_sequential(timings, args.sequential)
+    report(rows, idle, args)
+    return 0
+
+
+@dataclass
+class Level:
+    """What one load level measured; the first also has the idle RSS and the timings."""
+
+    rows: dict[tuple[int, str], dict[str, Any]]
+    idle: dict[str, list[float]]
+    timings: dict[str, dict[str, list[float]]]
+
+
+async def one_level(clients: int, args: argparse.Namespace, *, sequential: int) -> Level:
+    """Start a dev server, the orders service and both systems afresh; measure ``clients``.
+
+    Each load gets servers of its own: a dev server slows down as the runs of earlier
+    loads pile up in it (its one history shard, its in-memory database), which would
+    make a load's figures depend on the loads measured before it.
+    """
     with tempfile.TemporaryDirectory() as name, DevServer(log_file=Path(name) / "t.log") as dev:
         folder = Path(name)
         await dev.wait_ready()
+        server_pid = dev.pid
+        assert server_pid is not None
         async with orders_service() as orders:
             drift = drift_system(folder, dev.address, orders, args)
             baseline = baseline_system(folder, dev.address, orders, args)
@@ -287,23 +368,65 @@ async def run(args: argparse.Namespace) -> int:
                 for system in systems:
                     for proc in system.procs:
                         proc.start()
+                worker_admin = drift.procs[0].env["DRIFT_ADMIN_PORT"]
+                await wait_answering(f"http://127.0.0.1:{worker_admin}/healthz", drift.procs[0])
                 await wait_answering(f"{drift.url}/", drift.procs[1])
                 await wait_answering(f"{baseline.url}/", baseline.procs[1])
                 await publish(drift.url)
                 await asyncio.sleep(1.0)  # both workers polling
                 idle = {system.name: [proc.stats()[0] for proc in system.procs]
                         for system in systems}  # fmt: skip
+                timings = await one_at_a_time(systems, sequential)
                 rows: dict[tuple[int, str], dict[str, Any]] = {}
-                for clients in args.clients:
-                    for system in systems:
-                        rows[clients, system.name] = await measure(system, clients, args)
-                        await asyncio.sleep(1.0)
+                for system in systems:
+                    rows[clients, system.name] = await measure(system, clients, args, server_pid)
+                    await asyncio.sleep(1.0)
             finally:
                 for system in systems:
                     for proc in reversed(system.procs):
                         proc.stop()
-    report(rows, idle, args)
-    return 0
+    return Level(rows, idle, timings)
+
+
+async def one_at_a_time(
+    systems: tuple[System, ...], flows: int
+) -> dict[str, dict[str, list[float]]]:
+    """Each system's start and resume milliseconds over ``flows`` flows run one at a time.
+
+    The flows run in rounds of ten that alternate between the systems.
+    """
+    clients = importlib.import_module("overload_clients")
+    timings: dict[str, dict[str, list[float]]] = {
+        system.name: {"start": [], "resume": []} for system in systems
+    }
+    done = 0
+    while done < flows:
+        size = min(10, flows - done)
+        for system in systems:
+            headers = HEADERS if system.flavor == "drift" else {}
+            warmup = 3 if done == 0 else 0
+            got = await clients.sequential(
+                system.flavor, system.url, headers, flows=size, warmup=warmup
+            )
+            for name, samples in got.items():
+                timings[system.name][name] += samples
+        done += size
+    return timings
+
+
+def report_sequential(timings: dict[str, dict[str, list[float]]], flows: int) -> None:
+    """Print the one-at-a-time medians and their ratios to the baseline's."""
+    if not flows or not timings:
+        return
+    print(f"one client, {flows} flows each, one at a time (median ms):")
+    goals = {"start": ("start -> view", 1.1), "resume": ("resume -> end", 1.15)}
+    for name, (label, goal) in goals.items():
+        drift = statistics.median(timings["drift"][name])
+        base = statistics.median(timings["baseline"][name])
+        print(
+            f"  {label}: drift {drift:.1f}, baseline {base:.1f}, "
+            f"{drift / base:.2f}x (goal <= {goal}x)"
+        )
 
 
 def report(
@@ -338,7 +461,10 @@ def report(
             f"{proc} {row['cpu_each'][proc]:.1f} ms / {row['rss_each'][proc]:.0f} MB"
             for proc in row["cpu_each"]
         )
-        print(f"CPU per flow and RSS by process, {clients} clients, {name}: {split}")
+        print(
+            f"CPU per flow and RSS by process, {clients} clients, {name}: {split}; "
+            f"Temporal server {row['server_ms']:.1f} ms, load generator {row['clients_ms']:.1f} ms"
+        )
     for name, sizes in idle.items():
         parts = " + ".join(f"{size:.0f}" for size in sizes)
         print(f"idle RSS {name}: {parts} = {sum(sizes):.0f} MB")
@@ -372,12 +498,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sync-timeout", type=float, default=10.0)
     parser.add_argument("--max-sync-waits", type=int, default=0,
                         help="DRIFT_MAX_SYNC_WAITS (0: the API's default)")  # fmt: skip
+    parser.add_argument("--sequential", type=int, default=40,
+                        help="flows run one at a time per system first (0: none)")  # fmt: skip
     parser.add_argument("--quick", action="store_true", help="a smoke run at tiny scale")
     lean = "Drift without tracing or request metrics, as the baseline"
     parser.add_argument("--lean", action="store_true", help=lean)
     args = parser.parse_args(arguments)
     if args.quick:
-        args.clients, args.seconds, args.warmup = "2,4", 2.0, 1.0
+        args.clients, args.seconds, args.warmup, args.sequential = "2,4", 2.0, 1.0, 4
     args.clients = [int(n) for n in args.clients.split(",")]
     return asyncio.run(run(args))
 

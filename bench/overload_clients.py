@@ -3,7 +3,12 @@
 Each client runs the refund flow (sync start → sync resume) again and again until the
 measuring window closes. Calls answered with ``429`` wait ``Retry-After`` (plus up to
 half of it again, at random, so refused clients do not come back in one herd) and are
-sent again; any other answer that is not ``200`` ends the flow. Prints one JSON line.
+sent again; any other answer that is not ``200`` ends the flow. A flow whose start was
+answered before the window closed is still resumed after it (not counted), so a load
+leaves no run open behind it to weigh on the next one. Prints one JSON line.
+
+``sequential`` runs flows one after another (one client) and times the start → view and
+the resume → end of each apart.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from typing import Any
 
 import aiohttp
 
-__all__ = ["Load", "generate"]
+__all__ = ["Load", "generate", "sequential"]
 
 _RESUME = {"viewResponse": {"selectedOptions": {"decision": ["approve"], "note": ["ok"]}}}
 
@@ -103,8 +108,9 @@ async def _call(
     request: tuple[str, str, dict[str, Any]],
     load: Load,
     window: _Window,
+    give_up: float,
 ) -> bool:
-    """Send one call (again after each ``429``); whether it was answered ``200``."""
+    """Send one call, again after each ``429`` until ``give_up``; whether it got a ``200``."""
     loop = asyncio.get_running_loop()
     method, url, body = request
     while True:
@@ -126,7 +132,7 @@ async def _call(
             load.statuses[status] += 1
             if status == "200":
                 load.latencies.append((ended - begun) * 1000)
-        if status != "429" or ended >= window.closed:
+        if status != "429" or ended >= give_up:
             return status == "200"
         await asyncio.sleep(retry * (1 + random.random() / 2))
 
@@ -155,15 +161,43 @@ async def generate(
             await asyncio.sleep(random.random() * min(1.0, warmup))
             while loop.time() < window.closed:
                 run_id = uuid.uuid4().hex
-                if not await _call(http, start(run_id), load, window):
+                if not await _call(http, start(run_id), load, window, window.closed):
                     continue
-                if loop.time() < window.closed and await _call(http, resume(run_id), load, window):
+                # Resumed even once the window has closed (a drain, not counted).
+                drain = window.closed + client_timeout
+                if await _call(http, resume(run_id), load, window, drain):
                     load.all_flows += 1
                     if window.holds(loop.time()):
                         load.flows += 1
 
         await asyncio.gather(*(client() for _ in range(clients)))
     return load.summary(seconds)
+
+
+async def sequential(
+    flavor: str, base: str, headers: dict[str, str], *, flows: int, warmup: int
+) -> dict[str, list[float]]:
+    """Milliseconds of each start and each resume of ``flows`` flows run one at a time.
+
+    ``warmup`` flows run first, untimed.
+    """
+    start, resume = _calls(flavor, base)
+    timings: dict[str, list[float]] = {"start": [], "resume": []}
+    loop = asyncio.get_running_loop()
+    async with aiohttp.ClientSession(headers=headers) as http:
+        for index in range(warmup + flows):
+            run_id = uuid.uuid4().hex
+            for name, call in (("start", start), ("resume", resume)):
+                method, url, body = call(run_id)
+                begun = loop.time()
+                async with http.request(method, url, json=body) as answer:
+                    await answer.read()
+                    if answer.status != 200:
+                        msg = f"{flavor} {name} answered {answer.status}"
+                        raise RuntimeError(msg)
+                if index >= warmup:
+                    timings[name].append((loop.time() - begun) * 1000)
+    return timings
 
 
 def main(argv: list[str]) -> None:
