@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import signal
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,7 @@ import msgspec
 
 from drift_api import ApiSettings, hash_api_key
 from drift_api.main import serving
-from drift_worker.devserver import free_port
+from drift_worker.devserver import DevServer, free_port
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 EXAMPLE_FOLDERS = ("refund", "account-verification", "appointment", "order-checks")
@@ -139,3 +141,14 @@ async def served_for_real(
                 except httpx.TransportError:
                     await asyncio.sleep(0.05)
         yield real
+
+
+@contextlib.contextmanager
+def frozen(server: DevServer) -> Iterator[None]:
+    """Freeze a dev server for the block (SIGSTOP: every call to it hangs), then thaw it."""
+    assert server.pid is not None
+    os.killpg(server.pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.killpg(server.pid, signal.SIGCONT)

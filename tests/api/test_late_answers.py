@@ -9,10 +9,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import signal
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +41,7 @@ from drift_worker.enum_store import EnumStore
 from drift_worker.runtime import RunningWorker, running_worker
 from drift_worker.settings import WorkerSettings
 from tests.api.conftest import asgi, lifespan
-from tests.api.harness import Api, new_run_id, publish_examples, tenant_key
+from tests.api.harness import Api, frozen, new_run_id, publish_examples, tenant_key
 from tests.faults.processes import ManagedProcess, wait_port_open
 from tests.peers import CallbackReceiver, Services
 
@@ -229,17 +228,6 @@ async def test_an_answer_sent_before_the_run_reaches_its_view_waits_for_it(
             assert resumed.json()["workflowStatus"] == "COMPLETED", resumed.text
 
 
-@contextlib.contextmanager
-def _frozen(server: DevServer) -> Iterator[None]:
-    """Freeze a dev server for the block (every call to it hangs)."""
-    assert server.pid is not None
-    os.killpg(server.pid, signal.SIGSTOP)
-    try:
-        yield
-    finally:
-        os.killpg(server.pid, signal.SIGCONT)
-
-
 async def test_a_start_temporal_cannot_take_in_time_is_unconfirmed_not_running(
     examples: Api, temporal_server: DevServer, services: Services
 ) -> None:
@@ -251,7 +239,7 @@ async def test_a_start_temporal_cannot_take_in_time_is_unconfirmed_not_running(
     run_id = new_run_id()
     app = examples.http._transport.app  # type: ignore[attr-defined]
     _set_sync_timeout(app, 2.0)
-    with _frozen(temporal_server):
+    with frozen(temporal_server):
         late = await examples.start("refund", order, workflowId=run_id)
     assert late.status_code == 503, late.text
     problem = late.json()
@@ -277,7 +265,7 @@ async def test_an_async_start_temporal_cannot_take_is_answered_within_the_limit(
     run_id = new_run_id()
     app = examples.http._transport.app  # type: ignore[attr-defined]
     _set_sync_timeout(app, 2.0)
-    with _frozen(temporal_server):
+    with frozen(temporal_server):
         late = await asyncio.wait_for(
             examples.start("refund", order, workflowId=run_id, callbackUrl=receiver.url), 6
         )
@@ -301,7 +289,7 @@ async def test_an_event_temporal_does_not_take_in_time_is_an_unknown_outcome(
     app = examples.http._transport.app  # type: ignore[attr-defined]
     _set_sync_timeout(app, 2.0)
     path = f"/v3/workflow/{run_id}/event/documentsUploaded"
-    with _frozen(temporal_server):
+    with frozen(temporal_server):
         sent = await asyncio.wait_for(examples.post(path, json={"payload": {"n": 1}}), 6)
     assert sent.status_code == 503, sent.text
     problem = sent.json()
@@ -317,7 +305,7 @@ async def test_a_history_read_while_temporal_does_not_answer_is_503_in_bounded_t
     run_id = new_run_id()
     started = await examples.start("refund", REFUND, workflowId=run_id)
     assert started.status_code == 200, started.text
-    with _frozen(temporal_server):
+    with frozen(temporal_server):
         read = await asyncio.wait_for(
             examples.get(f"/v3/workflow/{run_id}/history"), PAGE_TIMEOUT + 5
         )

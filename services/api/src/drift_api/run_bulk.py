@@ -7,11 +7,16 @@ run only counts. Temporal terminates the runs (their post-completion states do n
 each run's stored status follows at its next read (decision #41). A bulk redrive is a
 job of the API process (:mod:`drift_api.run_bulk_redrive`), read through the same
 ``job`` call.
+
+Every Temporal call here is bounded (``timeout``, 10 s): a Temporal that does not answer
+makes a bulk call a ``503`` in bounded time, never a hang. A batch start Temporal did not
+confirm may still have started, so its answer says so and names the job to read.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import uuid
 from typing import Final
 
@@ -36,6 +41,16 @@ _STATES: Final = {
     BatchOperationState.BATCH_OPERATION_STATE_COMPLETED: "COMPLETED",
     BatchOperationState.BATCH_OPERATION_STATE_FAILED: "FAILED",
 }
+_REFUSED: Final = frozenset(
+    {
+        RPCStatusCode.INVALID_ARGUMENT,
+        RPCStatusCode.FAILED_PRECONDITION,
+        RPCStatusCode.ALREADY_EXISTS,
+        RPCStatusCode.PERMISSION_DENIED,
+        RPCStatusCode.UNIMPLEMENTED,
+    }
+)
+"""Answers that say Temporal refused the batch start, so no job was made."""
 _OPEN: Final = (
     RunStatus.CREATED,
     RunStatus.RUNNING,
@@ -50,11 +65,15 @@ class BulkRuns:
     Args:
         client: the Temporal client.
         redrives: runs bulk redrives (none: bulk redrive is refused).
+        timeout: seconds one Temporal call may take.
     """
 
-    def __init__(self, client: Client, redrives: BulkRedrives | None = None) -> None:
+    def __init__(
+        self, client: Client, redrives: BulkRedrives | None = None, *, timeout: float = 10.0
+    ) -> None:
         self._client = client
         self._redrives = redrives
+        self._timeout = dt.timedelta(seconds=timeout)
 
     async def redrive(self, tenant: str, run_filter: RunFilter, *, dry_run: bool) -> BulkJob:
         """Redrive every FAILED run of the tenant that matches ``run_filter``."""
@@ -81,15 +100,23 @@ class BulkRuns:
             else None
         )
         try:
-            count = 0 if query is None else (await self._client.count_workflows(query)).count
-            if dry_run or query is None or count == 0:
-                return BulkJob(
-                    job_id=None,
-                    action="terminate",
-                    state="DRY_RUN" if dry_run else "COMPLETED",
-                    total=count,
-                )
-            job_id = f"{tenant}.bulk.{uuid.uuid4().hex}"
+            counted = (
+                None
+                if query is None
+                else await self._client.count_workflows(query, rpc_timeout=self._timeout)
+            )
+        except RPCError as error:
+            raise _engine(error) from None
+        count = 0 if counted is None else counted.count
+        if dry_run or query is None or count == 0:
+            return BulkJob(
+                job_id=None,
+                action="terminate",
+                state="DRY_RUN" if dry_run else "COMPLETED",
+                total=count,
+            )
+        job_id = f"{tenant}.bulk.{uuid.uuid4().hex}"
+        try:
             await self._client.workflow_service.start_batch_operation(
                 StartBatchOperationRequest(
                     namespace=self._client.namespace,
@@ -97,7 +124,8 @@ class BulkRuns:
                     job_id=job_id,
                     reason=f"drift bulk terminate: {reason}",
                     termination_operation=BatchOperationTermination(),
-                )
+                ),
+                timeout=self._timeout,
             )
         except RPCError as error:
             if error.status is RPCStatusCode.RESOURCE_EXHAUSTED:
@@ -107,7 +135,10 @@ class BulkRuns:
                     "Temporal is running as many batch operations in this namespace as it "
                     f"allows ({error.message}); wait for a running bulk job to end, then retry",
                 ) from None
-            raise _engine(error) from None
+            if error.status in _REFUSED:
+                raise _engine(error) from None
+            # The call may have reached Temporal before it broke off: the job may exist.
+            raise _unconfirmed(job_id, error) from None
         return BulkJob(job_id=job_id, action="terminate", state="RUNNING", total=count)
 
     async def job(self, tenant: str, job_id: str) -> BulkJob:
@@ -126,7 +157,8 @@ class BulkRuns:
             )
         try:
             found = await self._client.workflow_service.describe_batch_operation(
-                DescribeBatchOperationRequest(namespace=self._client.namespace, job_id=job_id)
+                DescribeBatchOperationRequest(namespace=self._client.namespace, job_id=job_id),
+                timeout=self._timeout,
             )
         except RPCError as error:
             if error.status is RPCStatusCode.NOT_FOUND:
@@ -144,6 +176,18 @@ class BulkRuns:
 
 def _unknown(job_id: str) -> ApiError:
     return ApiError(404, "Job Not Found", f"there is no bulk job {job_id!r}")
+
+
+def _unconfirmed(job_id: str, error: RPCError) -> ApiError:
+    return ApiError(
+        503,
+        "Bulk Job Unconfirmed",
+        f"Temporal did not confirm the bulk job {job_id!r} ({error.message}): it may have "
+        f"started. Read GET /v3/bulk/{job_id} before sending the bulk action again (404: it "
+        "did not start)",
+        headers={"Retry-After": "1"},
+        extensions={"jobId": job_id},
+    )
 
 
 def _engine(error: RPCError) -> ApiError:

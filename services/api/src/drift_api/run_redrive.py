@@ -6,15 +6,20 @@ redrive reads it back (the close event, through ``result()``), then starts a new
 execution with the same workflow id — ``ALLOW_DUPLICATE_FAILED_ONLY`` (only a failed
 run may get one) and conflict policy ``FAIL`` (a second redrive at the same moment is
 refused) — by update-with-start, like a start, so the answer is the run's next stable
-point. The first attempt's execution and history stay as they were. The new execution
-carries ``DriftAttempt`` (how many redrives came before it), which is how a listing
-tells a superseded attempt from the run (:mod:`drift_api.run_attempts`).
+point. Every Temporal call of a redrive is bounded: a redrive Temporal did not take in
+time is sent again to settle it (a run already running again means it was taken), else
+it answers ``503`` "Redrive Unconfirmed". The first attempt's execution and history stay
+as they were. The new execution carries ``DriftAttempt`` (how many redrives came before
+it), which is how a listing tells a superseded attempt from the run
+(:mod:`drift_api.run_attempts`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
+from http import HTTPStatus
 from typing import Any, Final
 
 import msgspec
@@ -44,6 +49,7 @@ from drift_api.run_attributes import start_memo
 from drift_api.run_state import StateReader
 from drift_api.sync_limits import Late, Limit
 from drift_api.update_calls import UpdateCalls, state_with_start
+from drift_api.update_outcome import redrive_unconfirmed
 from drift_models import (
     RedrivePoint,
     RedriveRequest,
@@ -65,6 +71,8 @@ _ATTEMPT: Final = SearchAttributeKey.for_int(SA_ATTEMPT)
 _CLIENT: Final = SearchAttributeKey.for_keyword(SA_CLIENT)
 _USER: Final = SearchAttributeKey.for_keyword(SA_USER)
 _REPLACED: Final = frozenset({SA_STATUS, SA_NODE, SA_ATTEMPT})
+_CALL_TIMEOUT: Final = dt.timedelta(seconds=5)
+"""How long reading the failed attempt (its description, its close event) may take."""
 
 
 class FailedAttempt(msgspec.Struct, frozen=True, kw_only=True):
@@ -140,7 +148,7 @@ class RunRedrives:
         run = self._next_input(tenant, run_id, failed, request)
         try:
             if asynchronous:
-                return await self._start_async(run, failed)
+                return await self._start_async(run, failed, limit)
             return await self._start_sync(run, failed, limit)
         except WorkflowAlreadyStartedError:
             # Another redrive (or start) of this run id came first.
@@ -167,7 +175,7 @@ class RunRedrives:
             )
         handle = self._client.get_workflow_handle(temporal_workflow_id(tenant, run_id))
         try:
-            description = await handle.describe()
+            description = await handle.describe(rpc_timeout=_CALL_TIMEOUT)
         except RPCError as error:
             raise rpc_error(error, run_id) from None
         if description.status is WorkflowExecutionStatus.RUNNING:
@@ -203,7 +211,7 @@ class RunRedrives:
             return None  # closed before runs closed Failed: no point travels
         handle = self._client.get_workflow_handle(description.id, run_id=description.run_id)
         try:
-            await handle.result(follow_runs=False)
+            await handle.result(follow_runs=False, rpc_timeout=_CALL_TIMEOUT)
         except WorkflowFailureError as error:
             return _point_of(error.cause)
         except RPCError as error:
@@ -264,9 +272,41 @@ class RunRedrives:
             updated_at=dt.datetime.now(dt.UTC),
         )
 
-    async def _start_async(self, run: RunInput, failed: FailedAttempt) -> Answer[WorkflowResponse]:
-        await self._client.start_workflow(WORKFLOW_NAME, run, **self._options(run, failed))
+    async def _start_async(
+        self, run: RunInput, failed: FailedAttempt, limit: Limit
+    ) -> Answer[WorkflowResponse]:
+        try:
+            async with asyncio.timeout_at(limit.ends):
+                await self._client.start_workflow(WORKFLOW_NAME, run, **self._options(run, failed))
+        except TimeoutError:
+            raise redrive_unconfirmed(run.run_id) from None
+        except RPCError as error:
+            refusal = rpc_error(error, run.run_id)
+            # A broken call may have reached Temporal: the redrive may have started.
+            raise (
+                redrive_unconfirmed(run.run_id)
+                if refusal.status == HTTPStatus.SERVICE_UNAVAILABLE
+                else refusal
+            ) from None
         return Answer(self._known(failed), complete=False)
+
+    async def _confirm(self, run: RunInput, failed: FailedAttempt, limit: Limit) -> None:
+        """Make sure a redrive not taken in time started, within ``limit.ends``.
+
+        The timed-out call may still be on its way, so the same start is sent again: it
+        starts the redrive, or finds the run running again (the first call, or another
+        redrive of it, came first), which is what the answer must know.
+
+        Raises:
+            ApiError: ``503`` "Redrive Unconfirmed".
+        """
+        try:
+            async with asyncio.timeout_at(limit.ends):
+                await self._client.start_workflow(WORKFLOW_NAME, run, **self._options(run, failed))
+        except WorkflowAlreadyStartedError:
+            return
+        except (TimeoutError, RPCError):
+            raise redrive_unconfirmed(run.run_id) from None
 
     async def _start_sync(
         self, run: RunInput, failed: FailedAttempt, limit: Limit
@@ -280,7 +320,12 @@ class RunRedrives:
         try:
             known = self._known(failed)
             result = await self._updates.wait(
-                run.tenant_id, run.run_id, begin, limit=limit, start=True
+                run.tenant_id,
+                run.run_id,
+                begin,
+                limit=limit,
+                start=True,
+                confirm_start=lambda: self._confirm(run, failed, limit),
             )
             if isinstance(result, Late):
                 read = await self._late.late(run.tenant_id, run.run_id, result, known=known)

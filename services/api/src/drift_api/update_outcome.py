@@ -32,6 +32,7 @@ __all__ = [
     "event_unknown",
     "not_applied",
     "outcome_unknown",
+    "redrive_unconfirmed",
     "start_known",
     "start_unconfirmed",
 ]
@@ -162,6 +163,20 @@ def start_unconfirmed(run_id: str, *, late: bool = False) -> ApiError:
         f"{what}: the run may exist. Send the same start again with "
         f'"workflowId": "{run_id}": a start with the id of an existing run reaches that '
         "run, so the retry cannot start a second one",
+        headers={"Retry-After": "1"},
+        extensions={"workflowId": run_id},
+    )
+
+
+def redrive_unconfirmed(run_id: str) -> ApiError:
+    """A redrive Temporal did not take, or confirm, within the sync timeout."""
+    return ApiError(
+        503,
+        "Redrive Unconfirmed",
+        f"Temporal did not take the redrive of run {run_id!r} within the sync timeout and "
+        "could not confirm it in time: the run may be running again. Send the redrive "
+        "again: a run that is running again refuses it (409) and says so, so the retry "
+        "cannot redrive it twice",
         headers={"Retry-After": "1"},
         extensions={"workflowId": run_id},
     )
