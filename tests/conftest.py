@@ -14,12 +14,22 @@ from drift_nodes import HttpSettings, NodeSettings
 from drift_worker.enum_store import EnumStore
 from drift_worker.runtime import RunningWorker, running_worker
 from drift_worker.settings import WorkerSettings
+from tests.api.charging import Backend
 from tests.peers import CALLBACK_SECRET, CallbackReceiver, Services
 
 
 @pytest.fixture
 async def services() -> AsyncIterator[Services]:
     running = Services()
+    await running.start()
+    yield running
+    await running.stop()
+
+
+@pytest.fixture
+async def backend() -> AsyncIterator[Backend]:
+    """The redrive tests' back end: counts its hits, ``/charge`` fails until fixed."""
+    running = Backend()
     await running.start()
     yield running
     await running.stop()

@@ -21,14 +21,6 @@ from tests.api.harness import Api, new_run_id, tenant_key
 
 
 @pytest.fixture
-async def backend() -> AsyncIterator[Backend]:
-    running = Backend()
-    await running.start()
-    yield running
-    await running.stop()
-
-
-@pytest.fixture
 async def console(examples: Api, app: Litestar) -> AsyncIterator[ConsoleUser]:
     del examples  # published, and the app's lifespan is running
     async with httpx.AsyncClient(transport=asgi(app), base_url="http://api", timeout=60) as http:

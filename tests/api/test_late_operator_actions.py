@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import os
 import signal
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -25,14 +25,6 @@ from tests.api.harness import Api, frozen, new_run_id
 from tests.peers import CallbackReceiver
 
 SYNC_TIMEOUT = 2.0
-
-
-@pytest.fixture
-async def backend() -> AsyncIterator[Backend]:
-    running = Backend()
-    await running.start()
-    yield running
-    await running.stop()
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ counts its hits, so the test can prove that no state before the failed one ran t
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import msgspec
@@ -29,14 +28,6 @@ from tests.peers import CallbackReceiver
 def settings(settings: ApiSettings) -> ApiSettings:
     # One redrive per run here, so the bound is reached within a test.
     return msgspec.structs.replace(settings, max_redrives=1)
-
-
-@pytest.fixture
-async def backend() -> AsyncIterator[Backend]:
-    running = Backend()
-    await running.start()
-    yield running
-    await running.stop()
 
 
 @pytest.fixture

@@ -17,14 +17,6 @@ from tests.api.harness import Api, new_run_id, served_for_real, tenant_key
 
 
 @pytest.fixture
-async def backend() -> AsyncIterator[Backend]:
-    running = Backend()
-    await running.start()
-    yield running
-    await running.stop()
-
-
-@pytest.fixture
 async def served(
     worker: RunningWorker, settings: ApiSettings, store_url: str
 ) -> AsyncIterator[ApiSettings]:

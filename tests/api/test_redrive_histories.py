@@ -11,11 +11,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHistory
 from temporalio.worker import Replayer
 
@@ -27,14 +25,6 @@ from tests.api.charging import Backend, charge_workflow, publish_workflow
 from tests.api.harness import Api
 
 HISTORIES = Path(__file__).resolve().parents[2] / "services/worker/tests/histories"
-
-
-@pytest.fixture
-async def backend() -> AsyncIterator[Backend]:
-    running = Backend()
-    await running.start()
-    yield running
-    await running.stop()
 
 
 def _scrubbed(history: WorkflowHistory) -> Any:

@@ -25,14 +25,6 @@ from tests.e2e.test_worker_process import worker_process
 
 
 @pytest.fixture
-async def backend() -> AsyncIterator[Backend]:
-    running = Backend()
-    await running.start()
-    yield running
-    await running.stop()
-
-
-@pytest.fixture
 async def store(store_url: str) -> AsyncIterator[Store]:
     async with open_store(store_url, node_types=discover_nodes().node_types) as opened:
         yield opened

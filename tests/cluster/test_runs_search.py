@@ -66,14 +66,6 @@ async def api(platform: Platform) -> AsyncIterator[Api]:
 
 
 @pytest.fixture
-async def backend() -> AsyncIterator[Backend]:
-    running = Backend()
-    await running.start()
-    yield running
-    await running.stop()
-
-
-@pytest.fixture
 async def charging(api: Api, backend: Backend) -> Api:
     await publish_workflow(api, charge_workflow(backend.url))
     return api
