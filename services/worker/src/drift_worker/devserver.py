@@ -37,6 +37,17 @@ _PR_SET_PDEATHSIG: Final = 1
 THROTTLE_FIX: Final = "history.transferProcessorMaxPollRPS=1000"
 """The dev server throttles task dispatch by default (~50 ms per step); this lifts it."""
 
+ONE_PARTITION: Final = (
+    "matching.numTaskqueueReadPartitions=1",
+    "matching.numTaskqueueWritePartitions=1",
+)
+"""Task queues of one partition: a dev server serves one machine's few pollers.
+
+With Temporal's default of four partitions, a task put on a partition no poller is
+polling waits to be forwarded; under load that was a ~5 s tail on about one call in
+twenty, for Drift and for a hand-written worker alike (docs/decisions.md, 129).
+"""
+
 
 class DevServerError(RuntimeError):
     """The dev server could not be found or started."""
@@ -141,6 +152,7 @@ class DevServer:
             str(free_port()),
             "--dynamic-config-value",
             THROTTLE_FIX,
+            *(flag for value in ONE_PARTITION for flag in ("--dynamic-config-value", value)),
             "--log-level",
             "warn",
             *dev_server_flags(),
