@@ -19,7 +19,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from drift_api.problems import ApiError
 from drift_models import Problem
 
-__all__ = ["ended", "refusal_known", "refused", "rpc_error"]
+__all__ = ["ended", "refusal_known", "refused", "refused_request", "rpc_error"]
 
 _REQUEST_REFUSALS: Final = {
     RPCStatusCode.INVALID_ARGUMENT: (422, "Request Refused"),
@@ -78,6 +78,15 @@ def ended(error: RPCError) -> bool:
     ``NOT_FOUND`` "workflow update was aborted by closing workflow".
     """
     return "already completed" in error.message or "aborted by closing workflow" in error.message
+
+
+def refused_request(error: RPCError) -> bool:
+    """Whether Temporal refused the request itself, so it did nothing with it.
+
+    Any other failure (a timeout, a broken connection) may have come after Temporal
+    acted on the request.
+    """
+    return error.status in _REQUEST_REFUSALS or error.status is RPCStatusCode.UNIMPLEMENTED
 
 
 def rpc_error(error: RPCError, run_id: str, *, path: str = "$") -> ApiError:

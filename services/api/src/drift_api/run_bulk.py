@@ -29,6 +29,7 @@ from temporalio.api.workflowservice.v1 import (
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
+from drift_api.engine_errors import refused_request
 from drift_api.problems import ApiError
 from drift_api.run_bulk_redrive import BulkRedrives
 from drift_api.run_query import RunFilter, visibility_query
@@ -41,16 +42,6 @@ _STATES: Final = {
     BatchOperationState.BATCH_OPERATION_STATE_COMPLETED: "COMPLETED",
     BatchOperationState.BATCH_OPERATION_STATE_FAILED: "FAILED",
 }
-_REFUSED: Final = frozenset(
-    {
-        RPCStatusCode.INVALID_ARGUMENT,
-        RPCStatusCode.FAILED_PRECONDITION,
-        RPCStatusCode.ALREADY_EXISTS,
-        RPCStatusCode.PERMISSION_DENIED,
-        RPCStatusCode.UNIMPLEMENTED,
-    }
-)
-"""Answers that say Temporal refused the batch start, so no job was made."""
 _OPEN: Final = (
     RunStatus.CREATED,
     RunStatus.RUNNING,
@@ -135,7 +126,7 @@ class BulkRuns:
                     "Temporal is running as many batch operations in this namespace as it "
                     f"allows ({error.message}); wait for a running bulk job to end, then retry",
                 ) from None
-            if error.status in _REFUSED:
+            if refused_request(error):
                 raise _engine(error) from None
             # The call may have reached Temporal before it broke off: the job may exist.
             raise _unconfirmed(job_id, error) from None
