@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
 from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from temporalio.client import Client
@@ -14,12 +18,22 @@ from drift_worker.tracing import configure_tracing
 from tests.e2e.engine import Engine
 
 
-async def test_node_spans_share_the_callers_trace(
-    engine: Engine, temporal_server: DevServer
-) -> None:
+@pytest.fixture(autouse=True)
+def exporter() -> Iterator[InMemorySpanExporter]:
+    """Spans recorded in this process from before the worker starts (it then traces)."""
+    if not isinstance(trace.get_tracer_provider(), TracerProvider):
+        trace.set_tracer_provider(TracerProvider())
     provider = configure_tracing("drift-tests")
-    exporter = InMemorySpanExporter()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    assert provider is not None
+    finished = InMemorySpanExporter()
+    provider.add_span_processor(SimpleSpanProcessor(finished))
+    yield finished
+    finished.shutdown()  # later tests of this process keep no spans in memory
+
+
+async def test_node_spans_share_the_callers_trace(
+    engine: Engine, temporal_server: DevServer, exporter: InMemorySpanExporter
+) -> None:
     traced = await Client.connect(
         temporal_server.address,
         data_converter=engine.client.data_converter,

@@ -30,3 +30,40 @@ def test_an_endpoint_installs_one_exporting_provider() -> None:
         timeout=60,
     )
     assert result.stdout.splitlines() == ["TracerProvider True", "True"]
+
+
+APP_PROBE = """
+import asyncio
+from litestar.plugins.opentelemetry import OpenTelemetryPlugin
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from drift_api import ApiSettings, create_app
+from drift_models.temporal import spans_recorded
+from drift_store import open_store
+
+def traced(app):
+    return any(isinstance(plugin, OpenTelemetryPlugin) for plugin in app.plugins)
+
+async def main():
+    async with open_store("sqlite://:memory:") as store:
+        on, off = ApiSettings(auth=False), ApiSettings(auth=False, tracing=False)
+        print(spans_recorded(), traced(create_app(store=store, settings=on)))
+        trace.set_tracer_provider(TracerProvider())
+        print(spans_recorded(), traced(create_app(store=store, settings=on)))
+        print(traced(create_app(store=store, settings=off)))
+
+asyncio.run(main())
+"""
+
+
+def test_requests_make_spans_only_where_spans_are_recorded() -> None:
+    # A fresh process: no tracer provider and no endpoint, then one installed.
+    result = subprocess.run(
+        [sys.executable, "-c", APP_PROBE],
+        env={"PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert result.stdout.splitlines() == ["False False", "True True", "False"], result.stderr

@@ -13,7 +13,8 @@ worker write and read the very same payloads:
   Temporal: :class:`ClaimCheckCodec` hands each payload over the claim check's
   threshold to a :class:`ClaimStore` (the store's blob table, ``drift_store.ClaimCheck``)
   and sends a small reference instead.
-- :func:`connect_temporal` connects a client with that converter, optionally tracing.
+- :func:`connect_temporal` connects a client with that converter, tracing when this
+  process records spans (:func:`spans_recorded`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Final, Protocol
 
 import msgspec
+from opentelemetry import trace
 from opentelemetry.trace import Tracer
 from temporalio.api.common.v1 import Payload
 from temporalio.client import Client, Interceptor
@@ -52,6 +54,7 @@ __all__ = [
     "data_converter",
     "decoder_for",
     "prepare_decoders",
+    "spans_recorded",
     "with_claim_check",
 ]
 
@@ -216,8 +219,20 @@ class TemporalTarget(Protocol):
         ...
 
 
+def spans_recorded() -> bool:
+    """Whether this process's global tracer provider records spans.
+
+    It does once one was installed (an exporting provider when an OTLP endpoint is
+    configured, or one installed by the embedding program or its instrumentation);
+    until then every span would be a no-op that still costs its bookkeeping, so Drift
+    makes none.
+    """
+    provider = trace.get_tracer_provider()
+    return not isinstance(provider, trace.ProxyTracerProvider | trace.NoOpTracerProvider)
+
+
 async def connect_temporal(
-    settings: TemporalTarget, *, tracing: bool = True, tracer: Tracer | None = None
+    settings: TemporalTarget, *, tracing: bool | None = None, tracer: Tracer | None = None
 ) -> Client:
     """Connect to Temporal with Drift's data converter (no claim check yet).
 
@@ -225,10 +240,13 @@ async def connect_temporal(
         settings: where Temporal is.
         tracing: add a tracing interceptor, which puts the current OpenTelemetry
             context into every start, update, signal and query, so a worker that traces
-            too continues the caller's trace. A worker leaves it off on its client: its
+            too continues the caller's trace. By default only when a tracer is given or
+            this process records spans. A worker leaves it off on its client: its
             ``Worker`` carries the interceptor itself.
         tracer: the tracer of the client's spans (the global provider's by default).
     """
+    if tracing is None:
+        tracing = tracer is not None or spans_recorded()
     interceptors: list[Interceptor] = [TracingInterceptor(tracer)] if tracing else []
     return await Client.connect(
         settings.temporal_address,

@@ -47,7 +47,7 @@ from drift_api.scenario_gate import ScenarioGate
 from drift_api.settings import ApiSettings
 from drift_api.start_hint import StartHints
 from drift_api.temporal_engine import TemporalEngine
-from drift_models.temporal import with_claim_check
+from drift_models.temporal import spans_recorded, with_claim_check
 from drift_nodes import NodeResources, NodeSettings, OutboundGuard, check_script, discover_nodes
 from drift_store import (
     ClaimCheck,
@@ -139,7 +139,8 @@ def create_app(
             store (with Redis invalidation when ``settings.redis_url`` is set) and
             started and closed with the app.
         keys: the API keys; by default read from ``settings``.
-        tracer_provider: where request spans go; the global provider by default.
+        tracer_provider: where request spans go; the global provider by default. With
+            neither (or ``settings.tracing`` off) requests make no spans.
         node_settings: the node runtime's settings the workers use (read from the
             environment by default); their HTTP allow-list judges callback addresses.
     """
@@ -214,6 +215,9 @@ def create_app(
         await guard_request_body(request)
         return None
 
+    # Spans only where something records them: no-op spans would still cost their
+    # bookkeeping on every request.
+    traced = settings.tracing and (tracer_provider is not None or spans_recorded())
     metrics = PrometheusConfig(app_name="drift_api", prefix="drift_api", group_path=True)
     # One span per request: the instrumentation's extra "http send"/"http receive" spans
     # (one per ASGI message, three or more a call) repeat what the request span says.
@@ -238,7 +242,7 @@ def create_app(
         request_max_body_size=settings.max_body_bytes,
         before_request=before_request,
         middleware=[metrics.middleware] if settings.request_metrics else [],
-        plugins=[OpenTelemetryPlugin(tracing)] if settings.tracing else [],
+        plugins=[OpenTelemetryPlugin(tracing)] if traced else [],
         cors_config=CORSConfig(allow_origins=settings.cors_origins)
         if settings.cors_origins
         else None,

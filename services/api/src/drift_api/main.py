@@ -38,7 +38,7 @@ from drift_api.problems import ApiError
 from drift_api.settings import ApiSettings
 from drift_api.tracing import install_tracer_provider
 from drift_models.settings import SettingsError, load_settings
-from drift_models.temporal import connect_temporal
+from drift_models.temporal import connect_temporal, spans_recorded
 from drift_nodes import NodeSettings, discover_nodes
 from drift_store import open_store, redis_address
 
@@ -79,9 +79,11 @@ async def serving(settings: ApiSettings) -> AsyncIterator[ApiServers]:
     nodes = NodeSettings.from_env()
     registry = discover_nodes(allow=nodes.allow)
     async with open_store(settings.store_url, node_types=registry.node_types) as store:
+        traced = settings.tracing and spans_recorded()
 
         async def connect() -> Engine:
-            return temporal_engine(await connect_temporal(settings), store, settings, nodes)
+            client = await connect_temporal(settings, tracing=traced)
+            return temporal_engine(client, store, settings, nodes)
 
         # Temporal away at start is not fatal: engine calls answer 503 until it is back.
         engine = ConnectingEngine(connect)

@@ -51,8 +51,10 @@ class ApiSettings(EngineSettings, kw_only=True, forbid_unknown_fields=True):
         api_key_cache_seconds: how long an answer of the store's key table is reused;
             a revocation takes effect on every replica within this time.
         cors_origins: origins allowed by CORS; empty turns CORS off.
-        tracing: OpenTelemetry spans for every request (exported wherever the process's
-            tracer provider sends them).
+        tracing: OpenTelemetry spans for every request and Temporal call, when this
+            process records spans (``OTEL_EXPORTER_OTLP_ENDPOINT`` is set, or a tracer
+            provider was installed before start); without one no span is made, and
+            ``False`` turns them off even with one.
         request_metrics: Prometheus counters and histograms of every request.
         default_page_size: items per page of a listing when the caller names none.
     """

@@ -8,6 +8,7 @@ metrics. What comes after the node is not decided here (:func:`drift_nodes.trans
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import Any
 
@@ -15,6 +16,7 @@ import msgspec
 from temporalio import activity
 
 from drift_models import NodeDefinition, RunContext, ThreadContext, WorkflowDefinition
+from drift_models.temporal import spans_recorded
 from drift_nodes import (
     NodeCall,
     NodeError,
@@ -71,16 +73,9 @@ class NodeRunner:
     ) -> NodeResult:
         """Run state ``name``'s node once in ``context``; ``overrides`` beat its mapping."""
         state = workflow.states[name]
-        attributes = {
-            "drift.run_id": request.run_id,
-            "drift.tenant_id": request.tenant_id,
-            "drift.state": name,
-            "drift.node_type": definition.type_name,
-            "drift.node_id": definition.id,
-        }
         started = time.perf_counter()
         status = "COMPLETED"
-        with tracer().start_as_current_span(f"drift.node {name}", attributes=attributes):
+        with _node_span(request, name, definition):
             try:
                 parameters = resolve_parameters(
                     name,
@@ -109,3 +104,19 @@ class NodeRunner:
             finally:
                 self._metrics.node_ran(definition.type_name, status, time.perf_counter() - started)
         return result
+
+
+def _node_span(
+    request: StepRequest, name: str, definition: NodeDefinition
+) -> contextlib.AbstractContextManager[object]:
+    """A span for one node's execution, when this process records spans."""
+    if not spans_recorded():
+        return contextlib.nullcontext()
+    attributes = {
+        "drift.run_id": request.run_id,
+        "drift.tenant_id": request.tenant_id,
+        "drift.state": name,
+        "drift.node_type": definition.type_name,
+        "drift.node_id": definition.id,
+    }
+    return tracer().start_as_current_span(f"drift.node {name}", attributes=attributes)

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import msgspec
 from temporalio.client import Client
-from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.worker import Worker
 
 from drift_models import SIGNATURE_HEADER
@@ -50,6 +49,7 @@ from drift_worker.metrics import Metrics
 from drift_worker.redrive_steps import RedriveSteps
 from drift_worker.sandbox import workflow_runner
 from drift_worker.settings import WorkerSettings
+from drift_worker.tracing import worker_interceptors
 from drift_worker.workflow import DriftRunWorkflow
 
 __all__ = ["RunningWorker", "connect_temporal", "running_worker"]
@@ -180,7 +180,7 @@ async def running_worker(
             workflows=[DriftRunWorkflow, DriftMapBatchWorkflow],
             activities=[*activities.all(), *redrive.all(), callbacks.send],
             workflow_runner=workflow_runner(),
-            interceptors=[TracingInterceptor()] if settings.tracing else [],
+            interceptors=worker_interceptors(tracing=settings.tracing),
             max_concurrent_activities=settings.max_concurrent_activities,
             max_concurrent_local_activities=settings.max_concurrent_local_activities,
             max_cached_workflows=settings.max_cached_runs,

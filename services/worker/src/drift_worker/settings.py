@@ -37,7 +37,9 @@ class WorkerSettings(EngineSettings, kw_only=True, forbid_unknown_fields=True):
         enum_store_file: a YAML or JSON file of tenant → lookup values (``_enum_store``).
         shutdown_grace_seconds: how long running activities get to finish on shutdown.
         tracing: OpenTelemetry spans for every workflow, activity and node, continuing the
-            caller's trace; ``False`` saves their CPU where nobody collects traces.
+            caller's trace, when spans are recorded (``OTEL_EXPORTER_OTLP_ENDPOINT`` is
+            set, or a tracer provider was installed before start; see
+            :mod:`drift_worker.tracing`); ``False`` turns them off even then.
     """
 
     app_port: Port = 7200
