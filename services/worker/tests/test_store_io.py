@@ -30,6 +30,7 @@ from drift_store import (
 )
 from drift_worker.activities import EngineActivities
 from drift_worker.enum_store import EnumStore
+from drift_worker.first_step import BeginStepResult
 from drift_worker.metrics import Metrics
 from drift_worker.plan import STORE_UNAVAILABLE, BeginRequest, Outcome, StepRequest
 
@@ -58,9 +59,16 @@ class FlakyContexts(ContextStore):
     lose_answer = False
     lose_race = False
     lose_create_answer = False
+    refuse_create = False
     refuse_write = False
+    creates = 0
+    updates = 0
 
     async def create(self, tenant: str, run_id: str, context: RunContext, **extra: Any) -> Any:
+        if self.refuse_create:
+            self.refuse_create = False
+            raise BackendUnavailableError("sqlite :memory:", "the store is away")
+        self.creates += 1
         created = await super().create(tenant, run_id, context, **extra)
         if self.lose_create_answer:
             self.lose_create_answer = False
@@ -85,6 +93,7 @@ class FlakyContexts(ContextStore):
             raise RevisionConflict(
                 tenant, run_id, expected=expected_revision, actual=expected_revision + 1
             )
+        self.updates += 1
         written = await super().update(
             tenant,
             run_id,
@@ -152,6 +161,15 @@ async def _begin(activities: EngineActivities, run_id: str) -> StepRequest:
         state=plan.start_node,
         revision=begun.revision,
     )
+
+
+async def _begin_step(activities: EngineActivities, run_id: str) -> BeginStepResult:
+    """Pin ``run_id`` of the counted workflow and run its first step in one activity."""
+    request = BeginRequest(
+        tenant_id=TENANT, run_id=run_id, workflow_definition_id="counted", version="ACTIVE"
+    )
+    result: BeginStepResult = await _environment().run(activities.begin_step, request)
+    return result
 
 
 def _scripts_run(metrics: Metrics) -> Any:
@@ -272,4 +290,98 @@ async def test_a_receipt_is_not_used_when_another_writer_went_on(
     stored = await store.contexts.require(TENANT, "moved-1")
     assert stored.revision == result.revision
     assert stored.context.global_["count"] == {"n": 1}
+    assert _scripts_run(metrics) == 2
+
+
+# -- a run's first step, whose write creates the context ------------------------------
+
+
+async def test_a_first_step_s_write_is_the_context_s_first(
+    parts: tuple[EngineActivities, FlakyContexts, Metrics], store: Store
+) -> None:
+    activities, contexts, metrics = parts
+    both = await _begin_step(activities, "first-1")
+    assert both.step is not None
+    assert both.step.outcome is Outcome.END
+    assert (both.begun.revision, both.step.revision) == (1, 1)
+    stored = await store.contexts.require(TENANT, "first-1")
+    assert stored.revision == 1
+    assert stored.status is RunStatus.COMPLETED
+    assert stored.context.global_["count"] == {"n": 1}
+    assert (contexts.creates, contexts.updates) == (1, 0)  # one write up to the stable point
+    assert _scripts_run(metrics) == 1
+
+
+async def test_a_first_step_whose_create_did_not_land_is_written_without_running_again(
+    parts: tuple[EngineActivities, FlakyContexts, Metrics], store: Store
+) -> None:
+    activities, contexts, metrics = parts
+    contexts.refuse_create = True
+    with pytest.raises(ApplicationError) as failed:
+        await _begin_step(activities, "first-2")
+    assert failed.value.type == STORE_UNAVAILABLE
+    assert "creating the context" in str(failed.value)
+    assert await store.contexts.get(TENANT, "first-2") is None
+    # The workflow waits, then runs the same activity again.
+    both = await _begin_step(activities, "first-2")
+    assert both.step is not None
+    assert both.step.outcome is Outcome.END
+    stored = await store.contexts.require(TENANT, "first-2")
+    assert (stored.revision, stored.status) == (1, RunStatus.COMPLETED)
+    assert stored.context.global_["count"] == {"n": 1}
+    assert _scripts_run(metrics) == 1  # the node ran once, on the first try
+
+
+async def test_a_first_step_whose_create_answer_was_lost_answers_what_landed(
+    parts: tuple[EngineActivities, FlakyContexts, Metrics], store: Store
+) -> None:
+    activities, contexts, metrics = parts
+    contexts.lose_create_answer = True
+    with pytest.raises(ApplicationError) as failed:
+        await _begin_step(activities, "first-3")
+    assert failed.value.type == STORE_UNAVAILABLE
+    both = await _begin_step(activities, "first-3")  # finds its own write: AlreadyExists
+    assert both.step is not None
+    assert both.step.revision == 1
+    stored = await store.contexts.require(TENANT, "first-3")
+    assert (stored.revision, stored.status) == (1, RunStatus.COMPLETED)
+    assert contexts.updates == 0  # nothing written over it
+    assert _scripts_run(metrics) == 1
+
+
+async def test_a_first_step_retried_elsewhere_leaves_the_store_holding_its_answer(
+    parts: tuple[EngineActivities, FlakyContexts, Metrics], store: Store
+) -> None:
+    """A retry with no receipt (another worker) runs the nodes again (at-least-once) and
+    finds an earlier try's context: it writes its own over it, so the store holds what
+    the workflow is told."""
+    activities, _, metrics = parts
+    first = await _begin_step(activities, "first-4")
+    assert first.step is not None
+    earlier = await store.contexts.require(TENANT, "first-4")
+    await store.contexts.update(
+        TENANT,
+        "first-4",
+        expected_revision=earlier.revision,
+        context=RunContext.start({"marker": "an earlier try's"}),
+        current_node="count",
+        status=RunStatus.RUNNING,
+    )
+    async with NodeResources(NodeSettings()) as resources:
+        elsewhere = EngineActivities(  # another worker: none of this one's receipts
+            definitions=store.definitions,
+            contexts=store.contexts,
+            registry=discover_nodes(),
+            resources=resources,
+            enum_store=EnumStore(),
+            metrics=metrics,
+        )
+        again = await _begin_step(elsewhere, "first-4")
+    assert again.step is not None
+    stored = await store.contexts.require(TENANT, "first-4")
+    assert stored.revision == again.step.revision == 3
+    assert again.begun.revision == 3
+    assert stored.status is RunStatus.COMPLETED
+    assert stored.context.global_["count"] == {"n": 1}
+    assert "marker" not in stored.context.params
     assert _scripts_run(metrics) == 2

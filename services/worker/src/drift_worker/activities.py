@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from typing import Any, Final
 
 import msgspec
@@ -37,7 +38,7 @@ from drift_worker.heartbeat import heartbeating
 from drift_worker.metrics import Metrics
 from drift_worker.node_runner import NodeRunner
 from drift_worker.outcomes import node_failure, status_after, step_result_of
-from drift_worker.pinning import PinningActivities
+from drift_worker.pinning import Pinned, PinningActivities
 from drift_worker.plan import (
     ACTIVITY_MARK,
     ACTIVITY_STEP,
@@ -58,6 +59,8 @@ __all__ = ["EngineActivities"]
 _LOG = logging.getLogger(__name__)
 CHAIN_LIMIT: Final = 64
 """Pure states one step runs at most (a pure loop still yields to the workflow)."""
+_KEPT_FAILURES: Final = 1024
+"""Failed first attempts kept while their run's context could not be created."""
 
 
 _NODE_FAILURES: Final = frozenset({"RetryableNodeError", "PermanentNodeError"})
@@ -103,6 +106,7 @@ class EngineActivities(PinningActivities, BranchActivities):
         self._nodes = NodeRunner(registry=registry, resources=resources, metrics=self._metrics)
         self._history_limit = history_limit
         self._receipts = StepReceipts()
+        self._first_failures: OrderedDict[tuple[str, str], FirstStepFailure] = OrderedDict()
         self.outages = StoreOutages(self._metrics)
         self._store = EngineStore(definitions, contexts, self.outages, self._metrics)
 
@@ -131,34 +135,84 @@ class EngineActivities(PinningActivities, BranchActivities):
         return await heartbeating(self._begin_step(request), self._metrics)
 
     async def _begin_step(self, request: BeginRequest) -> BeginStepResult:
-        begun = await self.begin(request)
-        plan = begun.plan
-        start = plan.start_node
-        planned = plan.states[start]
+        start_attempt()
+        pinned = await self.pin(request)
+        plan = pinned.plan
+        planned = plan.states[plan.start_node]
         fans_out = planned.parallel is not None or planned.map is not None
         if fans_out or (activity.info().is_local and not planned.pure):
-            return BeginStepResult(begun=begun)
-        step = first_step_request(request, begun)
+            return BeginStepResult(begun=await self.create_pinned(request, pinned))
+        # The step runs over the context in memory, and its write creates the context:
+        # one write up to the first stable point. Its receipt is kept at revision 0.
+        step = first_step_request(request, BeginResult(plan=plan, revision=0))
+        key = (request.tenant_id, request.run_id)
+        attempt = self._first_failures.pop(key, None) or self._receipts.take(step)
+        if attempt is None:
+            attempt = await self._first_attempt(step, pinned)
+        if attempt is None:
+            # A store outage inside the step: nothing of it is kept, the workflow's own
+            # step runs it again, waiting the outage out.
+            return BeginStepResult(begun=await self.create_pinned(request, pinned))
+        if isinstance(attempt, FirstStepFailure):
+            # The context starts as it was before the state; the workflow retries it.
+            try:
+                begun = await self.create_pinned(request, pinned)
+            except ApplicationError:
+                self._remember_failure(key, attempt)
+                raise
+            return BeginStepResult(begun=begun, failure=attempt)
         try:
-            result = await asyncio.wait_for(self._step(step), planned.timeout_seconds)
-        except ApplicationError as error:
-            self._store.forget(request.tenant_id, request.run_id)
-            if error.type == STORE_UNAVAILABLE:
-                return BeginStepResult(begun=begun)  # the workflow's step waits it out
-            if error.type in _NODE_FAILURES:
-                failure = FirstStepFailure(message=error.message, retryable=not error.non_retryable)
-                return BeginStepResult(begun=begun, failure=failure)
-            raise
-        except TimeoutError:
-            self._store.forget(request.tenant_id, request.run_id)
-            message = f"state {start!r} did not finish within {planned.timeout_seconds:g} s"
-            return BeginStepResult(
-                begun=begun, failure=FirstStepFailure(message=message, retryable=True)
+            record = await self.create_context(
+                request,
+                pinned,
+                attempt.context,
+                current_node=attempt.outcome.state,
+                status=attempt.status,
+                stepped=True,
             )
-        except BaseException:
-            self._store.forget(request.tenant_id, request.run_id)
+        except ApplicationError:
+            # The nodes ran: the next try writes what they did instead of running them.
+            self._receipts.keep(step, attempt)
             raise
-        return BeginStepResult(begun=begun, step=result)
+        outcome = attempt.outcome
+        if self._events is not None:
+            await self._events.progress(
+                request.tenant_id, request.run_id, outcome.executed, outcome.outcome, attempt.status
+            )
+        return BeginStepResult(
+            begun=BeginResult(plan=plan, revision=record.revision),
+            step=msgspec.structs.replace(outcome, revision=record.revision),
+        )
+
+    async def _first_attempt(
+        self, step: StepRequest, pinned: Pinned
+    ) -> Receipt | FirstStepFailure | None:
+        """Run the start state's chain over the new context, in memory.
+
+        Returns what to write, the node's failure, or ``None`` when the store failed
+        inside the step.
+        """
+        planned = pinned.plan.states[step.state]
+        try:
+            context, result, status = await asyncio.wait_for(
+                self._run_chain(step, pinned.workflow, pinned.context), planned.timeout_seconds
+            )
+        except ApplicationError as error:
+            if error.type == STORE_UNAVAILABLE:
+                return None
+            if error.type not in _NODE_FAILURES:
+                raise
+            return FirstStepFailure(message=error.message, retryable=not error.non_retryable)
+        except TimeoutError:
+            message = f"state {step.state!r} did not finish within {planned.timeout_seconds:g} s"
+            return FirstStepFailure(message=message, retryable=True)
+        return Receipt(context, result, status, landed=False)
+
+    def _remember_failure(self, key: tuple[str, str], failure: FirstStepFailure) -> None:
+        """Keep a failed first attempt whose context could not be created, for the next try."""
+        self._first_failures[key] = failure
+        while len(self._first_failures) > _KEPT_FAILURES:
+            self._first_failures.popitem(last=False)
 
     # ------------------------------------------------------------------ step
 

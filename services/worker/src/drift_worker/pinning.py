@@ -8,6 +8,8 @@ run's context. A retry after a lost answer finds the context there and goes on w
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import msgspec
 from temporalio import activity
 
@@ -30,7 +32,22 @@ from drift_worker.node_runner import NodeRunner
 from drift_worker.plan import ACTIVITY_BEGIN, BeginRequest, BeginResult, Plan, PlannedState
 from drift_worker.store_guard import StoreOutages, start_attempt, store_io
 
-__all__ = ["PinningActivities"]
+__all__ = ["Pinned", "PinningActivities"]
+
+
+@dataclass(frozen=True, slots=True)
+class Pinned:
+    """A run's plan and its first context, before anything is written.
+
+    Attributes:
+        plan: the pinned plan.
+        workflow: the workflow definition it was planned from.
+        context: the run's context as it starts (its parameters, caller, lookup values).
+    """
+
+    plan: Plan
+    workflow: WorkflowDefinition
+    context: RunContext
 
 
 class PinningActivities:
@@ -53,6 +70,10 @@ class PinningActivities:
     async def begin(self, request: BeginRequest) -> BeginResult:
         """Pin the workflow and every node it may run; create the run's context."""
         start_attempt()
+        return await self.create_pinned(request, await self.pin(request))
+
+    async def pin(self, request: BeginRequest) -> Pinned:
+        """Read and plan the run's definitions and make its first context, writing nothing."""
         tenant = request.tenant_id
         try:
             async with store_io(self.outages, tenant, request.run_id, "reading the workflow"):
@@ -98,30 +119,80 @@ class PinningActivities:
             else msgspec.convert(request.thread_context, ThreadContext)
         )
         context = RunContext.start(request.params, thread, self._enum_store.for_tenant(tenant))
-        async with store_io(self.outages, tenant, request.run_id, "creating the context"):
-            record = await self._create(tenant, request.run_id, context, workflow, version)
-        self.outages.succeeded(tenant, request.run_id)
-        self._store.remember(tenant, request.run_id, record)
-        self._metrics.run_started(workflow.id)
+        return Pinned(plan=plan, workflow=workflow, context=context)
+
+    async def create_pinned(self, request: BeginRequest, pinned: Pinned) -> BeginResult:
+        """Create a pinned run's first context, at its start state.
+
+        A retry after a lost answer finds the context there and goes on with it, as an
+        earlier try left it.
+        """
+        plan = pinned.plan
+        record = await self.create_context(
+            request, pinned, pinned.context, current_node=plan.start_node, status=RunStatus.RUNNING
+        )
         return BeginResult(plan=plan, revision=record.revision)
+
+    async def create_context(
+        self,
+        request: BeginRequest,
+        pinned: Pinned,
+        context: RunContext,
+        *,
+        current_node: str,
+        status: RunStatus,
+        stepped: bool = False,
+    ) -> ContextRecord:
+        """Create the run's context: its first write.
+
+        With ``stepped`` the context is the one the first step computed, and the store
+        must end up holding it: a retry after a lost answer that finds an earlier try's
+        context (its nodes ran, then this try's ran again) replaces it, so the store
+        holds what the workflow is told; one that finds this very context answers it.
+        """
+        tenant, run_id = request.tenant_id, request.run_id
+        async with store_io(self.outages, tenant, run_id, "creating the context"):
+            record = await self._create(request, pinned, context, current_node, status)
+            if (
+                stepped
+                and record.context is not context
+                and not _holds(record, context, current_node, status)
+            ):
+                record = await self._contexts.update(
+                    tenant,
+                    run_id,
+                    expected_revision=record.revision,
+                    context=context,
+                    current_node=current_node,
+                    status=status,
+                )
+        self.outages.succeeded(tenant, run_id)
+        self._metrics.run_started(pinned.workflow.id)
+        if stepped and status.is_final:
+            self._metrics.run_ended(pinned.workflow.id, status.value)
+            self._store.forget(tenant, run_id)
+        else:
+            self._store.remember(tenant, run_id, record)
+        return record
 
     async def _create(
         self,
-        tenant: str,
-        run_id: str,
+        request: BeginRequest,
+        pinned: Pinned,
         context: RunContext,
-        workflow: WorkflowDefinition,
-        version: int,
+        current_node: str,
+        status: RunStatus,
     ) -> ContextRecord:
+        tenant, run_id = request.tenant_id, request.run_id
         try:
             return await self._contexts.create(
                 tenant,
                 run_id,
                 context,
-                current_node=workflow.start_node,
-                status=RunStatus.RUNNING,
-                workflow_id=workflow.id,
-                workflow_version=version or None,
+                current_node=current_node,
+                status=status,
+                workflow_id=pinned.plan.workflow_id,
+                workflow_version=pinned.plan.workflow_version or None,
             )
         except AlreadyExistsError:
             pass
@@ -165,3 +236,15 @@ class PinningActivities:
             node_version=pinned,
             on_error=state.on_error,
         )
+
+
+def _holds(
+    record: ContextRecord, context: RunContext, current_node: str, status: RunStatus
+) -> bool:
+    """Whether the stored ``record`` is the first write of ``context`` at that node and status."""
+    return (
+        record.revision == 1
+        and record.status is status
+        and record.current_node == current_node
+        and msgspec.json.encode(record.context) == msgspec.json.encode(context)
+    )

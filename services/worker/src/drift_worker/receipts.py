@@ -81,6 +81,15 @@ class StepReceipts:
             return receipt
         return None
 
+    def take(self, request: StepRequest) -> Receipt | None:
+        """This very step's receipt, whatever the store holds.
+
+        For a run's first step, whose write creates the context: there is nothing
+        stored yet to compare it with.
+        """
+        kept = self._kept.pop(_key(request), None)
+        return None if kept is None else kept[1]
+
 
 def _key(request: StepRequest) -> _Key:
     return (request.tenant_id, request.run_id, request.revision, request.state)
