@@ -1,0 +1,130 @@
+"""Where one refund flow's time goes, segment by segment, in Drift and in the baseline.
+
+Starts a dev server, the orders service and both systems as bench/overload.py does (the
+same processes, the same hand-written baseline), runs flows one at a time through each
+system's HTTP API (sync start → view, sync resume → end), then reads every run's
+history from Temporal and prints, per system, the median time between consecutive
+history events (the server's own clock): how long the first workflow task took on the
+worker, the step activity, the update answered at the view until the resume reached
+Temporal (the API's answer, the client and the resume request), and so on. The
+segments are in history order; a run's events are the same in every run of a system,
+so the segments line up. Timings are printed, never asserted.
+
+Usage: uv run python bench/timeline.py [--flows N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from overload import (
+    HEADERS,
+    System,
+    baseline_system,
+    drift_system,
+    orders_service,
+    publish,
+    wait_answering,
+)
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client
+
+from drift_worker.devserver import DevServer
+
+Segments = list[tuple[str, float]]
+"""One run's history as (``from -> to`` event names, milliseconds between them)."""
+
+
+def _name(event_type: int) -> str:
+    return EventType.Name(event_type).removeprefix("EVENT_TYPE_")  # type: ignore[arg-type]
+
+
+async def segments_of(client: Client, workflow_type: str) -> list[Segments]:
+    """The segments of every run of ``workflow_type`` the dev server holds."""
+    runs: list[Segments] = []
+    async for listed in client.list_workflows(f"WorkflowType = '{workflow_type}'"):
+        handle = client.get_workflow_handle(listed.id, run_id=listed.run_id)
+        events = (await handle.fetch_history()).events
+        times = [event.event_time.ToDatetime() for event in events]
+        names = [_name(event.event_type) for event in events]
+        runs.append(
+            [
+                (f"{names[i - 1]} -> {names[i]}", (times[i] - times[i - 1]).total_seconds() * 1000)
+                for i in range(1, len(events))
+            ]
+        )
+    return runs
+
+
+def report(system: str, runs: list[Segments]) -> None:
+    """Print the median of each segment over ``runs`` and their sum."""
+    shapes = {tuple(name for name, _ in run) for run in runs}
+    print(f"{system}: {len(runs)} runs, {len(shapes)} history shape(s); median ms per segment")
+    shape = max(shapes, key=lambda s: sum(tuple(n for n, _ in r) == s for r in runs))
+    same = [run for run in runs if tuple(name for name, _ in run) == shape]
+    total = 0.0
+    for index, name in enumerate(shape):
+        median = statistics.median(run[index][1] for run in same)
+        total += median
+        print(f"  {name:70} {median:7.2f}")
+    print(f"  {'sum of the medians':70} {total:7.2f}")
+
+
+async def run(args: argparse.Namespace) -> int:
+    """Start everything, run the flows, print both timelines."""
+    settings = argparse.Namespace(sync_timeout=10.0, max_sync_waits=0, lean=False)
+    with tempfile.TemporaryDirectory() as name, DevServer(log_file=Path(name) / "t.log") as dev:
+        folder = Path(name)
+        await dev.wait_ready()
+        async with orders_service() as orders:
+            drift = drift_system(folder, dev.address, orders, settings)
+            baseline = baseline_system(folder, dev.address, orders, settings)
+            systems: tuple[System, ...] = (drift, baseline)
+            try:
+                for system in systems:
+                    for proc in system.procs:
+                        proc.start()
+                worker_admin = drift.procs[0].env["DRIFT_ADMIN_PORT"]
+                await wait_answering(f"http://127.0.0.1:{worker_admin}/healthz", drift.procs[0])
+                await wait_answering(f"{drift.url}/", drift.procs[1])
+                await wait_answering(f"{baseline.url}/", baseline.procs[1])
+                await publish(drift.url)
+                await asyncio.sleep(1.0)  # both workers polling
+                clients = importlib.import_module("overload_clients")
+                for system in systems:
+                    headers = HEADERS if system.flavor == "drift" else {}
+                    await clients.sequential(
+                        system.flavor, system.url, headers, flows=args.flows, warmup=3
+                    )
+                await asyncio.sleep(1.0)  # the visibility records of the last runs
+                temporal = await Client.connect(dev.address)
+                for system, workflow_type in ((drift, "drift.run"), (baseline, "lean.refund")):
+                    runs = await segments_of(temporal, workflow_type)
+                    if not runs:
+                        print(f"{system.name}: no runs found", file=sys.stderr)
+                        return 1
+                    report(system.name, runs)
+            finally:
+                for system in systems:
+                    for proc in reversed(system.procs):
+                        proc.stop()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the arguments and run."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--flows", type=int, default=30, help="timed flows per system")
+    return asyncio.run(run(parser.parse_args(argv)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
