@@ -262,6 +262,36 @@ async def publish(url: str) -> None:
             done.raise_for_status()
 
 
+@asynccontextmanager
+async def both_systems(
+    folder: Path, temporal: str, args: argparse.Namespace
+) -> AsyncIterator[tuple[System, System]]:
+    """The orders service, then Drift and the baseline on ``temporal``, started and ready.
+
+    Yields ``(drift, baseline)`` with the refund flow published in Drift and both
+    workers polling; stops every process on the way out.
+    """
+    async with orders_service() as orders:
+        drift = drift_system(folder, temporal, orders, args)
+        baseline = baseline_system(folder, temporal, orders, args)
+        systems = (drift, baseline)
+        try:
+            for system in systems:
+                for proc in system.procs:
+                    proc.start()
+            worker_admin = drift.procs[0].env["DRIFT_ADMIN_PORT"]
+            await wait_answering(f"http://127.0.0.1:{worker_admin}/healthz", drift.procs[0])
+            await wait_answering(f"{drift.url}/", drift.procs[1])
+            await wait_answering(f"{baseline.url}/", baseline.procs[1])
+            await publish(drift.url)
+            await asyncio.sleep(1.0)  # both workers polling
+            yield systems
+        finally:
+            for system in systems:
+                for proc in reversed(system.procs):
+                    proc.stop()
+
+
 # -- measuring ------------------------------------------------------------------------
 
 
@@ -360,31 +390,14 @@ async def one_level(clients: int, args: argparse.Namespace, *, sequential: int) 
         await dev.wait_ready()
         server_pid = dev.pid
         assert server_pid is not None
-        async with orders_service() as orders:
-            drift = drift_system(folder, dev.address, orders, args)
-            baseline = baseline_system(folder, dev.address, orders, args)
-            systems = (drift, baseline)
-            try:
-                for system in systems:
-                    for proc in system.procs:
-                        proc.start()
-                worker_admin = drift.procs[0].env["DRIFT_ADMIN_PORT"]
-                await wait_answering(f"http://127.0.0.1:{worker_admin}/healthz", drift.procs[0])
-                await wait_answering(f"{drift.url}/", drift.procs[1])
-                await wait_answering(f"{baseline.url}/", baseline.procs[1])
-                await publish(drift.url)
-                await asyncio.sleep(1.0)  # both workers polling
-                idle = {system.name: [proc.stats()[0] for proc in system.procs]
-                        for system in systems}  # fmt: skip
-                timings = await one_at_a_time(systems, sequential)
-                rows: dict[tuple[int, str], dict[str, Any]] = {}
-                for system in systems:
-                    rows[clients, system.name] = await measure(system, clients, args, server_pid)
-                    await asyncio.sleep(1.0)
-            finally:
-                for system in systems:
-                    for proc in reversed(system.procs):
-                        proc.stop()
+        async with both_systems(folder, dev.address, args) as systems:
+            idle = {system.name: [proc.stats()[0] for proc in system.procs]
+                    for system in systems}  # fmt: skip
+            timings = await one_at_a_time(systems, sequential)
+            rows: dict[tuple[int, str], dict[str, Any]] = {}
+            for system in systems:
+                rows[clients, system.name] = await measure(system, clients, args, server_pid)
+                await asyncio.sleep(1.0)
     return Level(rows, idle, timings)
 
 

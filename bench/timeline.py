@@ -25,15 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from overload import (
-    HEADERS,
-    System,
-    baseline_system,
-    drift_system,
-    orders_service,
-    publish,
-    wait_answering,
-)
+from overload import HEADERS, both_systems
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
@@ -84,38 +76,21 @@ async def run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as name, DevServer(log_file=Path(name) / "t.log") as dev:
         folder = Path(name)
         await dev.wait_ready()
-        async with orders_service() as orders:
-            drift = drift_system(folder, dev.address, orders, settings)
-            baseline = baseline_system(folder, dev.address, orders, settings)
-            systems: tuple[System, ...] = (drift, baseline)
-            try:
-                for system in systems:
-                    for proc in system.procs:
-                        proc.start()
-                worker_admin = drift.procs[0].env["DRIFT_ADMIN_PORT"]
-                await wait_answering(f"http://127.0.0.1:{worker_admin}/healthz", drift.procs[0])
-                await wait_answering(f"{drift.url}/", drift.procs[1])
-                await wait_answering(f"{baseline.url}/", baseline.procs[1])
-                await publish(drift.url)
-                await asyncio.sleep(1.0)  # both workers polling
-                clients = importlib.import_module("overload_clients")
-                for system in systems:
-                    headers = HEADERS if system.flavor == "drift" else {}
-                    await clients.sequential(
-                        system.flavor, system.url, headers, flows=args.flows, warmup=3
-                    )
-                await asyncio.sleep(1.0)  # the visibility records of the last runs
-                temporal = await Client.connect(dev.address)
-                for system, workflow_type in ((drift, "drift.run"), (baseline, "lean.refund")):
-                    runs = await segments_of(temporal, workflow_type)
-                    if not runs:
-                        print(f"{system.name}: no runs found", file=sys.stderr)
-                        return 1
-                    report(system.name, runs)
-            finally:
-                for system in systems:
-                    for proc in reversed(system.procs):
-                        proc.stop()
+        async with both_systems(folder, dev.address, settings) as systems:
+            clients = importlib.import_module("overload_clients")
+            for system in systems:
+                headers = HEADERS if system.flavor == "drift" else {}
+                await clients.sequential(
+                    system.flavor, system.url, headers, flows=args.flows, warmup=3
+                )
+            await asyncio.sleep(1.0)  # the visibility records of the last runs
+            temporal = await Client.connect(dev.address)
+            for system, workflow_type in zip(systems, ("drift.run", "lean.refund"), strict=True):
+                runs = await segments_of(temporal, workflow_type)
+                if not runs:
+                    print(f"{system.name}: no runs found", file=sys.stderr)
+                    return 1
+                report(system.name, runs)
     return 0
 
 
