@@ -123,6 +123,28 @@ async def test_a_cancelled_call_never_hands_its_answer_to_the_next() -> None:
         await pool.close()
 
 
+def open_descriptors() -> int:
+    """How many file descriptors this process has open."""
+    return len(list(Path("/proc/self/fd").iterdir()))
+
+
+async def test_a_cancelled_call_s_process_is_reaped_and_its_pipes_closed() -> None:
+    open_before = open_descriptors()
+    pool = new_pool(1)
+    slow = asyncio.ensure_future(pool.run(request(SLOW)))
+    for _ in range(200):  # until the slow script runs in its sandbox
+        await asyncio.sleep(0.01)
+        if pool.pids():
+            break
+    await asyncio.sleep(0.1)
+    slow.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await slow
+    await pool.close()
+    # No pipe of the killed sandbox is left open for the garbage collector to find.
+    assert open_descriptors() == open_before
+
+
 def children() -> set[int]:
     """The process ids of this process's children (every thread's)."""
     found: set[int] = set()

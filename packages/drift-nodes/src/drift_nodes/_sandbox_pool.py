@@ -125,8 +125,9 @@ class _Sandbox:
                 self.process.kill()
 
     async def close(self) -> None:
-        if self.alive:
-            self.stdin.close()
+        alive = self.alive
+        self.stdin.close()  # its pipe is closed even when the process is gone already
+        if alive:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(2):
                     await self.process.wait()
@@ -165,6 +166,7 @@ class SandboxPool:
         self._starting = 0
         self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
         self._all: set[_Sandbox] = set()
+        self._reapers: set[asyncio.Future[None]] = set()
         self._encoder = msgspec.msgpack.Encoder()
         self._decoder = msgspec.msgpack.Decoder(EvalReply)
         self.started = 0
@@ -203,9 +205,10 @@ class SandboxPool:
                     continue
                 except asyncio.CancelledError:
                     # Its answer is still on the way: a later request would read it as
-                    # its own. Nobody waits for it, so the process goes.
+                    # its own. Nobody waits for it, so the process goes (and is reaped,
+                    # its pipes closed, in the background).
                     self._all.discard(sandbox)
-                    sandbox.kill()
+                    self._reap(sandbox)
                     sandbox = None
                     raise
                 reply = self._decoder.decode(data)
@@ -277,6 +280,13 @@ class SandboxPool:
         self.started += 1
         return sandbox
 
+    def _reap(self, sandbox: _Sandbox) -> None:
+        """Kill ``sandbox`` and wait for it in the background, closing its pipes."""
+        sandbox.kill()
+        reaper = asyncio.ensure_future(sandbox.close())
+        self._reapers.add(reaper)
+        reaper.add_done_callback(self._reapers.discard)
+
     def _release(self, sandbox: _Sandbox | None) -> None:
         if sandbox is None:
             self._holding -= 1
@@ -291,7 +301,7 @@ class SandboxPool:
         # request, which sees the sandbox die and handles it as any death.
         self._holding -= len(self._idle)
         self._idle.clear()
-        await asyncio.gather(*(s.close() for s in sandboxes))
+        await asyncio.gather(*(s.close() for s in sandboxes), *self._reapers)
 
     def pids(self) -> list[int]:
         """The process ids of the live sandboxes (for tests and diagnostics)."""
