@@ -53,6 +53,38 @@ COUNTED = {
 }
 
 
+SLOW_SECOND = {
+    "id": "slow-second",
+    "startNode": "one",
+    "states": {
+        "one": {
+            "nodeDefinition": {
+                "type": "SCRIPT",
+                "id": "one",
+                "name": "one",
+                "config": {"script": "{'ran': True}"},
+            },
+            "timeoutSeconds": 0.5,
+            "nextNode": "two",
+        },
+        "two": {
+            "nodeDefinition": {
+                "type": "SCRIPT",
+                "id": "two",
+                "name": "two",
+                "config": {
+                    "script": "def spin():\n    n = 0\n    for i in range(100000000):\n"
+                    "        n += i\n    return n\nspin()"
+                },
+            },
+            "nextNode": "done",
+        },
+        "done": {"nodeDefinition": {"type": "SUCCESS", "id": "done", "name": "done"}},
+    },
+}
+"""Its start state's limit (0.5 s) passes while the pure state after it still runs."""
+
+
 class FlakyContexts(ContextStore):
     """A real context store whose next update can lose its answer or its race."""
 
@@ -111,8 +143,10 @@ class FlakyContexts(ContextStore):
 @pytest.fixture
 async def store() -> AsyncIterator[Store]:
     async with open_store("sqlite://:memory:", node_types=discover_nodes().node_types) as opened:
-        workflow = opened.definitions.node_types.convert_workflow(COUNTED)
-        await opened.definitions.put(TENANT, workflow)
+        for document in (COUNTED, SLOW_SECOND):
+            await opened.definitions.put(
+                TENANT, opened.definitions.node_types.convert_workflow(document)
+            )
         published = await opened.definitions.publish(TENANT, DefinitionKind.WORKFLOW, "counted")
         number = published.definition.version
         assert isinstance(number, int)
@@ -385,3 +419,19 @@ async def test_a_first_step_retried_elsewhere_leaves_the_store_holding_its_answe
     assert stored.context.global_["count"] == {"n": 1}
     assert "marker" not in stored.context.params
     assert _scripts_run(metrics) == 2
+
+
+async def test_a_first_step_cut_short_creates_the_context_as_it_was_before_it(
+    parts: tuple[EngineActivities, FlakyContexts, Metrics], store: Store
+) -> None:
+    activities, _, _ = parts
+    request = BeginRequest(
+        tenant_id=TENANT, run_id="first-5", workflow_definition_id="slow-second", version="SNAPSHOT"
+    )
+    both: BeginStepResult = await _environment().run(activities.begin_step, request)
+    assert both.step is None
+    assert both.failure is not None
+    assert "did not finish within 0.5 s" in both.failure.message
+    stored = await store.contexts.require(TENANT, "first-5")
+    assert (stored.revision, stored.status, stored.current_node) == (1, RunStatus.RUNNING, "one")
+    assert "one" not in stored.context.global_  # the state that ran is not half kept

@@ -59,6 +59,7 @@ __all__ = ["EngineActivities"]
 _LOG = logging.getLogger(__name__)
 CHAIN_LIMIT: Final = 64
 """Pure states one step runs at most (a pure loop still yields to the workflow)."""
+_CONTEXT_DECODER: Final = msgspec.json.Decoder(RunContext)
 _KEPT_FAILURES: Final = 1024
 """Failed first attempts kept while their run's context could not be created."""
 
@@ -193,9 +194,11 @@ class EngineActivities(PinningActivities, BranchActivities):
         inside the step.
         """
         planned = pinned.plan.states[step.state]
+        # Over a copy: a chain cut short leaves ``pinned.context`` as it was before it.
+        working = _CONTEXT_DECODER.decode(msgspec.json.encode(pinned.context))
         try:
             context, result, status = await asyncio.wait_for(
-                self._run_chain(step, pinned.workflow, pinned.context), planned.timeout_seconds
+                self._run_chain(step, pinned.workflow, working), planned.timeout_seconds
             )
         except ApplicationError as error:
             if error.type == STORE_UNAVAILABLE:
