@@ -6,7 +6,8 @@ system's HTTP API (sync start → view, sync resume → end), then reads every r
 history from Temporal and prints, per system, the median time between consecutive
 history events (the server's own clock): how long the first workflow task took on the
 worker, the step activity, the update answered at the view until the resume reached
-Temporal (the API's answer, the client and the resume request), and so on. The
+Temporal (the API's answer, the client and the resume request), and so on, with each
+event's size as the server keeps it (payloads included) and the whole history's. The
 segments are in history order; a run's events are the same in every run of a system,
 so the segments line up. Timings are printed, never asserted.
 
@@ -31,8 +32,9 @@ from temporalio.client import Client
 
 from drift_worker.devserver import DevServer
 
-Segments = list[tuple[str, float]]
-"""One run's history as (``from -> to`` event names, milliseconds between them)."""
+Segments = list[tuple[str, float, int]]
+"""One run's history as (``from -> to`` event names, milliseconds between them, bytes of
+the ``to`` event as the server keeps it), then ``("whole history", 0, its bytes)``."""
 
 
 def _name(event_type: int) -> str:
@@ -44,30 +46,41 @@ async def segments_of(client: Client, workflow_type: str) -> list[Segments]:
     runs: list[Segments] = []
     async for listed in client.list_workflows(f"WorkflowType = '{workflow_type}'"):
         handle = client.get_workflow_handle(listed.id, run_id=listed.run_id)
-        events = (await handle.fetch_history()).events
+        history = await handle.fetch_history()
+        events = history.events
         times = [event.event_time.ToDatetime() for event in events]
         names = [_name(event.event_type) for event in events]
         runs.append(
             [
-                (f"{names[i - 1]} -> {names[i]}", (times[i] - times[i - 1]).total_seconds() * 1000)
+                (
+                    f"{names[i - 1]} -> {names[i]}",
+                    (times[i] - times[i - 1]).total_seconds() * 1000,
+                    events[i].ByteSize(),
+                )
                 for i in range(1, len(events))
             ]
+            + [("whole history", 0.0, sum(event.ByteSize() for event in events))]
         )
     return runs
 
 
 def report(system: str, runs: list[Segments]) -> None:
-    """Print the median of each segment over ``runs`` and their sum."""
-    shapes = {tuple(name for name, _ in run) for run in runs}
-    print(f"{system}: {len(runs)} runs, {len(shapes)} history shape(s); median ms per segment")
-    shape = max(shapes, key=lambda s: sum(tuple(n for n, _ in r) == s for r in runs))
-    same = [run for run in runs if tuple(name for name, _ in run) == shape]
+    """Print the median of each segment over ``runs`` (ms, and its event's bytes); the sums."""
+    shapes = {tuple(segment[0] for segment in run) for run in runs}
+    print(
+        f"{system}: {len(runs)} runs, {len(shapes)} history shape(s); "
+        "median bytes of each event and ms since the one before"
+    )
+    shape = max(shapes, key=lambda s: sum(tuple(seg[0] for seg in r) == s for r in runs))
+    same = [run for run in runs if tuple(segment[0] for segment in run) == shape]
     total = 0.0
-    for index, name in enumerate(shape):
+    for index, name in enumerate(shape[:-1]):
         median = statistics.median(run[index][1] for run in same)
+        event_bytes = round(statistics.median(run[index][2] for run in same))
         total += median
-        print(f"  {name:70} {median:7.2f}")
-    print(f"  {'sum of the medians':70} {total:7.2f}")
+        print(f"  {name:70} {event_bytes:6d} {median:7.2f}")
+    whole = round(statistics.median(run[-1][2] for run in same))
+    print(f"  {'sum of the medians (bytes: the whole history)':70} {whole:6d} {total:7.2f}")
 
 
 async def run(args: argparse.Namespace) -> int:

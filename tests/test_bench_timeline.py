@@ -34,6 +34,10 @@ def test_timeline_prints_each_system_s_segments() -> None:
         assert segments[-1].split()[2] == "WORKFLOW_EXECUTION_COMPLETED"
         milliseconds = [float(row.split()[-1]) for row in segments]
         assert all(ms >= 0 for ms in milliseconds)
+        sizes = [int(row.split()[-2]) for row in segments]
+        assert all(size > 0 for size in sizes)
+        # the whole history holds its first event too, which no segment ends at
+        assert int(rows[-1].split()[-2]) > sum(sizes)
         assert abs(sum(milliseconds) - float(rows[-1].split()[-1])) < 0.01 * len(segments) + 0.01
     drift_segments = lines[heads[0] + 1 : heads[1] - 1]
     # Drift's runs carry its search attributes (the runs search); the baseline's none.
