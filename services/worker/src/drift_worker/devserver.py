@@ -25,11 +25,13 @@ from typing import Final, Self
 from drift_models.visibility import dev_server_flags
 
 __all__ = [
+    "CLUSTER_PARTITIONS",
     "DevServer",
     "DevServerError",
     "die_with_parent",
     "find_temporal_binary",
     "free_port",
+    "partition_flags",
     "port_is_free",
 ]
 
@@ -37,16 +39,16 @@ _PR_SET_PDEATHSIG: Final = 1
 THROTTLE_FIX: Final = "history.transferProcessorMaxPollRPS=1000"
 """The dev server throttles task dispatch by default (~50 ms per step); this lifts it."""
 
-ONE_PARTITION: Final = (
-    "matching.numTaskqueueReadPartitions=1",
-    "matching.numTaskqueueWritePartitions=1",
-)
-"""Task queues of one partition: a dev server serves one machine's few pollers.
+CLUSTER_PARTITIONS: Final = 4
+"""Temporal's default number of partitions per task queue (a cluster's, unless changed)."""
 
-With Temporal's default of four partitions, a task put on a partition no poller is
-polling waits to be forwarded; under load that was a ~5 s tail on about one call in
-twenty, for Drift and for a hand-written worker alike (docs/decisions.md, 129).
-"""
+
+def partition_flags(partitions: int) -> tuple[str, ...]:
+    """The dynamic-config values that give every task queue ``partitions`` partitions."""
+    return (
+        f"matching.numTaskqueueReadPartitions={partitions}",
+        f"matching.numTaskqueueWritePartitions={partitions}",
+    )
 
 
 class DevServerError(RuntimeError):
@@ -112,6 +114,11 @@ class DevServer:
         database: a SQLite file that keeps workflows across restarts, or ``None``.
         namespace: the namespace to make sure exists.
         log_file: where the server's output goes.
+        partitions: partitions per task queue. One by default: a dev server serves one
+            machine's few pollers, and with Temporal's default of four a task put on a
+            partition no poller is polling waits to be forwarded (under load a ~5 s tail
+            on about one call in twenty, docs/decisions.md, 129). A bench that wants a
+            cluster's asks for ``CLUSTER_PARTITIONS``.
     """
 
     port: int = field(default_factory=free_port)
@@ -119,6 +126,7 @@ class DevServer:
     database: Path | None = None
     namespace: str = "default"
     log_file: Path | None = None
+    partitions: int = 1
     _process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
 
     @property
@@ -152,7 +160,11 @@ class DevServer:
             str(free_port()),
             "--dynamic-config-value",
             THROTTLE_FIX,
-            *(flag for value in ONE_PARTITION for flag in ("--dynamic-config-value", value)),
+            *(
+                flag
+                for value in partition_flags(self.partitions)
+                for flag in ("--dynamic-config-value", value)
+            ),
             "--log-level",
             "warn",
             *dev_server_flags(),
