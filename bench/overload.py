@@ -26,7 +26,12 @@ payloads; Drift runs with its defaults (tracing and request metrics on). ``--lea
 Drift with ``DRIFT_TRACING=false`` and ``DRIFT_REQUEST_METRICS=false`` too, the same
 observability as the baseline's.
 
+Both workers poll alike: scaled by the SDK (``--pollers 0``, drift-worker's default) or a
+fixed number of polls; ``--partitions 4`` gives the dev server a cluster's partitions
+(one by default, as ``drift dev``'s).
+
 Usage: uv run python bench/overload.py [--clients 10,50,...] [--seconds S] [--quick]
+    [--partitions N] [--pollers N]
 """
 
 from __future__ import annotations
@@ -207,6 +212,7 @@ def drift_system(folder: Path, temporal: str, orders: str, args: argparse.Namesp
         "DRIFT_ENUM_STORE_FILE": str(enum_file),
         "DRIFT_HTTP_ALLOW_HOSTS": "127.0.0.1",
         "DRIFT_ADMIN_PORT": str(free_port()),
+        "DRIFT_POLLERS": str(getattr(args, "pollers", 0)),
     }
     port = free_port()
     api = {**common, "DRIFT_HOST": "127.0.0.1", "DRIFT_APP_PORT": str(port),
@@ -235,6 +241,7 @@ def baseline_system(folder: Path, temporal: str, orders: str, args: argparse.Nam
         "BASELINE_ORDERS": orders,
         "BASELINE_PORT": str(port),
         "BASELINE_SYNC_TIMEOUT": str(args.sync_timeout),
+        "BASELINE_POLLERS": str(getattr(args, "pollers", 0)),
     }
     worker = [sys.executable, str(BENCH / "overload_baseline.py")]
     service = [sys.executable, str(BENCH / "overload_baseline_service.py")]
@@ -385,7 +392,10 @@ async def one_level(clients: int, args: argparse.Namespace, *, sequential: int) 
     loads pile up in it (its one history shard, its in-memory database), which would
     make a load's figures depend on the loads measured before it.
     """
-    with tempfile.TemporaryDirectory() as name, DevServer(log_file=Path(name) / "t.log") as dev:
+    with (
+        tempfile.TemporaryDirectory() as name,
+        DevServer(log_file=Path(name) / "t.log", partitions=args.partitions) as dev,
+    ):
         folder = Path(name)
         await dev.wait_ready()
         server_pid = dev.pid
@@ -514,6 +524,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sequential", type=int, default=40,
                         help="flows run one at a time per system first (0: none)")  # fmt: skip
     parser.add_argument("--quick", action="store_true", help="a smoke run at tiny scale")
+    parser.add_argument("--partitions", type=int, default=1,
+                        help="partitions per task queue (a cluster's default: 4)")  # fmt: skip
+    parser.add_argument("--pollers", type=int, default=0,
+                        help="both workers' task polls: 0 scaled by the SDK, N fixed")  # fmt: skip
     lean = "Drift without tracing or request metrics, as the baseline"
     parser.add_argument("--lean", action="store_true", help=lean)
     args = parser.parse_args(arguments)

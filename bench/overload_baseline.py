@@ -6,7 +6,8 @@ refund computation and the view in one activity with one context write to the sa
 kind of store Drift uses (SQLite) — as Drift chains the states up to a stable point
 into one step with one write; the resume is one local activity with one write; the
 workflow module is passed through the sandbox, as Drift's own is, so it is not
-re-imported for every run.
+re-imported for every run; its task polls are scaled by the SDK or fixed as Drift's are
+(``BASELINE_POLLERS``, as ``DRIFT_POLLERS``).
 
 Usage (started by bench/overload.py): ``python bench/overload_baseline.py``, configured
 by the environment (``BASELINE_*``).
@@ -25,7 +26,12 @@ from typing import Any
 import aiohttp
 from temporalio import activity, workflow
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import (
+    PollerBehavior,
+    PollerBehaviorAutoscaling,
+    PollerBehaviorSimpleMaximum,
+    Worker,
+)
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 with workflow.unsafe.imports_passed_through():
@@ -121,6 +127,12 @@ class RefundLean:
         return self.result
 
 
+def poller_behavior() -> PollerBehavior:
+    """``BASELINE_POLLERS``: ``0`` (unset) lets the SDK scale the polls, a number fixes them."""
+    pollers = int(os.environ.get("BASELINE_POLLERS", "0"))
+    return PollerBehaviorAutoscaling() if pollers == 0 else PollerBehaviorSimpleMaximum(pollers)
+
+
 async def work() -> None:
     """The baseline's worker, until it is stopped."""
     client = await Client.connect(os.environ["BASELINE_TEMPORAL"])
@@ -140,6 +152,8 @@ async def work() -> None:
             workflows=[RefundLean],
             activities=[lean.to_view, lean.finish],
             workflow_runner=runner,
+            workflow_task_poller_behavior=poller_behavior(),
+            activity_task_poller_behavior=poller_behavior(),
         )
         await worker.run()
 

@@ -168,6 +168,7 @@ def _expected_worker() -> WorkerSettings:
         max_concurrent_activities=50,
         max_concurrent_local_activities=400,
         max_cached_runs=3000,
+        pollers=12,
         enum_store_file="/etc/drift/enum-store/enum-store.yaml",
         shutdown_grace_seconds=45,
         tracing=False,

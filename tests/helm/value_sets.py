@@ -117,6 +117,7 @@ EVERYTHING: Final[dict[str, Any]] = {
             "maxConcurrentActivities": 50,
             "maxConcurrentLocalActivities": 400,
             "maxCachedRuns": 3000,
+            "pollers": 12,
             "shutdownGraceSeconds": 45,
             "tracing": False,
             "logLevel": "WARNING",

@@ -16,7 +16,12 @@ from pathlib import Path
 
 import msgspec
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import (
+    PollerBehavior,
+    PollerBehaviorAutoscaling,
+    PollerBehaviorSimpleMaximum,
+    Worker,
+)
 
 from drift_models import SIGNATURE_HEADER
 from drift_models import engine as engine_contract
@@ -184,6 +189,8 @@ async def running_worker(
             max_concurrent_activities=settings.max_concurrent_activities,
             max_concurrent_local_activities=settings.max_concurrent_local_activities,
             max_cached_workflows=settings.max_cached_runs,
+            workflow_task_poller_behavior=poller_behavior(settings.pollers),
+            activity_task_poller_behavior=poller_behavior(settings.pollers),
             graceful_shutdown_timeout=timedelta(seconds=settings.shutdown_grace_seconds),
         )
         running = RunningWorker(
@@ -206,6 +213,13 @@ async def running_worker(
         async with worker:
             _LOG.info("worker polling %s on %s", settings.task_queue, settings.temporal_address)
             yield running
+
+
+def poller_behavior(pollers: int) -> PollerBehavior:
+    """How one kind of task is polled: scaled by the SDK (``0``) or ``pollers`` at once."""
+    if pollers == 0:
+        return PollerBehaviorAutoscaling()
+    return PollerBehaviorSimpleMaximum(maximum=pollers)
 
 
 def payload_types() -> list[type[msgspec.Struct]]:

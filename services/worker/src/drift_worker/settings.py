@@ -34,6 +34,12 @@ class WorkerSettings(EngineSettings, kw_only=True, forbid_unknown_fields=True):
         max_cached_runs: runs this worker keeps in memory between their workflow tasks
             (the SDK's sticky cache); a run pushed out is replayed from its history at
             its next task, so size it above the runs moving at once (see the README).
+        pollers: task polls of each kind (workflow, activity) this worker keeps open at
+            once. ``0`` (the default) lets the SDK scale them between 1 and 100 on the
+            server's feedback; a number keeps that many open, as the SDK's own default
+            (5) does. On a task queue of several partitions (a cluster's default is
+            four) the fixed five leave partitions unpolled, and under load about one
+            call in twenty waited ~5 s for a task to be forwarded (docs/performance.md).
         enum_store_file: a YAML or JSON file of tenant → lookup values (``_enum_store``).
         shutdown_grace_seconds: how long running activities get to finish on shutdown.
         tracing: OpenTelemetry spans for every workflow, activity and node, continuing the
@@ -49,6 +55,7 @@ class WorkerSettings(EngineSettings, kw_only=True, forbid_unknown_fields=True):
     max_concurrent_activities: Annotated[int, msgspec.Meta(ge=1)] = 100
     max_concurrent_local_activities: Annotated[int, msgspec.Meta(ge=1)] = 200
     max_cached_runs: Annotated[int, msgspec.Meta(ge=1)] = 1000
+    pollers: Annotated[int, msgspec.Meta(ge=0, le=1000)] = 0
     enum_store_file: str | None = None
     shutdown_grace_seconds: Annotated[float, msgspec.Meta(ge=0)] = 20.0
     tracing: bool = True
