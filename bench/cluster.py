@@ -12,6 +12,10 @@ a real HBase and a Redis, then:
    1 worker + 1 API (the baseline), 2 workers + 1 API, 2 workers + 2 APIs, each ratio
    against the baseline measured in this same run (absolute figures drift from day to day).
 
+   Each step also prints its sync calls' p50, p95 and slowest answer. The processes take
+   ``DRIFT_*`` settings from the environment: ``DRIFT_POLLERS=5`` runs the workers with
+   the SDK's fixed five polls instead of scaled ones.
+
 Usage: uv run python bench/cluster.py [--runs N] [--load-runs N] [--clients C] [--quick]
 The first run on a machine builds the Temporal server (~7 min on 2 cores).
 """
@@ -29,6 +33,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -102,9 +107,16 @@ async def _reached(api: Api, answer: httpx.Response, status: str) -> None:
     raise AssertionError(msg)
 
 
-async def _refund(api: Api, run_id: str) -> None:
-    await _reached(api, await api.start("refund", REFUND, workflowId=run_id), "WAITING")
+async def _refund(api: Api, run_id: str, calls: list[float] | None = None) -> None:
+    """One refund to its end; ``calls`` collects each sync call's seconds when given."""
+    began = time.perf_counter()
+    started = await api.start("refund", REFUND, workflowId=run_id)
+    answered = time.perf_counter()
+    await _reached(api, started, "WAITING")
+    resumed = time.perf_counter()
     ended = await api.resume(run_id, {"decision": ["approve"]})
+    if calls is not None:
+        calls += [answered - began, time.perf_counter() - resumed]
     await _reached(api, ended, "COMPLETED")
 
 
@@ -178,22 +190,39 @@ def cpu_seconds(group: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-async def _throughput(apis: list[DriftProcess], tenant: str, runs: int, clients: int) -> float:
-    """Runs per second of ``runs`` refunds by ``clients`` clients spread over ``apis``."""
+@dataclass
+class Load:
+    """What one throughput step measured: its rate and every sync call's seconds."""
+
+    rate: float
+    calls: list[float]
+
+    def latency(self) -> str:
+        """p50, p95 and the slowest sync call, in milliseconds."""
+        ordered = sorted(self.calls)
+        if not ordered:
+            return "no calls"
+        p50, p95 = (ordered[min(len(ordered) - 1, int(q * len(ordered)))] for q in (0.5, 0.95))
+        return f"p50 {p50 * 1000:6.0f}  p95 {p95 * 1000:6.0f}  max {ordered[-1] * 1000:6.0f} ms"
+
+
+async def _throughput(apis: list[DriftProcess], tenant: str, runs: int, clients: int) -> Load:
+    """``runs`` refunds by ``clients`` clients spread over ``apis``: rate and call times."""
     key = tenant_key(tenant)[0]
     pending = iter(range(runs))
     https = [httpx.AsyncClient(base_url=process.url, timeout=120) for process in apis]
     views = [Api(http=http, tenant=tenant, key=key) for http in https]
+    calls: list[float] = []
 
     async def client(n: int) -> None:
         view = views[n % len(views)]
         for index in pending:
-            await _refund(view, f"load-{uuid.uuid4().hex[:8]}-{index}")
+            await _refund(view, f"load-{uuid.uuid4().hex[:8]}-{index}", calls)
 
     try:
         began = time.perf_counter()
         await asyncio.gather(*(client(n) for n in range(clients)))
-        return runs / (time.perf_counter() - began)
+        return Load(runs / (time.perf_counter() - began), calls)
     finally:
         for http in https:
             await http.aclose()
@@ -208,7 +237,7 @@ async def scaling(
     *,
     runs: int,
     clients: int,
-) -> list[tuple[str, float]]:
+) -> list[tuple[str, Load]]:
     """Runs per second for 1w+1a, 2w+1a and 2w+2a processes (same tenant, same queue)."""
     enum_file = folder / "enum-store.yaml"
     enum_file.write_text(
@@ -225,7 +254,7 @@ async def scaling(
         DriftProcess(f"w{n}", "drift_worker.main", worker_env, folder / f"w{n}.log") for n in (1, 2)
     ]
     apis = [DriftProcess(f"a{n}", "drift_api.main", api_env, folder / f"a{n}.log") for n in (1, 2)]
-    results: list[tuple[str, float]] = []
+    results: list[tuple[str, Load]] = []
     try:
 
         async def start(process: DriftProcess) -> None:
@@ -294,9 +323,12 @@ async def bench(
         role = "worker" if name.startswith("w") else "API"
         print(f"  CPU ms, {role} process{'':<13} {seconds * 1000:8.1f}")
     print(f"throughput: {args.load_runs} runs, {args.clients} clients")
-    baseline = rates[0][1]
-    for label, rate in rates:
-        print(f"  {label:<20} {rate:7.1f} runs/s   ratio {rate / baseline:4.2f}")
+    baseline = rates[0][1].rate
+    for label, load in rates:
+        print(
+            f"  {label:<20} {load.rate:7.1f} runs/s   ratio {load.rate / baseline:4.2f}   "
+            f"sync calls {load.latency()}"
+        )
 
 
 def main() -> None:

@@ -34,4 +34,10 @@ def test_cluster_benchmark_runs() -> None:
     assert all(value > 0 for value in per_run.values()), per_run
     scaling = [line.split("runs/s")[0].rsplit(maxsplit=1)[0].strip() for line in lines[-3:]]
     assert scaling == ["1 worker, 1 API", "2 workers, 1 API", "2 workers, 2 APIs"]
-    assert lines[-3].endswith("ratio 1.00")
+    assert "ratio 1.00 " in lines[-3]
+    for line in lines[-3:]:
+        # p50, p95 and the slowest of the step's sync calls, in that order
+        figures = line.split("sync calls")[1].split()
+        assert figures[0::2][:3] == ["p50", "p95", "max"], line
+        p50, p95, slowest = (float(figures[i]) for i in (1, 3, 5))
+        assert 0 < p50 <= p95 <= slowest, line
