@@ -11,10 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import resource
 import sys
 from typing import Any
 
 from drift_nodes import NodeError, ScriptEngine, ScriptSettings, check_script
+
+MEMORY = 4 << 30
+"""This process's address space: a bomb let into it (past the in-process subset) kills
+it at once, and the test names the script, instead of filling the machine."""
 
 
 def _check(source: str) -> dict[str, Any]:
@@ -61,4 +66,5 @@ async def _serve() -> None:
 
 
 if __name__ == "__main__":
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
     asyncio.run(_serve())

@@ -276,7 +276,7 @@ async def test_a_sandbox_that_crashes_while_evaluating_fails_its_node_and_is_rep
             await running
         assert caught.value.retryable is False
         assert caught.value.code == "script-crash"
-        assert await engine.evaluate("x = 41\nx + 1", {}) == 42
+        assert await engine.evaluate("[x + 1 for x in [41]][0]", {}) == 42  # in a sandbox
         assert engine.sandbox_pids != [pid]
 
 
@@ -285,13 +285,93 @@ async def test_deep_values_crossing_into_and_out_of_a_script_fail_it_clearly() -
     for _ in range(1_500):
         deep = [deep]
     async with ScriptEngine(ScriptSettings(timeout_seconds=5.0)) as engine:
-        for source in ("a", "x = a\nx"):  # in process, then in a sandbox
+        for source in ("a", "[x for x in [a]][0]"):  # in process, then in a sandbox
             with pytest.raises(ScriptError, match="depth") as caught:
                 await engine.evaluate(source, {"a": deep})
             assert not any(raw in caught.value.message for raw in RAW)
         text = "[" * 100_000 + "]" * 100_000
-        for source in ("json.decode(s)", "x = json.decode(s)\nx"):
+        for source in ("json.decode(s)", "[x for x in [json.decode(s)]][0]"):
             with pytest.raises(ScriptError, match="recursion limit"):
                 await engine.evaluate(source, {"s": text})
         assert engine.in_process_evaluations == 2
         assert await engine.evaluate("1 + 1", {}) == 2
+
+
+INPUT_BOMBS: dict[str, tuple[str, dict[str, Any]]] = {
+    "a separator times a list": (
+        "sep.join(items)",
+        {"sep": "x" * 200_000, "items": ["a"] * 200_000},
+    ),
+    "a template times its argument": ("t.format(a)", {"t": "{0}" * 100_000, "a": "y" * 400_000}),
+    "an input copied thousands of times": ("str([" + "a, " * 4_000 + "])", {"a": "z" * 500_000}),
+    "a name doubled line by line": (
+        "v0 = a\n" + "".join(f"v{i + 1} = v{i} + v{i}\n" for i in range(40)) + "len(v40)",
+        {"a": "z"},
+    ),
+    "a repetition by an input": ("a * n", {"a": "z", "n": 10**12}),
+    "characters stripped against an input": (
+        "a.strip(b)",
+        {"a": "a" * 300_000, "b": "b" * 300_000},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INPUT_BOMBS))
+def test_scripts_whose_inputs_could_make_them_explode_never_run_in_the_worker(
+    harness: Harness, name: str
+) -> None:
+    """Two inputs multiplied, an input copied thousands of times, a name doubled 40 times:
+    each goes to a sandbox and fails its node there (memory, time) or answers; the process
+    that evaluates scripts (limited to 4 GiB by the harness) lives on."""
+    source, scope = INPUT_BOMBS[name]
+    before = harness.ask("evaluate", "1", "a small script")["inProcess"]
+    ran = harness.ask("evaluate", source, name, scope)
+    if not ran["ok"]:
+        assert ran["code"] in FAILED, (name, ran)
+        _assert_clear(ran, name)
+    assert ran["inProcess"] == before, (name, "ran in the worker process")
+    assert harness.ask("evaluate", "1 + 1", "a small script")["ok"] is True
+
+
+_STRAIGHT_LINE_INPUTS: dict[str, Any] = {
+    "s": "ab:" * 20_000,
+    "items": ["q"] * 20_000,
+    "t": "{0}" * 10_000,
+    "n": 3,
+    "f": 2.5,
+    "d": {"k": "v" * 10_000},
+}
+_STEPS = (
+    "{a} + {b}", "{a} * {b}", "{a} * 3", "{a} * 2.5", "{a} / 2", "{a}.join({b})",
+    "'-'.join({b})", "{a}.format({b})", "'<{{}}>'.format({a})", "str({a})", "[{a}, {b}]",
+    "{a}.strip({b})", "{a}.strip()", "{a}.replace(':', '::')", "{a}.split(':')", "{a}[0:2]",
+    "{a} % {b}", "len({a})", "sorted({a})", "{a} if {b} else {a}", "{{'k': {a}, 'j': {b}}}",
+    "repr({a})", "{a}.get('k', {b})", "list({a})",
+)  # fmt: skip
+
+
+@st.composite
+def straight_line_programs(draw: st.DrawFn) -> str:
+    """Assignments over hostile inputs and what came before, then the last name."""
+    names = sorted(_STRAIGHT_LINE_INPUTS)
+    lines: list[str] = []
+    for index in range(draw(st.integers(1, 10))):
+        step = draw(st.sampled_from(_STEPS))
+        left, right = draw(st.sampled_from(names)), draw(st.sampled_from(names))
+        lines.append(f"v{index} = " + step.format(a=left, b=right))
+        names.append(f"v{index}")
+    lines.append(names[-1])
+    return "\n".join(lines)
+
+
+@HYPOTHESIS
+@given(source=straight_line_programs())
+def test_straight_line_programs_over_hostile_inputs_never_kill_the_process(
+    harness: Harness, source: str
+) -> None:
+    """What the in-process subset admits holds in a 4 GiB process; the rest fails in a
+    sandbox. Either way the answer is a value or a node's clear failure."""
+    ran = harness.ask("evaluate", source, source[:60], _STRAIGHT_LINE_INPUTS)
+    if not ran["ok"]:
+        assert ran["code"] in FAILED, (source, ran)
+        _assert_clear(ran, source)

@@ -29,8 +29,9 @@ class ScriptSettings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_f
             they start on demand (one first, another when every started one has been
             busy for a moment).
         max_result_bytes: the largest result (encoded) a script may return.
-        in_process_fast_path: evaluate scripts that are provably bounded (one
-            expression, no loops, no repetition) in the worker process itself, saving the
+        in_process_fast_path: evaluate scripts that are provably bounded (straight-line
+            assignments and one expression, no loops, no repetition past a small factor,
+            a bounded weight of copied inputs) in the worker process itself, saving the
             round trip to a sandbox. Everything else always runs in a sandbox.
         cache_size: how many compiled scripts each process keeps.
     """
