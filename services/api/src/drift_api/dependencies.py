@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from litestar import Request
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 from litestar.params import HeaderParameter
 
 from drift_api.auth import ApiKeys, Caller, read_caller
@@ -73,13 +74,20 @@ async def provide_caller(
     return await read_caller(request.headers, services_of(state).keys)
 
 
-async def provide_definitions(state: State) -> DefinitionService:
-    """The definition service."""
+async def provide_definitions(state: State, caller: NamedDependency[Caller]) -> DefinitionService:
+    """The definition service, once the caller is checked.
+
+    Depending on the caller orders the two: resolved one after the other, they cost no
+    task group per request (Litestar runs dependencies of the same level concurrently,
+    in tasks of their own).
+    """
+    del caller
     return services_of(state).definitions
 
 
-async def provide_runs(state: State) -> RunGateway:
-    """The run gateway."""
+async def provide_runs(state: State, caller: NamedDependency[Caller]) -> RunGateway:
+    """The run gateway, once the caller is checked (see :func:`provide_definitions`)."""
+    del caller
     return services_of(state).runs
 
 
