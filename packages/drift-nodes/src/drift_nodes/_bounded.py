@@ -166,7 +166,7 @@ def _literal_replacement(tokens: list[_Token], index: int) -> bool:
 
 
 def _statements_bounded(text: str) -> bool:
-    """Straight-line assignments then one expression, each within :data:`MAX_WEIGHT`."""
+    """Straight-line assignments then one expression, within :data:`MAX_WEIGHT` in all."""
     try:
         module = ast.parse(text, mode="exec")
     except (SyntaxError, ValueError, RecursionError, MemoryError):

@@ -6,7 +6,7 @@ file, network, clock or randomness, and ``load`` is off.
 
 Every evaluation has a time limit. Memory is bounded by running scripts in sandbox
 processes with an address-space limit (see ``_sandbox_pool``); only scripts that are
-provably bounded — one expression without loops or repetition, see ``_bounded`` — run
+provably bounded — straight-line code without loops or repetition, see ``_bounded`` — run
 in the worker process itself, with the same time limit. docs/decisions.md gives the
 measured cost of each path.
 
