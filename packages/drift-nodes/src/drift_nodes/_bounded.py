@@ -171,7 +171,14 @@ def _statements_bounded(text: str) -> bool:
         module = ast.parse(text, mode="exec")
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
-    *assignments, last = module.body or [ast.Pass()]
+    try:
+        return _weighed(module.body)
+    except RecursionError:  # a tree too deep to weigh: the sandbox takes it
+        return False
+
+
+def _weighed(body: list[ast.stmt]) -> bool:
+    *assignments, last = body or [ast.Pass()]
     if not isinstance(last, ast.Expr):
         return False
     weighing = _Weighing()
