@@ -309,6 +309,10 @@ INPUT_BOMBS: dict[str, tuple[str, dict[str, Any]]] = {
         {"a": "z"},
     ),
     "a repetition by an input": ("a * n", {"a": "z", "n": 10**12}),
+    "a method passed as a sort key": (
+        "sorted(items, key=sep.join)",
+        {"sep": "x" * 200_000, "items": [["a"] * 200] * 1_000},
+    ),
     "characters stripped against an input": (
         "a.strip(b)",
         {"a": "a" * 300_000, "b": "b" * 300_000},

@@ -7,6 +7,7 @@ import os
 import signal
 
 import pytest
+import starlark
 
 from drift_models import NodeTypes, ScriptIssue
 from drift_nodes import (
@@ -99,16 +100,36 @@ async def test_bounded_expressions_run_in_process_and_others_in_a_sandbox() -> N
         ("len = s.join\nlen(t)", False),
         ("a, b = 1, 2\na", False),
         ("max(*a)", False),
+        ("sorted(items, key=sep.join)", False),
+        ('sorted(items, key=getattr(sep, "join"))', False),
+        ("max(a, key=len)", True),
         ("-" * 3000 + "a", False),  # too deep for Python's parse or the weighing
         ("not " * 3000 + "a", False),
         ('s.replace("", s)', False),
         ('f"{a * 100000}"', False),
         ("getattr(s, 'replace')('', s)", False),
+        ("json.decode(s)", True),
         ("(lambda: 1)()", False),
     ],
 )
 def test_fast_path_admits_only_bounded_expressions(source: str, bounded: bool) -> None:
     assert is_provably_bounded(source) is bounded
+
+
+async def test_a_panic_of_the_script_engine_in_process_fails_the_node(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class PanicException(BaseException):  # pyo3's, which is not an Exception
+        pass
+
+    def panic(*_: object) -> None:
+        raise PanicException("out of memory")
+
+    monkeypatch.setattr(starlark, "eval_with", panic)
+    async with ScriptEngine(LIMITS) as engine:
+        with pytest.raises(ScriptError, match=r"the script engine stopped it \(out of memory\)"):
+            await engine.evaluate("a + 1", {"a": 1})
+        assert engine.in_process_evaluations == 1
 
 
 async def test_fast_path_can_be_switched_off() -> None:

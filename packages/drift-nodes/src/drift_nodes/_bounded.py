@@ -11,11 +11,12 @@ length: a memory bomb cannot be written in the subset. The subset is straight-li
   (a float literal, a ``/``, a ``float(...)``, or a name assigned one of those), or a
   whole-number literal, which multiplies the weight of the other (see below);
 - calls only to functions and methods whose result is at most linear in the size of
-  their arguments; ``join`` and ``format`` only on a string literal (their result
-  grows with the separator or template times the argument: two inputs could ask for
-  gigabytes), ``strip`` and its kin only with no argument or a literal one (with an
-  input's characters their time is quadratic), ``replace`` only of a non-empty string
-  literal by a string literal;
+  their arguments, and no method taken as a value (``sorted(items, key=sep.join)``,
+  ``getattr(sep, "join")``: it would be called where no check sees it); ``join`` and
+  ``format`` only on a string literal (their result grows with the separator or
+  template times the argument: two inputs could ask for gigabytes), ``strip`` and its
+  kin only with no argument or a literal one (with an input's characters their time is
+  quadratic), ``replace`` only of a non-empty string literal by a string literal;
 - a weight of at most :data:`MAX_WEIGHT` in all: each statement weighs how many
   inputs' worth its value may hold — each name it reads counts as much as what was
   assigned to it (an input as one), its string literals as one — so neither copying an
@@ -60,7 +61,7 @@ _FORBIDDEN_OPS: Final = frozenset(
 )
 _SAFE_FUNCTIONS: Final = frozenset(
     {
-        "abs", "all", "any", "bool", "dict", "enumerate", "float", "getattr", "hasattr",
+        "abs", "all", "any", "bool", "dict", "enumerate", "float", "hasattr",
         "hash", "int", "len", "list", "max", "min", "repr", "reversed", "round", "sorted", "str",
         "tuple", "type", "zip",
     }
@@ -120,6 +121,12 @@ def _tokens_bounded(tokens: list[_Token]) -> bool:
             return False
         if kind == "op" and value == "(" and not _safe_call(code, index):
             return False
+        if (
+            kind == "name"
+            and _at(code, index - 1) == ("op", ".")
+            and _at(code, index + 1) != ("op", "(")
+        ):
+            return False  # a method as a value (``key=sep.join``) would be called unchecked
         if kind == "op" and value in _OPENING:
             depth += 1
         elif kind == "op" and value in _CLOSING:

@@ -222,6 +222,13 @@ class ScriptEngine:
             # Python refuses to convert an integer of more than 4,300 digits (and the like).
             message = "its result cannot be turned into a JSON value (a number too large?)"
             raise _script_error(_which("failed", index), message, None, None) from None
+        except BaseException as error:
+            # A panic of the script engine surfaces as pyo3's PanicException, which is a
+            # BaseException: it fails the node, it must not end the worker's task.
+            if type(error).__name__ != "PanicException":
+                raise
+            message = f"the script engine stopped it ({error})"
+            raise _script_error(_which("failed", index), message, None, None) from None
 
     async def _evaluate_in_sandbox(
         self, compiled: list[CompiledScript], scope: Mapping[str, Any], *, stop_at_truthy: bool
