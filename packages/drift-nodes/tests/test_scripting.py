@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import os
 import signal
@@ -114,6 +115,18 @@ async def test_bounded_expressions_run_in_process_and_others_in_a_sandbox() -> N
 )
 def test_fast_path_admits_only_bounded_expressions(source: str, bounded: bool) -> None:
     assert is_provably_bounded(source) is bounded
+
+
+@pytest.mark.parametrize("error", [RecursionError, MemoryError, SystemError])
+def test_a_script_python_cannot_parse_is_left_to_the_sandbox(
+    monkeypatch: pytest.MonkeyPatch, error: type[Exception]
+) -> None:
+    def fail(*_: object, **__: object) -> None:
+        raise error("AST constructor recursion depth mismatch")
+
+    assert is_provably_bounded("a + 1")
+    monkeypatch.setattr(ast, "parse", fail)
+    assert not is_provably_bounded("a + 1")
 
 
 async def test_a_panic_of_the_script_engine_in_process_fails_the_node(

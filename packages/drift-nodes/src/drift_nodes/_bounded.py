@@ -176,7 +176,9 @@ def _statements_bounded(text: str) -> bool:
     """Straight-line assignments then one expression, within :data:`MAX_WEIGHT` in all."""
     try:
         module = ast.parse(text, mode="exec")
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError, SystemError):
+        # CPython 3.11 can report a tree it failed to build as a SystemError ("AST
+        # constructor recursion depth mismatch"): the sandbox takes that script too.
         return False
     try:
         return _weighed(module.body)
