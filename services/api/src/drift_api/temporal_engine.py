@@ -208,11 +208,11 @@ class TemporalEngine:
         """How to send the update ``name`` with ``call`` to a run, under a given update id."""
         handle = self.client.get_workflow_handle(temporal_workflow_id(tenant, run_id))
 
-        def begin(update_id: str) -> Awaitable[WorkflowUpdateHandle[T]]:
+        def begin(update_id: str, stage: WorkflowUpdateStage) -> Awaitable[WorkflowUpdateHandle[T]]:
             return handle.start_update(
                 name,
                 call,
-                wait_for_stage=WorkflowUpdateStage.ACCEPTED,
+                wait_for_stage=stage,
                 result_type=answer_type,
                 id=update_id,
             )

@@ -1,11 +1,16 @@
 """Sending an update and waiting for its answer, and what to answer when it is late.
 
-A sync call waits first for the update's acceptance, then for its result, both within
-the sync timeout (a :class:`Limit`). Once Temporal has accepted the update, whatever
-goes wrong while the answer is awaited (the timeout, Temporal or the store going away)
-makes the answer a ``202`` with the run's state: the run goes on, so an error would not
-be true. Before acceptance, a refusal is the precise ``409``/``422`` of the run's
-validators, and a run that has ended says how it ended.
+A sync call sends its update for the outcome: Temporal answers in the same request
+once the run has answered, so an answer in time costs one request. That send must be
+answered by the call's acceptance deadline (a :class:`Limit` computed from the sync
+timeout); one that is not leaves open whether the run took the update, so the update
+is then asked about by its id, and the margin up to the limit's end is spent on what
+Temporal says. Once Temporal has accepted the update, whatever goes wrong while the
+answer is awaited (the timeout, Temporal or the store going away) makes the answer a
+``202`` with the run's state: the run goes on, so an error would not be true. Before
+acceptance, a refusal is the precise ``409``/``422`` of the run's validators, and a run
+that has ended says how it ended. A call that only delivers an update (a resume with a
+``callbackUrl``) waits for acceptance alone.
 
 An update that was *not* accepted in time is not "something happened": its id is asked
 about (:mod:`drift_api.update_outcome`) and the answer follows what Temporal says — a
@@ -14,8 +19,9 @@ longer has it or when it can only be refused from now on (an answer carries its
 ``answerBy``). A start whose call broke off is asked about the same way: the run
 exists (``202``), it does not (``503``, nothing started), or Temporal cannot say
 within the limit (``503`` "Start Unconfirmed", retry with the same ``workflowId``). A
-start that was merely not taken in time may still be on its way, so Temporal not
-having its run proves nothing: the same start is sent again (``confirm_start``), and
+start not answered in time is first asked about by its update's id (accepted: the run
+is moving; held: the run exists); one Temporal has no word of may still be on its way,
+so Temporal not having its run proves nothing: the same start is sent again (``confirm_start``), and
 the answer is the run it reaches (``202``) or "Start Unconfirmed".
 What a late call answers is :class:`drift_api.late_answers.Late`: an accepted update
 answers ``RUNNING`` without a query, see :mod:`drift_api.late_answers`.
@@ -26,8 +32,9 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any, Final, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 from temporalio.client import (
     Client,
@@ -67,8 +74,11 @@ __all__ = [
 
 T = TypeVar("T")
 
-Begin = Callable[[str], Awaitable[WorkflowUpdateHandle[T]]]
-"""Sends the update with the given update id and waits for its acceptance."""
+Begin = Callable[[str, WorkflowUpdateStage], Awaitable[WorkflowUpdateHandle[T]]]
+"""Sends the update with the given update id and waits for the given stage.
+
+``ACCEPTED`` answers once the run took the update (with its outcome if it is already
+there); ``COMPLETED`` answers with the outcome, in the same request."""
 
 
 def state_with_start(
@@ -76,11 +86,13 @@ def state_with_start(
 ) -> Begin[WorkflowResponse]:
     """How to send ``drift.state`` with ``operation``'s start (a sync start or redrive)."""
 
-    def begin(update_id: str) -> Awaitable[WorkflowUpdateHandle[WorkflowResponse]]:
+    def begin(
+        update_id: str, stage: WorkflowUpdateStage
+    ) -> Awaitable[WorkflowUpdateHandle[WorkflowResponse]]:
         return client.start_update_with_start_workflow(
             UPDATE_STATE,
             start_workflow_operation=operation,
-            wait_for_stage=WorkflowUpdateStage.ACCEPTED,
+            wait_for_stage=stage,
             result_type=WorkflowResponse,
             id=update_id,
         )
@@ -136,12 +148,25 @@ def _on_its_way(error: WorkflowUpdateFailedError) -> bool:
     )
 
 
-async def _send(begin: Begin[T], update_id: str) -> WorkflowUpdateHandle[T]:
-    """Send the update; a validator's refusal (known with the answer) is raised here."""
-    handle = await begin(update_id)
+async def _send(
+    begin: Begin[T], update_id: str, stage: WorkflowUpdateStage
+) -> WorkflowUpdateHandle[T]:
+    """Send the update; a refusal known with the answer is raised here."""
+    handle = await begin(update_id, stage)
     if refusal_known(handle):
         await handle.result()  # raises WorkflowUpdateFailedError, no round trip
     return handle
+
+
+@dataclass(frozen=True, slots=True)
+class _Sent(Generic[T]):
+    """An update sent without its answer in time: what settling it needs."""
+
+    begin: Begin[T]
+    stage: WorkflowUpdateStage
+    workflow_id: str
+    run_id: str
+    update_id: str
 
 
 def _refusal(error: WorkflowUpdateFailedError, run_id: str) -> ApiError:
@@ -179,11 +204,9 @@ class UpdateCalls:
         *,
         limit: Limit,
         path: str = "$",
-        start: bool = False,
         wait_for_view: bool = False,
-        confirm_start: Callable[[], Awaitable[None]] | None = None,
     ) -> WorkflowUpdateHandle[T] | Late:
-        """Send an update; :class:`Late` when it is late but held (or a start exists).
+        """Send an update; :class:`Late` when it is late but held.
 
         An answer the run refuses because it is still on its way to its view is sent
         again until the limit. An update not accepted by the limit is asked about by
@@ -195,19 +218,44 @@ class UpdateCalls:
         Args:
             tenant: the run's tenant.
             run_id: the run.
-            begin: sends the update with the id it is given.
+            begin: sends the update with the id and stage it is given.
             limit: when acceptance and the whole call must be over.
             path: the body path Temporal's refusals are about.
-            start: the update travels with the run's start.
             wait_for_view: an answer that names its view: while the run is on its way
                 there (``NotWaiting``, ``CREATED`` or ``RUNNING``) it is sent again until the limit.
-            confirm_start: for a start not taken by ``limit.accept_until`` (and not broken
-                off): makes sure its run exists, or raises the ``503`` that says it is
-                unconfirmed (the timed-out call may still be on its way).
 
         Raises:
             ApiError: the run's refusal, a run that has ended (409 saying how),
                 Temporal's refusal of the request, or a true ``503``.
+        """
+        return await self._sent(
+            tenant,
+            run_id,
+            begin,
+            WorkflowUpdateStage.ACCEPTED,
+            limit=limit,
+            path=path,
+            wait_for_view=wait_for_view,
+        )
+
+    async def _sent(
+        self,
+        tenant: str,
+        run_id: str,
+        begin: Begin[T],
+        stage: WorkflowUpdateStage,
+        *,
+        limit: Limit,
+        path: str,
+        start: bool = False,
+        wait_for_view: bool = False,
+        confirm_start: Callable[[], Awaitable[None]] | None = None,
+    ) -> WorkflowUpdateHandle[T] | Late:
+        """Send an update waiting for ``stage`` by ``limit.accept_until``; settle a late one.
+
+        A send not answered by then leaves open whether the run took the update (with
+        ``COMPLETED``, Temporal does not answer acceptance before the outcome), so a
+        late update is asked about by its id; a late start too, unless it broke off.
         """
         loop = asyncio.get_running_loop()
         pause = _FIRST_PAUSE
@@ -215,7 +263,7 @@ class UpdateCalls:
             update_id = uuid.uuid4().hex
             try:
                 async with asyncio.timeout_at(limit.accept_until):
-                    return await _send(begin, update_id)
+                    return await _send(begin, update_id, stage)
             except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
                 broken: RPCError | None = None
             except WorkflowUpdateFailedError as error:
@@ -235,59 +283,67 @@ class UpdateCalls:
                     raise rpc_error(error, run_id, path=path) from None
                 broken = error
             break
-        workflow_id = temporal_workflow_id(tenant, run_id)
+        sent = _Sent(begin, stage, temporal_workflow_id(tenant, run_id), run_id, update_id)
         if start:
-            await self._start_late(workflow_id, run_id, limit, broken, confirm_start)
-            return Late.NOT_ACCEPTED  # the run exists: 202 with its state
-        return await self._late(begin, workflow_id, update_id, run_id, limit, broken=broken)
+            return await self._start_late(sent, limit, broken, confirm_start)
+        return await self._late(sent, limit, broken=broken)
 
     async def _start_late(
         self,
-        workflow_id: str,
-        run_id: str,
+        sent: _Sent[T],
         limit: Limit,
         broken: RPCError | None,
         confirm_start: Callable[[], Awaitable[None]] | None,
-    ) -> None:
-        """Return when the run of a start not taken in time exists (else its ``503``)."""
+    ) -> WorkflowUpdateHandle[T] | Late:
+        """A start not answered in time: ``Late`` once its run exists (or its update's handle).
+
+        The run's existence is settled first, as ever (asked about for a start that broke
+        off, the start sent again for one that was only late). A start sent for its
+        outcome may also have had its update accepted with no word of it, so the update
+        is then asked about with what is left of the limit: accepted is its handle (or
+        ``Late.ACCEPTED``), anything else leaves the run's state to be read.
+        """
         if broken is not None:
-            await start_known(self._client, workflow_id, run_id, limit)
-        elif confirm_start is not None:
+            await start_known(self._client, sent.workflow_id, sent.run_id, limit)
+            return Late.NOT_ACCEPTED
+        if confirm_start is not None:
             await confirm_start()
+        if sent.stage is WorkflowUpdateStage.COMPLETED:
+            try:
+                outcome = await self._outcomes.ask(sent.workflow_id, sent.update_id, limit)
+            except WorkflowUpdateFailedError as error:
+                raise _refusal(error, sent.run_id) from None
+            if outcome == "accepted":
+                return await self._reattach(sent, limit)
+        return Late.NOT_ACCEPTED  # the run exists: 202 with its state
 
     async def _late(
-        self,
-        begin: Begin[T],
-        workflow_id: str,
-        update_id: str,
-        run_id: str,
-        limit: Limit,
-        *,
-        broken: RPCError | None,
+        self, sent: _Sent[T], limit: Limit, *, broken: RPCError | None
     ) -> WorkflowUpdateHandle[T] | Late:
-        """An update not accepted in time (or whose call broke): what Temporal says of it."""
+        """An update not answered in time (or whose call broke): what Temporal says of it."""
         try:
-            outcome = await self._outcomes.ask(workflow_id, update_id, limit)
+            outcome = await self._outcomes.ask(sent.workflow_id, sent.update_id, limit)
         except WorkflowUpdateFailedError as error:
-            raise _refusal(error, run_id) from None
+            raise _refusal(error, sent.run_id) from None
         if outcome == "accepted":
-            return await self._reattach(begin, update_id, run_id, limit)
+            return await self._reattach(sent, limit)
         if outcome == "unknown" and broken is not None:
             # The call broke and Temporal cannot be asked: it may have been accepted.
-            raise outcome_unknown(run_id)
+            raise outcome_unknown(sent.run_id)
         if outcome == "absent" or limit.answer_by is not None:
-            raise not_applied(run_id, gone=outcome == "absent")
+            raise not_applied(sent.run_id, gone=outcome == "absent")
         return Late.NOT_ACCEPTED  # held by Temporal for the run: it will be processed
 
-    async def _reattach(
-        self, begin: Begin[T], update_id: str, run_id: str, limit: Limit
-    ) -> WorkflowUpdateHandle[T] | Late:
-        """The handle of an update Temporal has decided on (the same id sent again)."""
+    async def _reattach(self, sent: _Sent[T], limit: Limit) -> WorkflowUpdateHandle[T] | Late:
+        """The handle of an update Temporal has accepted (the same id sent again).
+
+        Sent for ``COMPLETED``, the handle holds the outcome if it comes by the limit.
+        """
         try:
             async with asyncio.timeout_at(limit.ends):
-                return await begin(update_id)
+                return await sent.begin(sent.update_id, sent.stage)
         except WorkflowUpdateFailedError as error:
-            raise _refusal(error, run_id) from None
+            raise _refusal(error, sent.run_id) from None
         except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError, RPCError):
             return Late.ACCEPTED  # accepted: the run goes on
 
@@ -331,11 +387,29 @@ class UpdateCalls:
         wait_for_view: bool = False,
         confirm_start: Callable[[], Awaitable[None]] | None = None,
     ) -> T | Late:
-        """The update's answer, or why there is none when the limit came first."""
-        handle = await self.accepted(
+        """The update's answer, or why there is none when the limit came first.
+
+        The update is sent for its outcome, so an answer that comes in time costs one
+        request; one that does not is settled as :meth:`accepted` settles a late update
+        (asked about by its id), and a start as a late start is (see :meth:`_start_late`).
+
+        Args:
+            tenant: the run's tenant.
+            run_id: the run.
+            begin: sends the update with the id and stage it is given.
+            limit: when the answer is due.
+            path: the body path Temporal's refusals are about.
+            start: the update travels with the run's start.
+            wait_for_view: see :meth:`accepted`.
+            confirm_start: for a start not taken by ``limit.accept_until`` (and not broken
+                off): makes sure its run exists, or raises the ``503`` that says it is
+                unconfirmed (the timed-out call may still be on its way).
+        """
+        handle = await self._sent(
             tenant,
             run_id,
             begin,
+            WorkflowUpdateStage.COMPLETED,
             limit=limit,
             path=path,
             start=start,
