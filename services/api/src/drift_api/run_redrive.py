@@ -315,7 +315,9 @@ class RunRedrives:
             WORKFLOW_NAME, run, **self._options(run, failed)
         )
 
-        begin = state_with_start(self._client, operation)
+        begin = state_with_start(
+            self._client, operation, temporal_workflow_id(run.tenant_id, run.run_id)
+        )
 
         try:
             known = self._known(failed)

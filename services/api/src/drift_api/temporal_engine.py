@@ -160,7 +160,9 @@ class TemporalEngine:
             WORKFLOW_NAME, run, **self._start_options(run)
         )
 
-        begin = state_with_start(self.client, operation)
+        begin = state_with_start(
+            self.client, operation, temporal_workflow_id(run.tenant_id, run.run_id)
+        )
 
         try:
             return await self._updates.wait(

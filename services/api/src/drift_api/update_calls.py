@@ -82,13 +82,24 @@ there); ``COMPLETED`` answers with the outcome, in the same request."""
 
 
 def state_with_start(
-    client: Client, operation: WithStartWorkflowOperation[Any, Any]
+    client: Client, operation: WithStartWorkflowOperation[Any, Any], workflow_id: str
 ) -> Begin[WorkflowResponse]:
-    """How to send ``drift.state`` with ``operation``'s start (a sync start or redrive)."""
+    """How to send ``drift.state`` with ``operation``'s start (a sync start or redrive).
+
+    A start operation is sent once: sent again (the same update id, once Temporal said
+    it was accepted), the update goes to the run ``workflow_id`` alone.
+    """
+    sent = False
 
     def begin(
         update_id: str, stage: WorkflowUpdateStage
     ) -> Awaitable[WorkflowUpdateHandle[WorkflowResponse]]:
+        nonlocal sent
+        if sent:
+            return client.get_workflow_handle(workflow_id).start_update(
+                UPDATE_STATE, wait_for_stage=stage, result_type=WorkflowResponse, id=update_id
+            )
+        sent = True
         return client.start_update_with_start_workflow(
             UPDATE_STATE,
             start_workflow_operation=operation,
