@@ -53,6 +53,7 @@ from drift_api.problems import ApiError
 from drift_api.run_state import StateReader
 from drift_api.sync_limits import Late, Limit, seconds_left
 from drift_api.update_outcome import (
+    Outcome,
     UpdateOutcome,
     not_applied,
     outcome_unknown,
@@ -320,10 +321,7 @@ class UpdateCalls:
         if confirm_start is not None:
             await confirm_start()
         if sent.stage is WorkflowUpdateStage.COMPLETED:
-            try:
-                outcome = await self._outcomes.ask(sent.workflow_id, sent.update_id, limit)
-            except WorkflowUpdateFailedError as error:
-                raise _refusal(error, sent.run_id) from None
+            outcome = await self._ask(sent, limit)
             if outcome == "accepted":
                 return await self._reattach(sent, limit)
         return Late.NOT_ACCEPTED  # the run exists: 202 with its state
@@ -332,10 +330,7 @@ class UpdateCalls:
         self, sent: _Sent[T], limit: Limit, *, broken: RPCError | None
     ) -> WorkflowUpdateHandle[T] | Late:
         """An update not answered in time (or whose call broke): what Temporal says of it."""
-        try:
-            outcome = await self._outcomes.ask(sent.workflow_id, sent.update_id, limit)
-        except WorkflowUpdateFailedError as error:
-            raise _refusal(error, sent.run_id) from None
+        outcome = await self._ask(sent, limit)
         if outcome == "accepted":
             return await self._reattach(sent, limit)
         if outcome == "unknown" and broken is not None:
@@ -344,6 +339,13 @@ class UpdateCalls:
         if outcome == "absent" or limit.answer_by is not None:
             raise not_applied(sent.run_id, gone=outcome == "absent")
         return Late.NOT_ACCEPTED  # held by Temporal for the run: it will be processed
+
+    async def _ask(self, sent: _Sent[T], limit: Limit) -> Outcome:
+        """What Temporal says of the update (a refusal it holds is raised as the run's)."""
+        try:
+            return await self._outcomes.ask(sent.workflow_id, sent.update_id, limit)
+        except WorkflowUpdateFailedError as error:
+            raise _refusal(error, sent.run_id) from None
 
     async def _reattach(self, sent: _Sent[T], limit: Limit) -> WorkflowUpdateHandle[T] | Late:
         """The handle of an update Temporal has accepted (the same id sent again).
