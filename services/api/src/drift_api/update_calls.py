@@ -19,10 +19,10 @@ longer has it or when it can only be refused from now on (an answer carries its
 ``answerBy``). A start whose call broke off is asked about the same way: the run
 exists (``202``), it does not (``503``, nothing started), or Temporal cannot say
 within the limit (``503`` "Start Unconfirmed", retry with the same ``workflowId``). A
-start not answered in time is first asked about by its update's id (accepted: the run
-is moving; held: the run exists); one Temporal has no word of may still be on its way,
-so Temporal not having its run proves nothing: the same start is sent again (``confirm_start``), and
-the answer is the run it reaches (``202``) or "Start Unconfirmed".
+start that was merely not answered in time may still be on its way, so Temporal not
+having its run proves nothing: the same start is sent again (``confirm_start``), and
+the answer is the run it reaches (``202``) or "Start Unconfirmed"; its update is then
+asked about by its id, so one the run accepted answers as an accepted update does.
 What a late call answers is :class:`drift_api.late_answers.Late`: an accepted update
 answers ``RUNNING`` without a query, see :mod:`drift_api.late_answers`.
 """
@@ -310,9 +310,9 @@ class UpdateCalls:
         """A start not answered in time: ``Late`` once its run exists (or its update's handle).
 
         The run's existence is settled first, as ever (asked about for a start that broke
-        off, the start sent again for one that was only late). A start sent for its
-        outcome may also have had its update accepted with no word of it, so the update
-        is then asked about with what is left of the limit: accepted is its handle (or
+        off, the start sent again for one that was only late). Its update may also have
+        been accepted with no word of it (a send for the outcome says nothing before it),
+        so the update is then asked about with what is left of the limit: accepted is its handle (or
         ``Late.ACCEPTED``), anything else leaves the run's state to be read.
         """
         if broken is not None:
@@ -320,10 +320,8 @@ class UpdateCalls:
             return Late.NOT_ACCEPTED
         if confirm_start is not None:
             await confirm_start()
-        if sent.stage is WorkflowUpdateStage.COMPLETED:
-            outcome = await self._ask(sent, limit)
-            if outcome == "accepted":
-                return await self._reattach(sent, limit)
+        if await self._ask(sent, limit) == "accepted":
+            return await self._reattach(sent, limit)
         return Late.NOT_ACCEPTED  # the run exists: 202 with its state
 
     async def _late(
