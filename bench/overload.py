@@ -11,6 +11,11 @@ waits its ``Retry-After`` (with a little jitter) and sends the same call again, 
 good client does; a ``202`` ends the flow (it is not counted as goodput). Each load
 starts a dev server, the orders service and both systems afresh (both systems share
 that server, one after the other): a dev server slows as earlier loads' runs pile up.
+A load's window is measured in slices that alternate between the systems (``--rounds``,
+three by default: Drift, baseline, baseline, Drift, Drift, baseline), each slice with
+its warm-up and its drain, and the slices of a system are summed: this machine's speed
+drifts by as much as the gap between the systems within minutes, and a system measured
+only after the other would carry that drift in its ratio.
 
 First, one client runs flows one after another through each system in turn (rounds of
 ten, alternating, after a few untimed ones): the medians of start → view and of
@@ -31,7 +36,7 @@ fixed number of polls; ``--partitions 4`` gives the dev server a cluster's parti
 (one by default, as ``drift dev``'s).
 
 Usage: uv run python bench/overload.py [--clients 10,50,...] [--seconds S] [--quick]
-    [--partitions N] [--pollers N]
+    [--partitions N] [--pollers N] [--rounds N]
 """
 
 from __future__ import annotations
@@ -404,11 +409,56 @@ async def one_level(clients: int, args: argparse.Namespace, *, sequential: int) 
             idle = {system.name: [proc.stats()[0] for proc in system.procs]
                     for system in systems}  # fmt: skip
             timings = await one_at_a_time(systems, sequential)
-            rows: dict[tuple[int, str], dict[str, Any]] = {}
-            for system in systems:
-                rows[clients, system.name] = await measure(system, clients, args, server_pid)
-                await asyncio.sleep(1.0)
+            rounds = max(1, args.rounds)
+            part = argparse.Namespace(**{**vars(args), "seconds": args.seconds / rounds})
+            slices: dict[str, list[dict[str, Any]]] = {system.name: [] for system in systems}
+            for turn in range(rounds):
+                for system in systems if turn % 2 == 0 else systems[::-1]:
+                    slices[system.name].append(await measure(system, clients, part, server_pid))
+                    await asyncio.sleep(1.0)
+    rows = {(clients, name): summed(parts, args.seconds) for name, parts in slices.items()}
     return Level(rows, idle, timings)
+
+
+def summed(parts: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
+    """One system's figures over all its slices of a load's window (``seconds`` in all)."""
+    latencies: list[float] = sorted(float(ms) for part in parts for ms in part["latencies"])
+    latencies = latencies or [0.0]
+
+    def pick(share: float) -> float:
+        return latencies[min(len(latencies) - 1, int(len(latencies) * share))]
+
+    flows = sum(part["flows"] for part in parts)
+    ended = [max(1, int(part["all_flows"])) for part in parts]
+    every = sum(ended)
+
+    def per_flow(values: list[float]) -> float:
+        return sum(v * n for v, n in zip(values, ended, strict=True)) / every
+
+    names = list(parts[0]["cpu_each"])
+    statuses: Counter[str] = Counter()
+    for part in parts:
+        statuses.update(part["statuses"])
+    cpu_each = {name: per_flow([part["cpu_each"][name] for part in parts]) for name in names}
+    return {
+        "goodput": flows / seconds,
+        "flows": flows,
+        "all_flows": sum(part["all_flows"] for part in parts),
+        "statuses": dict(statuses),
+        "p50": statistics.median(latencies),
+        "p95": pick(0.95),
+        "p99": pick(0.99),
+        "max": max(part["max"] for part in parts),
+        "timeouts": sum(part["timeouts"] for part in parts),
+        "cpu_each": cpu_each,
+        "cpu_ms": sum(cpu_each.values()),
+        "server_ms": per_flow([part["server_ms"] for part in parts]),
+        "clients_ms": per_flow([part["clients_ms"] for part in parts]),
+        "rss": max(part["rss"] for part in parts),
+        "rss_each": {
+            name: max(part["rss_each"][name] for part in parts) for name in parts[0]["rss_each"]
+        },
+    }
 
 
 async def one_at_a_time(
@@ -518,6 +568,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="comma-separated closed-loop client counts")  # fmt: skip
     parser.add_argument("--seconds", type=float, default=15.0, help="measuring window per load")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds before the window")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="slices of each load's window, alternating the systems")  # fmt: skip
     parser.add_argument("--sync-timeout", type=float, default=10.0)
     parser.add_argument("--max-sync-waits", type=int, default=0,
                         help="DRIFT_MAX_SYNC_WAITS (0: the API's default)")  # fmt: skip
@@ -533,6 +585,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(arguments)
     if args.quick:
         args.clients, args.seconds, args.warmup, args.sequential = "2,4", 2.0, 1.0, 4
+        args.rounds = 2  # the alternation, at tiny scale
     args.clients = [int(n) for n in args.clients.split(",")]
     return asyncio.run(run(args))
 

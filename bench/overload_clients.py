@@ -66,6 +66,7 @@ class Load:
             "p99": pick(0.99),
             "max": self.slowest,
             "timeouts": self.timeouts,
+            "latencies": self.latencies,
         }
 
 
