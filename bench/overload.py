@@ -15,7 +15,10 @@ A load's window is measured in slices that alternate between the systems (``--ro
 three by default: Drift, baseline, baseline, Drift, Drift, baseline), each slice with
 its warm-up and its drain, and the slices of a system are summed: this machine's speed
 drifts by as much as the gap between the systems within minutes, and a system measured
-only after the other would carry that drift in its ratio.
+only after the other would carry that drift in its ratio. A slice starts once the
+server and both systems are quiet (under a tenth of a core for a second, at most a
+minute): the calls a client gave up on leave work behind in the server and the worker
+(the baseline bounds nothing), which must not run in the other system's slice.
 
 First, one client runs flows one after another through each system in turn (rounds of
 ten, alternating, after a few untimed ones): the medians of start → view and of
@@ -94,6 +97,11 @@ class Proc:
             self.process = subprocess.Popen(  # noqa: S603 - the bench's own commands
                 self.argv, env={**os.environ, **self.env}, stdout=output, stderr=output
             )
+
+    @property
+    def pid(self) -> int | None:
+        """Its process id, once started."""
+        return self.process.pid if self.process else None
 
     def stats(self) -> tuple[float, float]:
         """Resident memory (MB) and CPU seconds so far, from /proc, of it and its children.
@@ -353,6 +361,16 @@ async def measure(
     return figures
 
 
+async def quiet(pids: list[int | None], *, within: float = 60.0) -> None:
+    """Wait until ``pids`` (with their children) use under a tenth of a core for a second."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        before = sum(process_stats(pid)[1] for pid in pids if pid is not None)
+        await asyncio.sleep(1.0)
+        if sum(process_stats(pid)[1] for pid in pids if pid is not None) - before < 0.1:
+            return
+
+
 def _ended_children_cpu() -> float:
     """CPU seconds of this process's children that have ended (the load generators)."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -415,7 +433,7 @@ async def one_level(clients: int, args: argparse.Namespace, *, sequential: int) 
             for turn in range(rounds):
                 for system in systems if turn % 2 == 0 else systems[::-1]:
                     slices[system.name].append(await measure(system, clients, part, server_pid))
-                    await asyncio.sleep(1.0)
+                    await quiet([server_pid, *(p.pid for s in systems for p in s.procs)])
     rows = {(clients, name): summed(parts, args.seconds) for name, parts in slices.items()}
     return Level(rows, idle, timings)
 
