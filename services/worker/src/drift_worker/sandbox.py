@@ -28,6 +28,7 @@ that changes the internals fails there, not in production.
 
 from __future__ import annotations
 
+import functools
 import threading
 from dataclasses import dataclass
 from types import CodeType
@@ -45,25 +46,16 @@ __all__ = ["PASSED_THROUGH", "DriftSandboxedRunner", "compiled_entries", "workfl
 PASSED_THROUGH = ("msgspec", "drift_models", "drift_nodes", "drift_worker")
 
 _IN_SANDBOX: Final = "__temporal_in_sandbox"
-_MAX_COMPILED: Final = 64
-_compiled: dict[str, CodeType] = {}
-_compiled_lock = threading.Lock()
+
+
+@functools.lru_cache(maxsize=64)
+def _compile(code: str) -> CodeType:
+    return compile(code, "workflow_sandbox.py", "exec")
 
 
 def compiled_entries() -> int:
     """How many distinct entry texts this process has compiled (for tests and benches)."""
-    return len(_compiled)
-
-
-def _compile(code: str) -> CodeType:
-    found = _compiled.get(code)
-    if found is not None:
-        return found
-    made = compile(code, "workflow_sandbox.py", "exec")
-    with _compiled_lock:
-        if len(_compiled) < _MAX_COMPILED:
-            _compiled[code] = made
-    return made
+    return _compile.cache_info().currsize
 
 
 class _DriftInstance(_Instance):
